@@ -1,0 +1,153 @@
+import type { EdgeplaneError } from '@edgeplane/errors';
+
+/**
+ * A message on its way out: bytes plus an optional key and string headers.
+ * `body` is never decoded by the loop; non-UTF-8 bytes pass through unchanged.
+ */
+export interface OutboundMessage {
+  /** Partitioning / routing key (Kafka key, Redis field, NATS subject suffix...). */
+  readonly key?: string | undefined;
+  /** String headers; transports without headers declare `capabilities.headers: false`. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** The payload, in bytes. */
+  readonly body: Uint8Array;
+}
+
+/** A message received from an ingress. `id` is stable across redelivery. */
+export interface InboundMessage extends OutboundMessage {
+  /** Stable identity, e.g. `HDFS_2k.log@1024`, `orders/0@42`, a stream sequence. */
+  readonly id: string;
+  /** Opaque resume point (pass it as `receive({ from })`) where `capabilities.replay` is true. */
+  readonly position?: string | undefined;
+}
+
+/**
+ * A batch from `receive()`. Batches are acknowledged, not messages: `ack(n)` acknowledges the
+ * first `n` messages (default: all) and is cumulative where the transport is ordered.
+ * The loop calls `ack` only after the egress has durably taken every message up to that point,
+ * and always in receive order. Unacknowledged messages come back after a restart (redelivery).
+ */
+export interface InboundBatch {
+  readonly messages: readonly InboundMessage[];
+  /**
+   * Acknowledges messages `[0, count)` of this batch (default: all).
+   * @throws EdgeplaneError `closed` after `close()`, or the transport's mapped error.
+   */
+  ack(count?: number): Promise<void>;
+  /** Gives the unacknowledged rest back for redelivery, optionally after a delay in ms. */
+  nack(options?: { readonly retryAfterMs?: number }): Promise<void>;
+}
+
+/** Connection state reported in snapshots (reference decision 3). */
+export type ConnectionState = 'ready' | 'connecting' | 'reconnecting' | 'failed' | 'closed';
+
+/** What the transport promises. The conformance suite checks every claim. */
+export interface TransportCapabilities {
+  /** Implements `receive()`. */
+  readonly source: boolean;
+  /** Implements `send()`. */
+  readonly sink: boolean;
+  /** Order the source delivers in, and the sink preserves. */
+  readonly ordering: 'none' | 'per-key' | 'total';
+  /** Unacknowledged messages come back after reopen. */
+  readonly redelivery: boolean;
+  /** `receive({ from: position })` resumes exactly after that position. */
+  readonly replay: boolean;
+  /** `key` survives a round trip. */
+  readonly keys: boolean;
+  /** `headers` survive a round trip. */
+  readonly headers: boolean;
+  /** Delivery guarantee of the source side. */
+  readonly delivery: 'at-least-once' | 'at-most-once';
+  /** Largest body accepted, in bytes, if limited. */
+  readonly maxBodyBytes?: number | undefined;
+}
+
+/** Result of a send: remote failures are values, not throws. */
+export type SendResult =
+  | { readonly status: 'ok' }
+  | { readonly status: 'retryable'; readonly error: EdgeplaneError; readonly retryAfterMs?: number }
+  | { readonly status: 'failed'; readonly error: EdgeplaneError };
+
+/** Options of `receive()`. */
+export interface ReceiveOptions {
+  /** Resume after this position (from `InboundMessage.position`), where replay is supported. */
+  readonly from?: string | undefined;
+  /** Ends the iteration within 1 s of abort. */
+  readonly signal: AbortSignal;
+  /** Upper bound on messages per batch (a hint; the loop copes with larger batches). */
+  readonly maxBatchMessages?: number | undefined;
+}
+
+/** Lag reading: messages behind (or another unit, named in `unit`). */
+export interface LagReading {
+  readonly lag: number | null;
+  /** Absent means `messages`. */
+  readonly unit?: string | undefined;
+}
+
+/** Context given to `open()`. */
+export interface OpenContext {
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * A private, writable directory for this transport's state (checkpoints). The loop passes
+   * `<lane path>/<role>`; library users may pass their own.
+   */
+  readonly stateDir?: string | undefined;
+  /** Role the loop uses this transport in. */
+  readonly role?: 'ingress' | 'egress' | undefined;
+  /** Called on every connection-state change, with the error that caused it, if any. */
+  readonly onStateChange?: ((state: ConnectionState, error?: EdgeplaneError) => void) | undefined;
+}
+
+/**
+ * One transport: opens, sends, receives, acks and closes. It never retries, backs off or
+ * batches; the loop does (docs/authoring-a-transport.md).
+ */
+export interface Transport {
+  /** Short transport name, e.g. `file`, `kafka`. */
+  readonly name: string;
+  readonly capabilities: TransportCapabilities;
+  /**
+   * Connects. Resolves when ready.
+   * @throws EdgeplaneError `unavailable` when the server cannot be reached, `invalid-config`
+   *   when the options are inconsistent with the server, `unauthenticated` on bad credentials.
+   */
+  open(context?: OpenContext): Promise<void>;
+  /** Sends one batch, durably (flushed / acked by the server) before resolving `ok`. */
+  send?(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult>;
+  /** Yields batches until the signal aborts or the source ends (finite sources). */
+  receive?(options: ReceiveOptions): AsyncIterable<InboundBatch>;
+  /** Current lag of the source, if the transport can know it. */
+  lag?(): Promise<LagReading>;
+  /** Idempotent. Afterwards `send` returns `failed` with code `closed` and iterators end. */
+  close(): Promise<void>;
+}
+
+/** Describes one option of a transport, for help text and generated docs. */
+export interface OptionDescription {
+  readonly name: string;
+  readonly type: string;
+  readonly required: boolean;
+  readonly default?: unknown;
+  readonly description: string;
+  /** True for secrets: redacted wherever the config is printed. */
+  readonly secret?: boolean | undefined;
+}
+
+/**
+ * A transport descriptor: how the CLI and dynamic loading find, validate and create a transport.
+ * `parseOptions` takes `unknown` so zod stays an implementation detail.
+ */
+export interface TransportDescriptor<Options = unknown> {
+  readonly name: string;
+  /** Static capabilities; `create()`'s transport must declare the same, given the options. */
+  readonly summary: string;
+  /**
+   * Validates raw options (strings from the adapter config, or typed values from code).
+   * @throws EdgeplaneError `invalid-config` naming the option and the fix.
+   */
+  parseOptions(input: unknown): Options;
+  describeOptions(): readonly OptionDescription[];
+  create(options: Options): Transport;
+}
