@@ -4,8 +4,12 @@
  *
  * @module
  */
-export { EdgeplaneError, isEdgeplaneError, ERROR_CODES } from '@edgeplane/errors';
-export type { ErrorCode, EdgeplaneErrorOptions } from '@edgeplane/errors';
+
+export type { EdgeplaneErrorOptions, ErrorCode } from '@edgeplane/errors';
+export { EdgeplaneError, ERROR_CODES, isEdgeplaneError } from '@edgeplane/errors';
+export type { TransportDefinition } from './options.js';
+export { defineTransport, describeOptions, formatOptionIssues, kv } from './options.js';
+export { sendFailed, sendOk, sendRetryable } from './results.js';
 export type {
   ConnectionState,
   InboundBatch,
@@ -20,6 +24,3 @@ export type {
   TransportCapabilities,
   TransportDescriptor,
 } from './types.js';
-export { defineTransport, describeOptions, formatOptionIssues, kv } from './options.js';
-export type { TransportDefinition } from './options.js';
-export { sendOk, sendFailed, sendRetryable } from './results.js';

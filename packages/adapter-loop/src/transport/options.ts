@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { EdgeplaneError } from '@edgeplane/errors';
+import { z } from 'zod';
 import type { OptionDescription, Transport, TransportDescriptor } from './types.js';
 
 /**

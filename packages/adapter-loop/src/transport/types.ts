@@ -59,6 +59,11 @@ export interface TransportCapabilities {
   readonly headers: boolean;
   /** Delivery guarantee of the source side. */
   readonly delivery: 'at-least-once' | 'at-most-once';
+  /**
+   * `message`: any bytes round-trip. `line`: bodies are newline-framed, so a body must not
+   * contain LF (0x0A) nor end with CR (0x0D); the sink rejects such a body with `invalid-input`.
+   */
+  readonly framing: 'message' | 'line';
   /** Largest body accepted, in bytes, if limited. */
   readonly maxBodyBytes?: number | undefined;
 }

@@ -1,0 +1,43 @@
+/**
+ * `@edgeplane/adapter-loop`: one ingress, the spec's SingleRing stages and one egress, with
+ * at-least-once delivery, batching, retries, backpressure and a live snapshot.
+ *
+ * @module
+ */
+
+export { RECENT_FAILURE_WINDOW_MS } from './health.js';
+export { createLoop } from './loop/create-loop.js';
+export type { BatchOptions } from './loop/egress.js';
+export type {
+  AdapterBinding,
+  Loop,
+  LoopOptions,
+  LoopResult,
+  LoopSpec,
+  StopReason,
+} from './loop/options.js';
+export type { RetryOptions } from './loop/retry.js';
+export { isSecretKey, REDACTED, redactText } from './redact.js';
+export type { RingState } from './ring/single-ring.js';
+export { SingleRing } from './ring/single-ring.js';
+export { idleSnapshot } from './snapshot/idle.js';
+export type { SnapshotFileReading } from './snapshot/lane.js';
+export {
+  acquireLaneLock,
+  isProcessAlive,
+  readSnapshotFile,
+  resolveLanePath,
+  SNAPSHOT_FILE,
+  writeSnapshotFile,
+} from './snapshot/lane.js';
+export type { AdapterSnapshot, LoopSnapshot, LoopState, RingSnapshot } from './snapshot/types.js';
+export type {
+  Stage,
+  StageContext,
+  StageFactory,
+  StageFactoryContext,
+  StageMessage,
+  StageResolver,
+} from './stages.js';
+export { createStageResolver, identityStage } from './stages.js';
+export * from './transport/index.js';

@@ -1,0 +1,299 @@
+import { EdgeplaneError } from '@edgeplane/errors';
+import { AdapterHealth } from '../health.js';
+import { SingleRing } from '../ring/single-ring.js';
+import { acquireLaneLock, writeSnapshotFile } from '../snapshot/lane.js';
+import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
+import { createStageResolver, type Stage } from '../stages.js';
+import { AckTracker } from './ack-tracker.js';
+import { EgressBatcher } from './egress.js';
+import { openAdapter, stateDirFor } from './open.js';
+import type { Loop, LoopOptions, LoopResult, StopReason } from './options.js';
+import { sendWithRetry } from './retry.js';
+import { type RunFlags, runRelease, runStage } from './ring-tasks.js';
+
+/** The adapter loop. Use `createLoop()`; this class is not exported. */
+export class AdapterLoop implements Loop {
+  private readonly ring: SingleRing;
+  private readonly ingress: AdapterHealth;
+  private readonly egressHealth: AdapterHealth;
+  private readonly batcher: EgressBatcher;
+  private readonly tracker: AckTracker;
+  private readonly flags: RunFlags = { producerDone: false, halted: false };
+  private readonly receiveAbort = new AbortController();
+  private readonly hardAbort = new AbortController();
+  private state: LoopState = 'idle';
+  private reason: StopReason = 'end-of-input';
+  private failure: EdgeplaneError | undefined;
+  private dropped = 0;
+  private started = false;
+
+  constructor(private readonly options: LoopOptions) {
+    const { spec, ingress, egress } = options;
+    this.ring = new SingleRing(spec.capacity, spec.stages);
+    const secrets = options.secrets ?? [];
+    this.ingress = new AdapterHealth(
+      ingress.name ?? `${ingress.transport.name}-ingress`,
+      'ingress',
+      ingress.transport.name,
+      secrets,
+    );
+    this.egressHealth = new AdapterHealth(
+      egress.name ?? `${egress.transport.name}-egress`,
+      'egress',
+      egress.transport.name,
+      secrets,
+    );
+    this.batcher = new EgressBatcher(options.batch ?? {}, this.ring.notifier);
+    const coalesce = ingress.transport.capabilities.ordering === 'total';
+    this.tracker = new AckTracker(coalesce, (error) =>
+      this.ingress.fail(EdgeplaneError.from(error, `transport:${ingress.transport.name}`)),
+    );
+    options.signal?.addEventListener('abort', () => this.stop(), { once: true });
+  }
+
+  snapshot(): LoopSnapshot {
+    const now = Date.now();
+    return {
+      v: 1,
+      captured_at: new Date(now).toISOString(),
+      pid: process.pid,
+      spec_hash: this.options.specHash ?? null,
+      spec_name: this.options.spec.name,
+      mode: 'adapter_loop',
+      state: this.state,
+      ingress_messages: this.ingress.messageCount,
+      egress_messages: this.egressHealth.messageCount,
+      acked_messages: this.tracker.acked,
+      dropped_messages: this.dropped,
+      adapters: [this.ingress.toSnapshot(now), this.egressHealth.toSnapshot(now)],
+      ring: this.ring.state(),
+    };
+  }
+
+  stop(): void {
+    if (this.flags.producerDone || this.state === 'stopped' || this.state === 'failed') return;
+    if (this.reason === 'end-of-input') this.reason = 'stopped';
+    this.drainWithDeadline();
+  }
+
+  private drainWithDeadline(): void {
+    if (this.state === 'running' || this.state === 'idle') this.state = 'draining';
+    this.receiveAbort.abort();
+    const timeout = this.options.shutdownTimeoutMs ?? 30_000;
+    setTimeout(() => {
+      if (this.state !== 'draining') return;
+      const detail = `drain did not finish within ${timeout} ms; unacknowledged messages will be redelivered on restart`;
+      this.halt(new EdgeplaneError('timeout', 'adapter-loop', detail), 'shutdown-timeout');
+    }, timeout).unref();
+  }
+
+  private halt(error?: EdgeplaneError, reason: StopReason = 'failed'): void {
+    if (error && !this.failure) {
+      this.failure = error;
+      this.reason = reason;
+    }
+    this.flags.halted = true;
+    this.receiveAbort.abort();
+    this.hardAbort.abort();
+    this.batcher.abandon(error);
+    this.ring.notifier.fire();
+  }
+
+  async run(): Promise<LoopResult> {
+    if (this.started)
+      throw new EdgeplaneError('conflict', 'adapter-loop', 'run() was already called on this loop');
+    this.started = true;
+    const t0 = performance.now();
+    const { lanePath } = this.options;
+    const release = lanePath ? await acquireLaneLock(lanePath) : undefined;
+    const stages = this.resolveStages();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.all([
+        openAdapter(
+          this.options.ingress.transport,
+          this.ingress,
+          stateDirFor(lanePath, 'ingress'),
+          this.hardAbort.signal,
+        ),
+        openAdapter(
+          this.options.egress.transport,
+          this.egressHealth,
+          stateDirFor(lanePath, 'egress'),
+          this.hardAbort.signal,
+        ),
+      ]);
+      timer = this.startReporting();
+      await this.writeSnapshot();
+      const signal = this.hardAbort.signal;
+      const onDrop = (n: number): void => {
+        this.dropped += n;
+      };
+      const guard = (p: Promise<void>): Promise<void> =>
+        p.catch((e: unknown) => this.halt(EdgeplaneError.from(e, 'adapter-loop')));
+      await Promise.all([
+        guard(this.produce()),
+        ...stages.map((stage, i) =>
+          guard(runStage(this.ring, i, stage, this.flags, signal, onDrop)),
+        ),
+        guard(runRelease(this.ring, this.batcher, this.flags)),
+        guard(this.sendLoop()),
+      ]);
+      await this.tracker.idle();
+    } catch (error) {
+      this.halt(EdgeplaneError.from(error, 'adapter-loop'));
+    } finally {
+      if (timer) clearInterval(timer);
+      await this.closeAll(stages);
+      this.state = this.failure ? 'failed' : 'stopped';
+      await this.writeSnapshot();
+      await release?.();
+    }
+    const snapshot = this.snapshot();
+    return {
+      state: this.failure ? 'failed' : 'stopped',
+      reason: this.reason,
+      ingressMessages: this.ingress.messageCount,
+      egressMessages: this.egressHealth.messageCount,
+      ackedMessages: this.tracker.acked,
+      droppedMessages: this.dropped,
+      durationMs: performance.now() - t0,
+      error: this.failure,
+      snapshot,
+    };
+  }
+
+  private resolveStages(): Stage[] {
+    const resolver = this.options.stages ?? createStageResolver();
+    return this.options.spec.stages.map((s, index) =>
+      resolver.resolve({
+        key: s.stage,
+        id: s.id,
+        index,
+        settings: this.options.stageSettings?.[s.id] ?? {},
+      }),
+    );
+  }
+
+  /** Producer: takes ingress batches and publishes them into the ring, gated by free slots. */
+  private async produce(): Promise<void> {
+    const transport = this.options.ingress.transport;
+    const max = this.options.maxMessages;
+    if (!transport.receive)
+      throw new EdgeplaneError(
+        'invalid-config',
+        'adapter-loop',
+        `transport "${transport.name}" cannot be an ingress (no receive)`,
+      );
+    let published = 0;
+    try {
+      if (max !== undefined && max <= 0) return;
+      const batches = transport.receive({
+        signal: this.receiveAbort.signal,
+        maxBatchMessages: this.batcher.maxMessages,
+      });
+      for await (const batch of batches) {
+        const messages = batch.messages;
+        const n = max === undefined ? messages.length : Math.min(messages.length, max - published);
+        if (n > 0 && this.state === 'idle') this.state = 'running';
+        let i = 0;
+        while (i < n) {
+          if (this.flags.halted) return;
+          const free = this.ring.free();
+          if (free === 0) {
+            await this.ring.notifier.wait();
+            continue;
+          }
+          const k = Math.min(free, n - i);
+          this.ring.publish(messages, i, i + k);
+          this.ingress.messageCount += k;
+          i += k;
+        }
+        this.tracker.add(batch, this.ring.cursor, n);
+        published += n;
+        if (max !== undefined && published >= max) {
+          this.reason = 'max-messages';
+          break;
+        }
+        if (this.receiveAbort.signal.aborted) break;
+      }
+    } finally {
+      this.flags.producerDone = true;
+      if (this.state === 'running' || this.state === 'idle') this.state = 'draining';
+      this.ring.notifier.fire();
+    }
+  }
+
+  /** Sender: sends closed egress batches in order, with retries; then lets acks advance. */
+  private async sendLoop(): Promise<void> {
+    const transport = this.options.egress.transport;
+    for (;;) {
+      if (this.flags.halted) return;
+      const batch = this.batcher.queue.shift();
+      if (batch) {
+        this.ring.notifier.fire();
+        if (batch.messages.length > 0) {
+          const result = await sendWithRetry(transport, batch.messages, {
+            ...this.options.retry,
+            signal: this.hardAbort.signal,
+            onRetry: (error) => this.egressHealth.fail(error),
+          });
+          if (this.flags.halted) return;
+          if (result.status !== 'ok') {
+            this.egressHealth.fail(result.error);
+            this.halt(result.error);
+            return;
+          }
+          this.egressHealth.messageCount += batch.messages.length;
+        }
+        this.tracker.advance(batch.lastSeq);
+        continue;
+      }
+      if (this.batcher.finished) return;
+      await this.ring.notifier.wait();
+    }
+  }
+
+  private startReporting(): NodeJS.Timeout {
+    const every = this.options.snapshotIntervalMs ?? 1000;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void this.pollLag()
+        .then(() => this.writeSnapshot())
+        .finally(() => {
+          busy = false;
+        });
+    }, every);
+    timer.unref();
+    return timer;
+  }
+
+  private async pollLag(): Promise<void> {
+    const t = this.options.ingress.transport;
+    if (!t.lag) return;
+    try {
+      this.ingress.lag = await t.lag();
+    } catch (error) {
+      this.ingress.fail(EdgeplaneError.from(error, `transport:${t.name}`));
+    }
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    if (!this.options.lanePath) return;
+    await writeSnapshotFile(this.options.lanePath, this.snapshot()).catch(() => undefined);
+  }
+
+  private async closeAll(stages: readonly Stage[]): Promise<void> {
+    const { ingress, egress } = this.options;
+    await this.tracker.idle();
+    await Promise.allSettled([
+      ingress.transport.close(),
+      egress.transport.close(),
+      ...stages.map((s) => s.close?.()),
+    ]);
+    if (this.ingress.state !== 'failed') this.ingress.state = 'closed';
+    if (this.egressHealth.state !== 'failed') this.egressHealth.state = 'closed';
+  }
+}

@@ -1,0 +1,85 @@
+import type { EdgeplaneError } from '@edgeplane/errors';
+import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
+import type { StageResolver } from '../stages.js';
+import type { Transport } from '../transport/types.js';
+import type { BatchOptions } from './egress.js';
+import type { RetryOptions } from './retry.js';
+
+/**
+ * The part of a SingleRing spec the loop needs. `@edgeplane/spec-kv`'s `SingleRingSpec`
+ * satisfies it; library users may build one by hand.
+ */
+export interface LoopSpec {
+  readonly name: string;
+  /** Ring slots, a power of two. */
+  readonly capacity: number;
+  readonly stages: readonly {
+    readonly id: string;
+    readonly stage: string;
+    readonly dependsOn: readonly number[];
+  }[];
+}
+
+/** One side of the loop: a transport and the name it has in snapshots. */
+export interface AdapterBinding {
+  readonly transport: Transport;
+  /** Adapter name in snapshots (default `<transport>-ingress` / `<transport>-egress`). */
+  readonly name?: string | undefined;
+}
+
+/** Options of `createLoop`. Units: ms, bytes, messages. */
+export interface LoopOptions {
+  readonly spec: LoopSpec;
+  /** `sha256:` hash of the canonical spec, shown in snapshots. */
+  readonly specHash?: string | undefined;
+  readonly ingress: AdapterBinding;
+  readonly egress: AdapterBinding;
+  /** Resolves the spec's stage keys (default: `identity` only). */
+  readonly stages?: StageResolver | undefined;
+  /** Per-stage settings by stage id (`stages.<id>.*` in the adapter config). */
+  readonly stageSettings?: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined;
+  readonly batch?: BatchOptions | undefined;
+  readonly retry?: RetryOptions | undefined;
+  /** Bounded drain: move exactly this many messages, acknowledge them, and stop. */
+  readonly maxMessages?: number | undefined;
+  /** Directory for the live snapshot and transport state (checkpoints); none when absent. */
+  readonly lanePath?: string | undefined;
+  /** How often the live snapshot is written, ms (default 1000). */
+  readonly snapshotIntervalMs?: number | undefined;
+  /** Hard limit on a graceful drain after `stop()`, ms (default 30000). */
+  readonly shutdownTimeoutMs?: number | undefined;
+  /** Aborting it is the same as calling `stop()`. */
+  readonly signal?: AbortSignal | undefined;
+  /** Secret values to redact from `last_error` texts. */
+  readonly secrets?: readonly string[] | undefined;
+}
+
+/** Why a run ended. */
+export type StopReason =
+  | 'end-of-input'
+  | 'max-messages'
+  | 'stopped'
+  | 'failed'
+  | 'shutdown-timeout';
+
+/** What `run()` resolves to. Counts in messages, duration in ms. */
+export interface LoopResult {
+  readonly state: Extract<LoopState, 'stopped' | 'failed'>;
+  readonly reason: StopReason;
+  readonly ingressMessages: number;
+  readonly egressMessages: number;
+  readonly ackedMessages: number;
+  readonly droppedMessages: number;
+  readonly durationMs: number;
+  /** The failure that stopped the loop (`state: 'failed'`). */
+  readonly error?: EdgeplaneError | undefined;
+  readonly snapshot: LoopSnapshot;
+}
+
+/** A created loop: `run()` once; `snapshot()` any time; `stop()` drains and ends it. */
+export interface Loop {
+  run(): Promise<LoopResult>;
+  snapshot(): LoopSnapshot;
+  /** Stop taking input, drain what is in flight, acknowledge, close. */
+  stop(): void;
+}

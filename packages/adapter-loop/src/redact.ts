@@ -1,0 +1,26 @@
+/** Placeholder written instead of a secret. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Replaces every occurrence of each known secret value (≥ 4 chars) and every `user:password@`
+ * URL credential in `text` with `[redacted]`.
+ */
+export function redactText(text: string, secrets: readonly string[]): string {
+  let out = text.replace(
+    /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]+)@/gi,
+    `$1$2:${REDACTED}@`,
+  );
+  for (const s of secrets) {
+    if (s.length >= 4) out = out.split(s).join(REDACTED);
+  }
+  return out;
+}
+
+/** Key names that hold secrets: password, secret, token, api key, credential, private key, sasl. */
+export const SECRET_KEY_PATTERN: RegExp =
+  /pass(word)?|secret|token|api[_-]?key|credential|private[_-]?key|auth/i;
+
+/** True when a config or environment key names a secret. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY_PATTERN.test(key);
+}

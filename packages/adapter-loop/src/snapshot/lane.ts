@@ -1,0 +1,170 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EdgeplaneError } from '@edgeplane/errors';
+import type { LoopSnapshot } from './types.js';
+
+/** File name of the live snapshot inside the lane path. */
+export const SNAPSHOT_FILE = 'snapshot.json';
+
+function writableDir(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves the lane path (reference decision 4): `explicit`, else `/run/byteor/<spec name>` when
+ * writable, else `$XDG_RUNTIME_DIR/byteor/<spec name>`, else `<os tmp>/byteor/<spec name>`.
+ * Creates the directory.
+ * @throws EdgeplaneError `permission-denied` when an explicit path cannot be created or written.
+ */
+export function resolveLanePath(options: {
+  readonly explicit?: string | undefined;
+  readonly specName: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}): string {
+  if (options.explicit) {
+    if (!writableDir(options.explicit)) {
+      throw new EdgeplaneError(
+        'permission-denied',
+        'adapter-loop',
+        `lane path ${options.explicit} is not a writable directory`,
+        {
+          hint: 'pass --lane-path= with a directory this user can create and write',
+        },
+      );
+    }
+    return options.explicit;
+  }
+  const env = options.env ?? process.env;
+  const candidates = [join('/run/byteor', options.specName)];
+  if (env.XDG_RUNTIME_DIR) candidates.push(join(env.XDG_RUNTIME_DIR, 'byteor', options.specName));
+  candidates.push(join(tmpdir(), 'byteor', options.specName));
+  for (const dir of candidates) if (writableDir(dir)) return dir;
+  throw new EdgeplaneError(
+    'permission-denied',
+    'adapter-loop',
+    `no writable lane path (tried ${candidates.join(', ')})`,
+    {
+      hint: 'pass --lane-path= with a writable directory',
+    },
+  );
+}
+
+/** Writes the snapshot atomically (temp file + rename) into `lanePath/snapshot.json`. */
+export async function writeSnapshotFile(lanePath: string, snapshot: LoopSnapshot): Promise<void> {
+  await mkdir(lanePath, { recursive: true });
+  const target = join(lanePath, SNAPSHOT_FILE);
+  const temp = `${target}.${process.pid}.tmp`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(`${JSON.stringify(snapshot, null, 2)}\n`);
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, target);
+}
+
+/** A snapshot read from a lane path, with whether its writer is still alive. */
+export interface SnapshotFileReading {
+  readonly snapshot: LoopSnapshot;
+  /** `live`: the writer runs; `stale`: it is dead yet the document says running; `final`: it ended. */
+  readonly status: 'live' | 'stale' | 'final';
+  readonly path: string;
+  /** Age of `captured_at`, ms. */
+  readonly ageMs: number;
+}
+
+/** True when a process with this pid exists (signal 0). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Reads `lanePath/snapshot.json`; null when there is none.
+ * @throws EdgeplaneError `invalid-input` when the file is not a snapshot document.
+ */
+export async function readSnapshotFile(
+  lanePath: string,
+  now: number = Date.now(),
+): Promise<SnapshotFileReading | null> {
+  const path = join(lanePath, SNAPSHOT_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  let snapshot: LoopSnapshot;
+  try {
+    snapshot = JSON.parse(text) as LoopSnapshot;
+    if (snapshot.mode !== 'adapter_loop' || !Array.isArray(snapshot.adapters))
+      throw new Error('not a snapshot');
+  } catch {
+    throw new EdgeplaneError(
+      'invalid-input',
+      'adapter-loop',
+      `${path} is not an edgeplane snapshot document`,
+      {
+        hint: 'delete the file; a running loop rewrites it every second',
+      },
+    );
+  }
+  const ended = snapshot.state === 'stopped' || snapshot.state === 'failed';
+  const alive = snapshot.pid !== process.pid && isProcessAlive(snapshot.pid);
+  const status = ended ? 'final' : alive ? 'live' : 'stale';
+  return { snapshot, status, path, ageMs: now - Date.parse(snapshot.captured_at) };
+}
+
+/** File name of the lane lock (the pid of the loop that owns the lane path). */
+export const LOCK_FILE = 'loop.pid';
+
+/**
+ * Takes the lane path for this process, so two loops never share checkpoints or snapshots.
+ * A lock left by a dead process is taken over. Returns a release function.
+ * @throws EdgeplaneError `conflict` when a live process holds the lane path.
+ */
+export async function acquireLaneLock(lanePath: string): Promise<() => Promise<void>> {
+  const path = join(lanePath, LOCK_FILE);
+  await mkdir(lanePath, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return async () => {
+        await rm(path, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw EdgeplaneError.from(error, 'adapter-loop', 'permission-denied');
+      const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) {
+        throw new EdgeplaneError(
+          'conflict',
+          'adapter-loop',
+          `lane path ${lanePath} is in use by a running loop (pid ${pid})`,
+          {
+            details: { pid, lanePath },
+            hint: 'stop that loop, or give this one its own --lane-path=',
+          },
+        );
+      }
+      await rm(path, { force: true });
+    }
+  }
+  throw new EdgeplaneError('conflict', 'adapter-loop', `could not take the lane lock ${path}`, {
+    hint: 'remove the file if no loop runs',
+  });
+}

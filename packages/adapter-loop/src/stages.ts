@@ -1,0 +1,103 @@
+import { EdgeplaneError } from '@edgeplane/errors';
+import type { OutboundMessage } from './transport/types.js';
+
+/** What a stage sees and returns: the bytes, key and headers of one message. */
+export type StageMessage = OutboundMessage;
+
+/** Per-call context of a stage. */
+export interface StageContext {
+  /** The stage's id from the spec (`single_ring.stages.N.id`). */
+  readonly id: string;
+  /** The stage's index in the ring (0-based). */
+  readonly index: number;
+  /** Aborts when the loop stops hard. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One stage of a SingleRing. `process` gets a run of consecutive ring slots and returns one
+ * output per input, in order: a message (the same object, or a new one) or `null` to drop it.
+ * Returning the input array itself means "unchanged" (the fast path of `identity`).
+ * Throwing stops the loop without acknowledging (policy `stop_pipeline`, reference 3.1).
+ */
+export interface Stage {
+  /** The stage key it was resolved from, e.g. `identity`, `http_post:http://127.0.0.1/x`. */
+  readonly key: string;
+  /** Governed side-effect capability (`http_post`, `exec`), or undefined for pure stages. */
+  readonly capability?: string | undefined;
+  process(
+    messages: readonly StageMessage[],
+    context: StageContext,
+  ): readonly (StageMessage | null)[] | Promise<readonly (StageMessage | null)[]>;
+  /** Releases resources when the loop ends. */
+  close?(): Promise<void>;
+}
+
+/** What a factory is given: the stage's identity plus its settings (`stages.<id>.*` in the config). */
+export interface StageFactoryContext {
+  readonly key: string;
+  readonly id: string;
+  readonly index: number;
+  readonly settings: Readonly<Record<string, string>>;
+}
+
+/** Builds a stage for a key. Throw an `invalid-config` EdgeplaneError for bad settings. */
+export type StageFactory = (context: StageFactoryContext) => Stage;
+
+/** Resolves stage keys to stages (reference 2.3 `StageResolver`). */
+export interface StageResolver {
+  /** True when the key is registered exactly or by a `prefix:` entry. */
+  has(key: string): boolean;
+  /** Registered keys; prefix entries end with `:` (e.g. `http_post:`). */
+  keys(): readonly string[];
+  /**
+   * @throws EdgeplaneError `invalid-config` for an unknown key, naming the known ones.
+   */
+  resolve(context: StageFactoryContext): Stage;
+}
+
+/** The built-in `identity` stage: forwards every message unchanged. */
+export const identityStage: StageFactory = () => ({
+  key: 'identity',
+  process: (messages) => messages,
+});
+
+/**
+ * Creates a resolver with `identity` built in plus the given factories. A key ending in `:`
+ * registers a parameterised family (`http_post:` resolves `http_post:<url>`).
+ * @example
+ * const stages = createStageResolver({ uppercase: () => ({ key: 'uppercase', process: (ms) => ms.map(up) }) });
+ */
+export function createStageResolver(
+  factories: Readonly<Record<string, StageFactory>> = {},
+): StageResolver {
+  const table = new Map<string, StageFactory>([
+    ['identity', identityStage],
+    ...Object.entries(factories),
+  ]);
+  const lookup = (key: string): StageFactory | undefined => {
+    const exact = table.get(key);
+    if (exact) return exact;
+    const colon = key.indexOf(':');
+    return colon > 0 ? table.get(key.slice(0, colon + 1)) : undefined;
+  };
+  return {
+    has: (key) => lookup(key) !== undefined,
+    keys: () => [...table.keys()],
+    resolve(context) {
+      const factory = lookup(context.key);
+      if (!factory) {
+        throw new EdgeplaneError(
+          'invalid-config',
+          'adapter-loop',
+          `unknown stage "${context.key}" (stage ${context.index}, id "${context.id}")`,
+          {
+            details: { stage: context.key },
+            hint: `registered stages: ${[...table.keys()].join(', ')}; register custom stages with createStageResolver()`,
+          },
+        );
+      }
+      return factory(context);
+    },
+  };
+}

@@ -1,0 +1,232 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EdgeplaneError } from '@edgeplane/errors';
+import { describe, expect, it } from 'vitest';
+import { createLoop, createStageResolver, readSnapshotFile } from '../src/index.js';
+import { bodies, MemorySink, MemorySource, spec } from './memory.js';
+
+const retryable = () => ({
+  status: 'retryable' as const,
+  error: new EdgeplaneError('unavailable', 'memory', 'down'),
+});
+
+describe('createLoop', () => {
+  it('moves every message in order and acknowledges all of them', async () => {
+    const source = new MemorySource(bodies(1000), 37);
+    const sink = new MemorySink();
+    const result = await createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink },
+      batch: { maxMessages: 100 },
+    }).run();
+    expect(sink.received).toEqual(bodies(1000));
+    expect(result).toMatchObject({
+      state: 'stopped',
+      reason: 'end-of-input',
+      ingressMessages: 1000,
+      egressMessages: 1000,
+      ackedMessages: 1000,
+    });
+    expect(source.committed).toBe(1000);
+    expect(result.snapshot.adapters.map((a) => a.connection_state)).toEqual(['closed', 'closed']);
+  });
+
+  it('maxMessages moves exactly N, acknowledges them (partially acking a batch), and a second run continues', async () => {
+    const source = new MemorySource(bodies(2000), 64);
+    for (let run = 0; run < 4; run++) {
+      const sink = new MemorySink();
+      const r = await createLoop({
+        spec: spec(),
+        ingress: { transport: source },
+        egress: { transport: sink },
+        maxMessages: 500,
+      }).run();
+      expect(r.reason).toBe('max-messages');
+      expect(sink.received).toEqual(bodies(2000).slice(run * 500, run * 500 + 500));
+      expect(source.committed).toBe((run + 1) * 500);
+    }
+  });
+
+  it('never lets the producer get more than capacity ahead of the release boundary', async () => {
+    const source = new MemorySource(bodies(500), 50);
+    const sink = new MemorySink([], 1);
+    const loop = createLoop({
+      spec: spec(undefined, 8),
+      ingress: { transport: source },
+      egress: { transport: sink },
+      batch: { maxMessages: 4 },
+    });
+    let worst = 0;
+    const probe = setInterval(() => {
+      const { ring } = loop.snapshot();
+      worst = Math.max(worst, ring.cursor - ring.released);
+    }, 0);
+    await loop.run();
+    clearInterval(probe);
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(8);
+    expect(sink.received).toHaveLength(500);
+  });
+
+  it('retries retryable failures with backoff and delivers each message once', async () => {
+    const source = new MemorySource(bodies(50), 10);
+    const sink = new MemorySink([retryable(), retryable()]);
+    const r = await createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink },
+      retry: { minDelayMs: 1, maxDelayMs: 5 },
+    }).run();
+    expect(sink.received).toEqual(bodies(50));
+    expect(r.snapshot.adapters[1].recent_failures).toBe(2);
+    expect(r.snapshot.adapters[1].last_error).toBe('[memory] down');
+  });
+
+  it('stops on a permanent failure without acknowledging what was not sent', async () => {
+    const source = new MemorySource(bodies(100), 10);
+    const sink = new MemorySink([
+      { status: 'ok' },
+      { status: 'failed', error: new EdgeplaneError('invalid-input', 'memory', 'rejected') },
+    ]);
+    const r = await createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink },
+      batch: { maxMessages: 10 },
+    }).run();
+    expect(r.state).toBe('failed');
+    expect(r.error?.code).toBe('invalid-input');
+    expect(sink.received).toEqual(bodies(10));
+    expect(source.committed).toBe(10);
+    expect(r.snapshot.state).toBe('failed');
+  });
+
+  it('gives up after maxRetries and reports the last error', async () => {
+    const source = new MemorySource(bodies(5), 5);
+    const sink = new MemorySink([retryable(), retryable(), retryable()]);
+    const r = await createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink },
+      retry: { maxRetries: 2, minDelayMs: 1 },
+    }).run();
+    expect(r.state).toBe('failed');
+    expect(r.error?.code).toBe('unavailable');
+    expect(source.committed).toBe(0);
+  });
+
+  it('runs custom stages in dependency order and counts drops as done', async () => {
+    const stages = createStageResolver({
+      upper: () => ({
+        key: 'upper',
+        process: (ms) =>
+          ms.map((m) => ({
+            ...m,
+            body: Buffer.from(Buffer.from(m.body).toString().toUpperCase()),
+          })),
+      }),
+      'drop-odd': () => ({
+        key: 'drop-odd',
+        process: (ms) =>
+          ms.map((m) => (Number(Buffer.from(m.body).toString().split(' ')[1]) % 2 ? null : m)),
+      }),
+      suffix: () => ({
+        key: 'suffix',
+        process: async (ms) =>
+          ms.map((m) => ({ ...m, body: Buffer.concat([m.body, Buffer.from('!')]) })),
+      }),
+    });
+    const source = new MemorySource(bodies(20), 7);
+    const sink = new MemorySink();
+    const s = spec([
+      { id: 'a', stage: 'drop-odd', dependsOn: [] },
+      { id: 'b', stage: 'upper', dependsOn: [0] },
+      { id: 'c', stage: 'suffix', dependsOn: [1] },
+    ]);
+    const r = await createLoop({
+      spec: s,
+      stages,
+      ingress: { transport: source },
+      egress: { transport: sink },
+    }).run();
+    expect(sink.received).toEqual(
+      bodies(20)
+        .filter((_, i) => i % 2 === 0)
+        .map((b) => `${b.toUpperCase()}!`),
+    );
+    expect(r).toMatchObject({ droppedMessages: 10, egressMessages: 10, ackedMessages: 20 });
+    expect(r.snapshot.ring.gating.map((g) => g.sequence)).toEqual([19, 19, 19]);
+  });
+
+  it('rejects an unknown stage key before opening anything', async () => {
+    const loop = createLoop({
+      spec: spec([{ id: 'x', stage: 'nope', dependsOn: [] }]),
+      ingress: { transport: new MemorySource([]) },
+      egress: { transport: new MemorySink() },
+    });
+    await expect(loop.run()).rejects.toThrow('unknown stage "nope"');
+  });
+
+  it('stop() drains in-flight messages, acknowledges them and ends', async () => {
+    const source = new MemorySource(bodies(30), 10, true);
+    const sink = new MemorySink();
+    const loop = createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink },
+    });
+    const running = loop.run();
+    while (sink.received.length < 30) await new Promise((r) => setTimeout(r, 5));
+    loop.stop();
+    const r = await running;
+    expect(r.reason).toBe('stopped');
+    expect(source.committed).toBe(30);
+  });
+
+  it('a drain that cannot finish ends at the shutdown timeout without acknowledging', async () => {
+    const source = new MemorySource(bodies(10), 10, true);
+    const sink = new MemorySink(['hang']);
+    const loop = createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink },
+      shutdownTimeoutMs: 50,
+    });
+    const running = loop.run();
+    await new Promise((r) => setTimeout(r, 30));
+    loop.stop();
+    const r = await running;
+    expect(r.reason).toBe('shutdown-timeout');
+    expect(r.state).toBe('failed');
+    expect(r.error?.code).toBe('timeout');
+    expect(source.committed).toBe(0);
+  });
+
+  it('keeps the live snapshot in the lane path and holds the lane lock', async () => {
+    const lanePath = await mkdtemp(join(tmpdir(), 'ep-lane-'));
+    const source = new MemorySource(bodies(10), 10, true);
+    const loop = createLoop({
+      spec: spec(),
+      specHash: 'sha256:00',
+      ingress: { transport: source },
+      egress: { transport: new MemorySink() },
+      lanePath,
+      snapshotIntervalMs: 20,
+    });
+    const running = loop.run();
+    await new Promise((r) => setTimeout(r, 100));
+    const live = await readSnapshotFile(lanePath);
+    expect(live?.snapshot).toMatchObject({
+      mode: 'adapter_loop',
+      spec_hash: 'sha256:00',
+      egress_messages: 10,
+      ingress_messages: 10,
+    });
+    expect(await readFile(join(lanePath, 'loop.pid'), 'utf8')).toBe(`${process.pid}\n`);
+    loop.stop();
+    await running;
+    expect((await readSnapshotFile(lanePath))?.status).toBe('final');
+  });
+});
