@@ -1,0 +1,46 @@
+import { fail } from './errors.js';
+
+const hex = (byte: number): string => `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+
+/** Rejects non-ASCII bytes, control bytes (other than tab, CR, LF) and a CR without LF. */
+export function checkBytes(bytes: Uint8Array, file: string): void {
+  let line = 1;
+  let column = 1;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    const where = { line, column };
+    if (byte > 0x7f) {
+      const bom = i === 0 && byte === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+      throw fail(
+        file,
+        where,
+        `non-ASCII byte ${hex(byte)}; spec.kv is ASCII-only`,
+        bom
+          ? 'save the file without a byte order mark (BOM)'
+          : 'replace the character with ASCII (keys, values and comments are ASCII)',
+      );
+    }
+    if (byte === 0x0a) {
+      line++;
+      column = 1;
+      continue;
+    }
+    if (byte === 0x0d && bytes[i + 1] !== 0x0a) {
+      throw fail(
+        file,
+        where,
+        'carriage return 0x0D without a line feed; lines end with LF or CRLF',
+        'save the file with LF (or CRLF) line endings',
+      );
+    }
+    if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0d) || byte === 0x7f) {
+      throw fail(
+        file,
+        where,
+        `control byte ${hex(byte)} is not allowed; spec.kv is plain ASCII text`,
+        'remove the control character',
+      );
+    }
+    column++;
+  }
+}
