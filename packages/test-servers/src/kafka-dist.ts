@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestServerError } from './errors.js';
+import { exec, tail, which } from './exec.js';
+import { packageRoot } from './paths.js';
+
+/** The Apache Kafka version the broker runs; keep in sync with kafka/pom.xml. */
+export const KAFKA_VERSION = '3.9.1';
+
+const INSTALL_HINT =
+  'install a JDK (17+) and Maven: `apt-get install -y openjdk-17-jre-headless maven`, ' +
+  'or set EDGEPLANE_KAFKA_BROKERS to a running broker';
+
+/** `$JAVA_HOME/bin/java` when JAVA_HOME is set, else `java` from PATH. Throws if missing. */
+export function javaBinary(): string {
+  const fromHome = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : undefined;
+  if (fromHome && existsSync(fromHome)) return fromHome;
+  const found = which('java');
+  if (!found) throw new TestServerError('kafka', 'no `java` found on PATH', INSTALL_HINT);
+  return found;
+}
+
+/**
+ * Makes sure `<home>/libs` holds the broker's jars: on the first call, runs
+ * `mvn dependency:copy-dependencies` on kafka/pom.xml into the cache (a minute or so, mostly
+ * download); afterwards returns at once. The marker file records the pom's hash, so editing
+ * the pom re-resolves.
+ */
+export async function ensureKafkaDistribution(home: string): Promise<string> {
+  const libs = join(home, 'libs');
+  const marker = join(home, 'libs.complete');
+  const pom = join(packageRoot(), 'kafka', 'pom.xml');
+  const pomHash = createHash('sha256').update(readFileSync(pom)).digest('hex');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === pomHash) return libs;
+
+  const mvn = which('mvn');
+  if (!mvn) throw new TestServerError('kafka', 'no `mvn` found on PATH', INSTALL_HINT);
+  mkdirSync(home, { recursive: true });
+  const staging = join(home, `libs.tmp-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  const args = [
+    '-q',
+    '-B',
+    '-f',
+    pom,
+    'dependency:copy-dependencies',
+    `-DoutputDirectory=${staging}`,
+    '-DincludeScope=runtime',
+  ];
+  const result = await exec(mvn, args, { timeoutMs: 15 * 60_000 });
+  if (result.code !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new TestServerError(
+      'kafka',
+      `\`mvn ${args.join(' ')}\` failed (exit ${result.code}):\n${tail(`${result.stdout}\n${result.stderr}`)}`,
+      'check that Maven Central is reachable (`mvn -v`, ~/.m2/settings.xml), then retry; ' +
+        'or set EDGEPLANE_KAFKA_BROKERS to a running broker',
+    );
+  }
+  rmSync(libs, { recursive: true, force: true });
+  renameSync(staging, libs);
+  writeFileSync(marker, pomHash);
+  return libs;
+}
