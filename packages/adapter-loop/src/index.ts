@@ -5,6 +5,15 @@
  * @module
  */
 
+export type { AdapterConfig, BindingConfig, ConfigEntry, LoopSettings } from './config/index.js';
+export {
+  bindingOptions,
+  ConfigError,
+  configSecrets,
+  LOOP_SETTING_NAMES,
+  parseAdapterConfig,
+  redactConfig,
+} from './config/index.js';
 export { RECENT_FAILURE_WINDOW_MS } from './health.js';
 export { createLoop } from './loop/create-loop.js';
 export type { BatchOptions } from './loop/egress.js';

@@ -1,10 +1,20 @@
 import { EdgeplaneError } from '@edgeplane/errors';
 import { z } from 'zod';
+import { isSecretKey } from '../redact.js';
 import type { OptionDescription, Transport, TransportDescriptor } from './types.js';
 
 /**
  * Zod helpers for transport options that arrive either typed (from code) or as strings
  * (from the `key=value` adapter config). Each accepts both forms.
+ */
+function describeInput(v: unknown): string {
+  return typeof v === 'string' ? `"${v}"` : String(v);
+}
+
+/**
+ * Zod helpers for transport options that arrive either typed (from code) or as strings
+ * (from the `key=value` adapter config). Each accepts both forms, and its error message says
+ * what was expected and what was given.
  */
 export const kv = {
   /** An integer in `[min, max]`; accepts `42` or `"42"`. */
@@ -12,39 +22,82 @@ export const kv = {
     min: number = Number.MIN_SAFE_INTEGER,
     max: number = Number.MAX_SAFE_INTEGER,
   ): z.ZodType<number> {
+    const range =
+      min === Number.MIN_SAFE_INTEGER
+        ? ''
+        : max === Number.MAX_SAFE_INTEGER
+          ? ` >= ${min}`
+          : ` in [${min}, ${max}]`;
     return z
-      .union([
-        z.number(),
-        z
-          .string()
-          .regex(/^-?[0-9]+$/, 'expected an integer')
-          .transform(Number),
-      ])
-      .pipe(
-        z.number().int('expected an integer').min(min).max(max),
-      ) as unknown as z.ZodType<number>;
+      .unknown()
+      .transform((v, ctx) => {
+        const n =
+          typeof v === 'number'
+            ? v
+            : typeof v === 'string' && /^-?[0-9]+$/.test(v)
+              ? Number(v)
+              : Number.NaN;
+        if (!Number.isSafeInteger(n) || n < min || n > max) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected an integer${range}, got ${describeInput(v)}`,
+          });
+          return z.NEVER;
+        }
+        return n;
+      })
+      .meta({ type: `integer${range}` }) as unknown as z.ZodType<number>;
   },
   /** `true`/`false`; accepts booleans or the strings `true`/`false`. */
   bool(): z.ZodType<boolean> {
-    return z.union([
-      z.boolean(),
-      z.enum(['true', 'false']).transform((v) => v === 'true'),
-    ]) as unknown as z.ZodType<boolean>;
+    return z
+      .unknown()
+      .transform((v, ctx) => {
+        if (v === true || v === 'true') return true;
+        if (v === false || v === 'false') return false;
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected true or false, got ${describeInput(v)}`,
+        });
+        return z.NEVER;
+      })
+      .meta({ type: 'boolean' }) as unknown as z.ZodType<boolean>;
   },
   /** A non-empty comma-separated list, or an array of strings. */
   list(): z.ZodType<string[]> {
-    return z.union([
-      z.array(z.string().min(1)).min(1),
-      z
-        .string()
-        .min(1)
-        .transform((v) =>
-          v
-            .split(',')
-            .map((s) => s.trim())
-            .filter((s) => s.length > 0),
-        ),
-    ]) as unknown as z.ZodType<string[]>;
+    return z
+      .unknown()
+      .transform((v, ctx) => {
+        const items = Array.isArray(v)
+          ? v
+          : typeof v === 'string'
+            ? v.split(',').map((x) => x.trim())
+            : [];
+        const clean = items.filter((x): x is string => typeof x === 'string' && x.length > 0);
+        if (clean.length === 0 || clean.length !== items.length) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected a comma-separated list of non-empty values, got ${describeInput(v)}`,
+          });
+          return z.NEVER;
+        }
+        return clean;
+      })
+      .meta({ type: 'list' }) as unknown as z.ZodType<string[]>;
+  },
+  /** One of the given values. */
+  oneOf<T extends string>(values: readonly [T, ...T[]]): z.ZodType<T> {
+    return z
+      .unknown()
+      .transform((v, ctx) => {
+        if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected one of ${values.join(', ')}, got ${describeInput(v)}`,
+        });
+        return z.NEVER;
+      })
+      .meta({ type: values.join(' | ') }) as unknown as z.ZodType<T>;
   },
   /** A secret string: redacted wherever the config is printed. */
   secret(): z.ZodType<string> {
@@ -68,25 +121,42 @@ export function formatOptionIssues(error: z.ZodError): { message: string; option
   return { message: lines.join('; '), option };
 }
 
+interface Meta {
+  description?: string;
+  secret?: boolean;
+  type?: string;
+}
+
+/** Walks default/optional wrappers, merging metadata (outer wins) and finding the type name. */
+function inspect(field: z.ZodType): { meta: Meta; type: string; defaultValue: unknown } {
+  let meta: Meta = {};
+  let current: z.ZodType | undefined = field;
+  let type = 'string';
+  let defaultValue: unknown;
+  while (current) {
+    meta = { ...((current.meta() ?? {}) as Meta), ...meta };
+    const def: { type: string; defaultValue?: unknown; innerType?: z.ZodType } = (
+      current as unknown as { def: { type: string; defaultValue?: unknown; innerType?: z.ZodType } }
+    ).def;
+    if (def.type === 'default') defaultValue = def.defaultValue;
+    type = def.type;
+    current = def.type === 'default' || def.type === 'optional' ? def.innerType : undefined;
+  }
+  return { meta, type: meta.type ?? (type === 'pipe' ? 'string' : type), defaultValue };
+}
+
 /** Builds an `OptionDescription[]` from a zod object schema (for help and generated docs). */
 export function describeOptions(schema: z.ZodObject): OptionDescription[] {
   return Object.entries(schema.shape).map(([name, field]) => {
     const f = field as z.ZodType;
-    const meta = (f.meta() ?? {}) as { description?: string; secret?: boolean; type?: string };
-    const def = (
-      f as unknown as { def: { type: string; defaultValue?: unknown; innerType?: z.ZodType } }
-    ).def;
-    const optional = f.safeParse(undefined).success;
-    const inner = def.innerType
-      ? (def.innerType as unknown as { def: { type: string } }).def.type
-      : def.type;
+    const { meta, type, defaultValue } = inspect(f);
     return {
       name,
-      type: meta.type ?? inner,
-      required: !optional,
-      default: def.type === 'default' ? def.defaultValue : undefined,
+      type,
+      required: !f.safeParse(undefined).success,
+      default: defaultValue,
       description: meta.description ?? f.description ?? '',
-      secret: meta.secret === true || name.toLowerCase().includes('password') || undefined,
+      secret: meta.secret === true || isSecretKey(name) || undefined,
     };
   });
 }

@@ -1,0 +1,127 @@
+import { isSecretKey, REDACTED } from '../redact.js';
+import { ConfigError } from './config-error.js';
+import { type LoopSettings, parseLoopSettings } from './loop-settings.js';
+import { type ConfigEntry, readEntries } from './parse.js';
+
+/** One side of the wiring: which transport, its adapter name, and its raw options. */
+export interface BindingConfig {
+  readonly role: 'ingress' | 'egress';
+  readonly transport: string;
+  readonly name: string | undefined;
+  /** Option name → value (strings, interpolated), for the transport's `parseOptions`. */
+  readonly options: Readonly<Record<string, string>>;
+}
+
+/** A parsed adapter config (docs/guide/5.adapter-config.md). */
+export interface AdapterConfig {
+  readonly file: string;
+  readonly ingress: BindingConfig;
+  readonly egress: BindingConfig;
+  readonly loop: LoopSettings;
+  /** `stages.<id>.<key>=value` settings by stage id. */
+  readonly stages: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly entries: readonly ConfigEntry[];
+}
+
+const TOP = ['ingress', 'egress', 'loop', 'stages'];
+
+function binding(
+  role: 'ingress' | 'egress',
+  entries: readonly ConfigEntry[],
+  file: string,
+  lastLine: number,
+): BindingConfig {
+  const options: Record<string, string> = {};
+  let transport: string | undefined;
+  let name: string | undefined;
+  for (const e of entries) {
+    if (!e.key.startsWith(`${role}.`)) continue;
+    const option = e.key.slice(role.length + 1);
+    if (option === 'transport') transport = e.value;
+    else if (option === 'name') name = e.value;
+    else options[option] = e.value;
+  }
+  if (!transport) {
+    throw new ConfigError(
+      { file, line: lastLine, column: 1, key: `${role}.transport` },
+      `missing ${role}.transport`,
+      `add a line ${role}.transport=<name> (file, kafka, nats, ...)`,
+    );
+  }
+  return { role, transport, name, options };
+}
+
+/**
+ * Parses an adapter config: exactly one ingress and one egress binding, loop settings and stage
+ * settings. Unknown top-level sections are errors. Transport options are validated later by
+ * each transport's own schema (`bindingOptions`).
+ * @throws ConfigError naming `file:line:column`, the key and the fix.
+ */
+export function parseAdapterConfig(
+  input: string | Uint8Array,
+  options: {
+    readonly file?: string;
+    readonly env?: Readonly<Record<string, string | undefined>>;
+  } = {},
+): AdapterConfig {
+  const file = options.file ?? 'adapters.kv';
+  const entries = readEntries(input, file, options.env ?? process.env);
+  for (const e of entries) {
+    const top = e.key.split('.')[0] ?? '';
+    if (!TOP.includes(top) || !e.key.includes('.')) {
+      throw new ConfigError(
+        { file, line: e.line, column: 1, key: e.key },
+        `unknown key "${e.key}"`,
+        'keys start with ingress., egress., loop. or stages.<id>.',
+      );
+    }
+  }
+  const lastLine = Math.max(1, ...entries.map((e) => e.line));
+  const stages: Record<string, Record<string, string>> = {};
+  for (const e of entries.filter((x) => x.key.startsWith('stages.'))) {
+    const [, id, ...rest] = e.key.split('.');
+    if (!id || rest.length === 0) {
+      throw new ConfigError(
+        { file, line: e.line, column: 1, key: e.key },
+        `stage setting "${e.key}" needs a stage id and a name`,
+        'write stages.<stage id>.<setting>=value',
+      );
+    }
+    stages[id] = { ...stages[id], [rest.join('.')]: e.value };
+  }
+  return {
+    file,
+    ingress: binding('ingress', entries, file, lastLine),
+    egress: binding('egress', entries, file, lastLine),
+    loop: parseLoopSettings(
+      entries.filter((e) => e.key.startsWith('loop.')),
+      file,
+    ),
+    stages,
+    entries,
+  };
+}
+
+/**
+ * The config as `key=value` text with secrets redacted: keys that name secrets, options the
+ * transport describes as secret (`secretOptions`, as `ingress.password`), and any value that
+ * came from an environment variable whose name names a secret.
+ */
+export function redactConfig(config: AdapterConfig, secretOptions: readonly string[] = []): string {
+  const lines = config.entries.map((e) => {
+    const secret = isSecretKey(e.key) || secretOptions.includes(e.key) || e.vars.some(isSecretKey);
+    return `${e.key}=${secret ? REDACTED : e.value}`;
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** Values to scrub from logs and errors: secret-keyed values and secret-named variables. */
+export function configSecrets(
+  config: AdapterConfig,
+  secretOptions: readonly string[] = [],
+): string[] {
+  return config.entries
+    .filter((e) => isSecretKey(e.key) || secretOptions.includes(e.key) || e.vars.some(isSecretKey))
+    .map((e) => e.value)
+    .filter((v) => v.length > 0);
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTransport, kv } from '../transport/options.js';
+import { bindingOptions, configSecrets, parseAdapterConfig, redactConfig } from './index.js';
+
+const base =
+  'ingress.transport=file\ningress.path=in.log\negress.transport=file\negress.path=out.log\n';
+const parse = (text: string, env: Record<string, string> = {}) =>
+  parseAdapterConfig(text, { file: 'adapters.kv', env });
+const fails = (text: string, env: Record<string, string> = {}) => {
+  try {
+    parse(text, env);
+  } catch (e) {
+    return { message: (e as Error).message, hint: (e as { hint?: string }).hint };
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('parseAdapterConfig', () => {
+  it('reads both bindings, loop settings with defaults and stage settings', () => {
+    const c = parse(
+      `# wiring\r\n${base}ingress.name=logs-in\nloop.lingerMs=0\nstages.s0.mode=fast\n`,
+    );
+    expect(c.ingress).toEqual({
+      role: 'ingress',
+      transport: 'file',
+      name: 'logs-in',
+      options: { path: 'in.log' },
+    });
+    expect(c.egress.options).toEqual({ path: 'out.log' });
+    expect(c.loop).toMatchObject({ lingerMs: 0, batchMaxMessages: 1024, shutdownTimeoutMs: 30000 });
+    expect(c.stages).toEqual({ s0: { mode: 'fast' } });
+  });
+  it('interpolates ${VAR} and ${VAR:-default}, $$ is a dollar', () => {
+    const c = parse(`${base}ingress.a=\${HOME_DIR}/x\ningress.b=\${NOPE:-d}\ningress.c=$$5\n`, {
+      HOME_DIR: '/h',
+    });
+    expect(c.ingress.options).toMatchObject({ a: '/h/x', b: 'd', c: '$5' });
+  });
+  it('names the place and the fix for each malformed line', () => {
+    expect(fails(`${base}oops\n`)).toEqual({
+      message: 'adapters.kv:5:5: expected "=" after key "oops"',
+      hint: 'write each setting as key=value',
+    });
+    expect(fails(`${base}loop.lingerMs = 3\n`).message).toBe(
+      'adapters.kv:5:14: whitespace around "=" is not allowed',
+    );
+    expect(fails(`${base}ingress.path=x\n`).message).toBe(
+      'adapters.kv:5:1: duplicate key "ingress.path" (first set on line 2)',
+    );
+    expect(fails(`${base}source.path=x\n`).message).toBe(
+      'adapters.kv:5:1: unknown key "source.path"',
+    );
+    expect(fails('ingress.transport=file\n').message).toBe(
+      'adapters.kv:1:1: missing egress.transport',
+    );
+    expect(fails(`${base}loop.lingerMs=soon\n`).message).toBe(
+      'adapters.kv:5:15: loop.lingerMs: expected an integer in [0, 60000], got "soon"',
+    );
+    expect(fails(`${base}loop.lingerMS=1\n`).message).toBe(
+      'adapters.kv:5:1: unknown key "loop.lingerMS"',
+    );
+    expect(fails(`${base}ingress.password=\${PW}\n`)).toEqual({
+      message: 'adapters.kv:5:18: environment variable PW is not set (used by ingress.password)',
+      hint: 'export PW=... before starting, or write ${PW:-default}',
+    });
+  });
+  it('rejects invalid UTF-8', () => {
+    expect(() => parseAdapterConfig(Buffer.from([0x61, 0x3d, 0xff]), { env: {} })).toThrow(
+      'adapters.kv:1:1: the file is not valid UTF-8',
+    );
+  });
+  it('redacts secret keys and secret-named variables, everywhere the config is printed', () => {
+    const c = parse(`${base}egress.password=hunter22\negress.url=\${DB_TOKEN}\n`, {
+      DB_TOKEN: 'tok-123456',
+    });
+    const text = redactConfig(c);
+    expect(text).toContain('egress.password=[redacted]');
+    expect(text).toContain('egress.url=[redacted]');
+    expect(text).not.toContain('hunter22');
+    expect(text).not.toContain('tok-123456');
+    expect(configSecrets(c)).toEqual(['hunter22', 'tok-123456']);
+  });
+  it("reports a transport's rejected option at its line", () => {
+    const t = defineTransport({
+      name: 'demo',
+      summary: 'demo',
+      options: z.object({ path: z.string(), maxLineBytes: kv.int(1).default(10) }),
+      create: () => {
+        throw new Error('unused');
+      },
+    });
+    const c = parse(`${base}ingress.maxLineBytes=big\n`);
+    expect(() => bindingOptions(c, c.ingress, t)).toThrow(
+      'adapters.kv:5:22: ingress (demo): option "maxLineBytes": expected an integer',
+    );
+    const d = parse(`${base}ingress.colour=red\n`);
+    expect(() => bindingOptions(d, d.ingress, t)).toThrow(
+      'ingress (demo): unknown option "colour"',
+    );
+    expect(bindingOptions(c, c.egress, t)).toEqual({ path: 'out.log', maxLineBytes: 10 });
+  });
+});

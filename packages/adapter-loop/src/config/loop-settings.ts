@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { kv } from '../transport/options.js';
+import { ConfigError } from './config-error.js';
+import type { ConfigEntry } from './parse.js';
+
+/** `loop.*` settings of the adapter config, with defaults. Units: messages, bytes, ms. */
+export interface LoopSettings {
+  readonly batchMaxMessages: number;
+  readonly batchMaxBytes: number;
+  readonly lingerMs: number;
+  readonly maxRetries: number;
+  readonly retryMinDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly snapshotIntervalMs: number;
+}
+
+const schema: z.ZodType<LoopSettings> & { shape: Record<string, unknown> } = z.strictObject({
+  batchMaxMessages: kv.int(1, 1_000_000).default(1024),
+  batchMaxBytes: kv.int(1, 1 << 30).default(1_048_576),
+  lingerMs: kv.int(0, 60_000).default(5),
+  maxRetries: kv.int(0, 1_000_000).default(10),
+  retryMinDelayMs: kv.int(1, 3_600_000).default(100),
+  retryMaxDelayMs: kv.int(1, 3_600_000).default(30_000),
+  shutdownTimeoutMs: kv.int(1, 3_600_000).default(30_000),
+  snapshotIntervalMs: kv.int(50, 3_600_000).default(1000),
+});
+
+/** Names of the `loop.*` settings. */
+export const LOOP_SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
+
+/**
+ * Validates the `loop.*` entries.
+ * @throws ConfigError naming the key, e.g. `adapters.kv:7:21: loop.lingerMs: expected an integer`.
+ */
+export function parseLoopSettings(entries: readonly ConfigEntry[], file: string): LoopSettings {
+  const raw = Object.fromEntries(entries.map((e) => [e.key.slice('loop.'.length), e.value]));
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name =
+    issue?.code === 'unrecognized_keys'
+      ? (issue.keys[0] ?? '')
+      : (issue?.path.map(String).join('.') ?? '');
+  const entry = entries.find((e) => e.key === `loop.${name}`);
+  const place = { file, line: entry?.line ?? 1, column: entry?.column ?? 1, key: `loop.${name}` };
+  if (issue?.code === 'unrecognized_keys') {
+    throw new ConfigError(
+      { ...place, column: 1 },
+      `unknown key "loop.${name}"`,
+      `loop settings are: ${LOOP_SETTING_NAMES.join(', ')}`,
+    );
+  }
+  throw new ConfigError(
+    place,
+    `loop.${name}: ${issue?.message ?? 'invalid value'}`,
+    'see docs/guide/5.adapter-config.md for the loop settings and their ranges',
+  );
+}
