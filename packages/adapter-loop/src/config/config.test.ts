@@ -31,7 +31,7 @@ describe('parseAdapterConfig', () => {
     expect(c.loop).toMatchObject({ lingerMs: 0, batchMaxMessages: 1024, shutdownTimeoutMs: 30000 });
     expect(c.stages).toEqual({ s0: { mode: 'fast' } });
   });
-  it('interpolates ${VAR} and ${VAR:-default}, $$ is a dollar', () => {
+  it('interpolates environment variables, with defaults; $$ is a dollar', () => {
     const c = parse(`${base}ingress.a=\${HOME_DIR}/x\ningress.b=\${NOPE:-d}\ningress.c=$$5\n`, {
       HOME_DIR: '/h',
     });
@@ -62,7 +62,7 @@ describe('parseAdapterConfig', () => {
     );
     expect(fails(`${base}ingress.password=\${PW}\n`)).toEqual({
       message: 'adapters.kv:5:18: environment variable PW is not set (used by ingress.password)',
-      hint: 'export PW=... before starting, or write ${PW:-default}',
+      hint: `export PW=... before starting, or write \${PW:-default}`,
     });
   });
   it('rejects invalid UTF-8', () => {
