@@ -20,3 +20,22 @@ export { KAFKA_VERSION } from './kafka-dist.js';
 export { freePort, uniqueName, waitForTcp } from './net.js';
 export { cacheDir } from './paths.js';
 export type { Provenance, ServerFactory, TestServer } from './types.js';
+export {
+  ensureRabbitmqStream,
+  isBeforeRabbitmq311,
+  type RabbitmqStreamTestServer,
+  rabbitmqStreamServer,
+} from './rabbitmq.js';
+export { applyConfSettings, setupRabbitmqStream, STREAM_SETTINGS } from './rabbitmq-setup.js';
+export { streamPeerProperties } from './stream-protocol.js';
+export {
+  ensureMachineService,
+  type MachineService,
+  type MachineTestServer,
+  natsServer,
+  postgresServer,
+  redisServer,
+} from './machine.js';
+export { natsInfo, postgresPing, redisPing } from './pings.js';
+export { type S3TestServer, s3Server, startS3 } from './s3.js';
+export { type CliIo, runCli } from './cli-run.js';
