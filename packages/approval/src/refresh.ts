@@ -64,7 +64,9 @@ async function attempt(options: RefreshKeySetOptions, url: string): Promise<JwkS
     if (signal.aborted) {
       throw new EdgeplaneError('timeout', COMPONENT, `no answer within ${timeoutMs} ms`, { cause });
     }
-    const reason = (cause as { cause?: { code?: string } }).cause?.code ?? 'network error';
+    // undici puts the errno (ECONNREFUSED...) or a short reason ("unexpected redirect") in `cause`.
+    const inner = (cause as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const reason = String(inner?.code ?? inner?.message ?? 'network error');
     throw new EdgeplaneError('unavailable', COMPONENT, `request failed: ${reason}`, { cause });
   }
   try {
