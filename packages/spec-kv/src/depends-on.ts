@@ -71,7 +71,7 @@ function dependencyProblem(
   if (dep === index) {
     return {
       detail: `${self} depends on itself; a stage can only depend on earlier stages`,
-      hint: `remove ${dep} from the list`,
+      hint: `remove ${dep} from depends_on`,
     };
   }
   if (dep >= ids.length) {
@@ -80,7 +80,9 @@ function dependencyProblem(
       hint:
         index === 0
           ? 'stage 0 reads from ingress: leave its depends_on empty'
-          : `use indices 0 to ${index - 1}`,
+          : index === 1
+            ? 'use index 0'
+            : `use indices 0 to ${index - 1}`,
     };
   }
   if (dep > index) {

@@ -10,7 +10,9 @@ const quote = (text: string): string => `"${text.replace(/\\/g, '\\\\').replace(
  * `N: id` and the stage key; side-effecting stages are drawn bold red with their capability),
  * `egress`. Edges: `ingress -> sN` for stages without dependencies, `sD -> sN` for each
  * dependency, `sN -> egress` for stages nobody depends on. A LaneGraph renders as an empty
- * graph with a label saying it is not supported yet.
+ * graph with a label saying it is not supported yet. Source: edgeplane's `dot` verb (reference 3);
+ * the edge rules follow v1 semantics (the first stages read from the ring head, the final stages
+ * are the release boundary).
  */
 export function renderDot(spec: Spec): string {
   const lines = [`digraph ${quote(spec.name)} {`, '  rankdir=LR;'];

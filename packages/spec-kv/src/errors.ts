@@ -17,6 +17,7 @@ export interface SpecParseErrorInit {
  * The only error `parseSpec` throws. Code `invalid-config`, component `spec-kv`; the message is
  * compiler style, `spec.kv:12:5: detail`, without the usual `[spec-kv]` prefix, so editors and
  * terminals can jump to the position. `hint` always holds the one-line fix.
+ * Source: STYLE §4 (one subclass that adds fields) and reference decision 1 (line:column errors).
  */
 export class SpecParseError extends EdgeplaneError {
   override readonly name: string = 'SpecParseError';
