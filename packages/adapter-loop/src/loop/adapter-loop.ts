@@ -26,6 +26,7 @@ export class AdapterLoop implements Loop {
   private failure: EdgeplaneError | undefined;
   private dropped = 0;
   private started = false;
+  private phase: 'open' | 'run' = 'open';
 
   constructor(private readonly options: LoopOptions) {
     const { spec, ingress, egress } = options;
@@ -123,6 +124,7 @@ export class AdapterLoop implements Loop {
           this.hardAbort.signal,
         ),
       ]);
+      this.phase = 'run';
       timer = this.startReporting();
       await this.writeSnapshot();
       const signal = this.hardAbort.signal;
@@ -158,6 +160,7 @@ export class AdapterLoop implements Loop {
       ackedMessages: this.tracker.acked,
       droppedMessages: this.dropped,
       durationMs: performance.now() - t0,
+      failedDuring: this.failure ? this.phase : undefined,
       error: this.failure,
       snapshot,
     };

@@ -71,6 +71,8 @@ export interface LoopResult {
   readonly ackedMessages: number;
   readonly droppedMessages: number;
   readonly durationMs: number;
+  /** When the failure happened: opening the transports, or while running / draining. */
+  readonly failedDuring?: 'open' | 'run' | undefined;
   /** The failure that stopped the loop (`state: 'failed'`). */
   readonly error?: EdgeplaneError | undefined;
   readonly snapshot: LoopSnapshot;
