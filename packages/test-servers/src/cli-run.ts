@@ -73,7 +73,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (command === 'setup-machine') {
       for (const tool of ['java', 'mvn']) {
-        if (!which(tool)) io.err(`missing ${tool}: apt-get install -y openjdk-17-jre-headless maven`);
+        if (!which(tool))
+          io.err(`missing ${tool}: apt-get install -y openjdk-17-jre-headless maven`);
       }
       const did = await setupRabbitmqStream();
       io.out(`rabbitmq-stream: ${did.length ? did.join(', ') : 'already set up'}`);
@@ -81,7 +82,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     return usage(io, command ? `unknown command ${argv.join(' ')}` : undefined);
   } catch (error) {
-    io.err(error instanceof TestServerError ? error.message : String((error as Error).stack ?? error));
+    io.err(
+      error instanceof TestServerError ? error.message : String((error as Error).stack ?? error),
+    );
     return 1;
   }
 }

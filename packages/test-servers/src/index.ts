@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+export { type CliIo, runCli } from './cli-run.js';
 export { TestServerError } from './errors.js';
 export {
   DEFAULT_KAFKA_PORT,
@@ -17,17 +19,6 @@ export {
   stopKafka,
 } from './kafka.js';
 export { KAFKA_VERSION } from './kafka-dist.js';
-export { freePort, uniqueName, waitForTcp } from './net.js';
-export { cacheDir } from './paths.js';
-export type { Provenance, ServerFactory, TestServer } from './types.js';
-export {
-  ensureRabbitmqStream,
-  isBeforeRabbitmq311,
-  type RabbitmqStreamTestServer,
-  rabbitmqStreamServer,
-} from './rabbitmq.js';
-export { applyConfSettings, setupRabbitmqStream, STREAM_SETTINGS } from './rabbitmq-setup.js';
-export { streamPeerProperties } from './stream-protocol.js';
 export {
   ensureMachineService,
   type MachineService,
@@ -36,6 +27,16 @@ export {
   postgresServer,
   redisServer,
 } from './machine.js';
+export { freePort, uniqueName, waitForTcp } from './net.js';
+export { cacheDir } from './paths.js';
 export { natsInfo, postgresPing, redisPing } from './pings.js';
+export {
+  ensureRabbitmqStream,
+  isBeforeRabbitmq311,
+  type RabbitmqStreamTestServer,
+  rabbitmqStreamServer,
+} from './rabbitmq.js';
+export { applyConfSettings, STREAM_SETTINGS, setupRabbitmqStream } from './rabbitmq-setup.js';
 export { type S3TestServer, s3Server, startS3 } from './s3.js';
-export { type CliIo, runCli } from './cli-run.js';
+export { streamPeerProperties } from './stream-protocol.js';
+export type { Provenance, ServerFactory, TestServer } from './types.js';

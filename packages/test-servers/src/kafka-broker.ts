@@ -1,6 +1,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestServerError } from './errors.js';
@@ -53,6 +61,8 @@ function serverProperties(paths: KafkaRunPaths, port: number): string {
     'num.partitions=1',
     'auto.create.topics.enable=true',
     'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    'transaction.state.log.num.partitions=1',
     'transaction.state.log.replication.factor=1',
     'transaction.state.log.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
@@ -100,7 +110,11 @@ export function brokerLogTail(paths: KafkaRunPaths, lines = 40): string {
  * Starts the broker as a detached daemon that outlives this process. With `fresh`, wipes and
  * formats the data dir with a new cluster id first; without, reuses it (a restart).
  */
-export async function launchBroker(paths: KafkaRunPaths, port: number, fresh: boolean): Promise<number> {
+export async function launchBroker(
+  paths: KafkaRunPaths,
+  port: number,
+  fresh: boolean,
+): Promise<number> {
   const java = javaBinary();
   const classpath = join(paths.libs, '*');
   const log4jArg = `-Dlog4j.configuration=file:${paths.log4j}`;
@@ -151,7 +165,11 @@ export async function launchBroker(paths: KafkaRunPaths, port: number, fresh: bo
 }
 
 /** SIGTERM, wait up to `timeoutMs` for a clean shutdown, then SIGKILL. */
-export async function terminateBroker(paths: KafkaRunPaths, pid: number, timeoutMs = 60_000): Promise<void> {
+export async function terminateBroker(
+  paths: KafkaRunPaths,
+  pid: number,
+  timeoutMs = 60_000,
+): Promise<void> {
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(200);

@@ -52,8 +52,15 @@ function pathsOf(options: KafkaServerOptions): KafkaRunPaths {
   return kafkaRunPaths(`${cacheDir()}/kafka-${KAFKA_VERSION}`, portOf(options));
 }
 
-/** One metadata request (admin connect + listTopics) through kafkajs; throws on failure. */
-export async function kafkaMetadataCheck(brokers: readonly string[]): Promise<void> {
+/**
+ * One metadata request (admin connect + listTopics) through kafkajs; throws on failure. With
+ * `groups`, also asks for a group's coordinator, which on a new broker creates
+ * `__consumer_offsets`: consumers then join without "coordinator not available" retries.
+ */
+export async function kafkaMetadataCheck(
+  brokers: readonly string[],
+  groups = false,
+): Promise<void> {
   const kafka = new Kafka({
     clientId: 'edgeplane-test-servers',
     brokers: [...brokers],
@@ -66,6 +73,7 @@ export async function kafkaMetadataCheck(brokers: readonly string[]): Promise<vo
   try {
     await admin.connect();
     await admin.listTopics();
+    if (groups) await admin.describeGroups(['edgeplane-test-servers-warmup']);
   } finally {
     await admin.disconnect().catch(() => {});
   }
@@ -76,11 +84,12 @@ async function waitForMetadata(
   brokers: readonly string[],
   timeoutMs: number,
   alive: () => boolean = () => true,
+  groups = false,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return await kafkaMetadataCheck(brokers);
+      return await kafkaMetadataCheck(brokers, groups);
     } catch (error) {
       if (!alive()) throw new Error('the broker process exited', { cause: error });
       if (Date.now() >= deadline) throw error;
@@ -89,12 +98,17 @@ async function waitForMetadata(
   }
 }
 
-async function waitForOurBroker(paths: KafkaRunPaths, port: number, pid: number, timeoutMs: number) {
+async function waitForOurBroker(
+  paths: KafkaRunPaths,
+  port: number,
+  pid: number,
+  timeoutMs: number,
+) {
   const started = Date.now();
   try {
     await waitForTcp('127.0.0.1', port, timeoutMs, () => isAlive(pid));
     const left = Math.max(1_000, timeoutMs - (Date.now() - started));
-    await waitForMetadata([`127.0.0.1:${port}`], left, () => isAlive(pid));
+    await waitForMetadata([`127.0.0.1:${port}`], left, () => isAlive(pid), true);
   } catch (error) {
     throw new TestServerError(
       'kafka',
@@ -118,7 +132,7 @@ export async function ensureKafka(options: KafkaServerOptions = {}): Promise<Kaf
   if (env) {
     const brokers = env.split(',').map((b) => b.trim());
     try {
-      await waitForMetadata(brokers, 15_000);
+      await waitForMetadata(brokers, 5_000);
     } catch (error) {
       throw new TestServerError(
         'kafka',

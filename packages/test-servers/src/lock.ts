@@ -23,7 +23,11 @@ export function isAlive(pid: number): boolean {
  * workers or CLI calls do not download or start the same server twice. A lock whose holder
  * died is taken over.
  */
-export async function withLock<T>(dir: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(
+  dir: string,
+  timeoutMs: number,
+  fn: () => Promise<T>,
+): Promise<T> {
   const owner = join(dir, 'owner');
   const deadline = Date.now() + timeoutMs;
   mkdirSync(dirname(dir), { recursive: true });

@@ -60,7 +60,10 @@ const SERVICES: Readonly<Record<MachineService, ServiceSpec>> = {
   },
 };
 
-async function pingUrl(spec: ServiceSpec, url: string): Promise<MachineTestServer & { url: string }> {
+async function pingUrl(
+  spec: ServiceSpec,
+  url: string,
+): Promise<MachineTestServer & { url: string }> {
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
   const port = Number(parsed.port || spec.defaultPort);

@@ -1,10 +1,10 @@
 import { TestServerError } from './errors.js';
 import { withLock } from './lock.js';
+import { waitForTcp } from './net.js';
 import { cacheDir } from './paths.js';
 import { setupRabbitmqStream, streamConfIsCurrent } from './rabbitmq-setup.js';
 import { streamPeerProperties } from './stream-protocol.js';
 import type { Provenance, ServerFactory, TestServer } from './types.js';
-import { waitForTcp } from './net.js';
 
 export interface RabbitmqStreamTestServer extends TestServer {
   /** `rabbitmq-stream://user:pass@host:port/vhost` */

@@ -45,7 +45,11 @@ export async function startS3(): Promise<S3TestServer> {
   if (env) {
     const parsed = new URL(env);
     await waitForTcp(parsed.hostname, Number(parsed.port || 80), 5_000).catch((error: Error) => {
-      throw new TestServerError('s3', `EDGEPLANE_S3_URL=${env}: ${error.message}`, 'start it or unset it');
+      throw new TestServerError(
+        's3',
+        `EDGEPLANE_S3_URL=${env}: ${error.message}`,
+        'start it or unset it',
+      );
     });
     return fromEnv(env);
   }
@@ -69,7 +73,10 @@ export async function startS3(): Promise<S3TestServer> {
   };
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not listening after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`not listening after ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      );
       createInterface({ input: child.stdout }).once('line', (line) => {
         clearTimeout(timer);
         resolve((JSON.parse(line) as { port: number }).port);
