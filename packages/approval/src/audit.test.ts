@@ -24,8 +24,11 @@ const base = {
 };
 
 describe('policyAuditRecord', () => {
-  it('records a verified approval and the allowed stages', () => {
-    const approval = verifyApproval(credential(), context({ keySource: 'control-plane+local' }));
+  it('records a verified approval and the allowed stages', async () => {
+    const approval = await verifyApproval(
+      credential(),
+      context({ keySource: 'control-plane+local' }),
+    );
     const decision = decidePolicy({
       posture: 'prod',
       dryRun: false,
@@ -81,8 +84,8 @@ describe('policyAuditRecord', () => {
     });
   });
 
-  it('records a rejected approval with its reason code and check, and refuses', () => {
-    const error = rejection(credential({ expires_at: NOW - 5 }));
+  it('records a rejected approval with its reason code and check, and refuses', async () => {
+    const error = await rejection(credential({ expires_at: NOW - 5 }));
     const decision = decidePolicy({
       posture: 'prod',
       dryRun: false,
@@ -180,7 +183,7 @@ describe('no secret in any message or audit record', () => {
       [cred, { now: NOW + 61 }],
       [cred, { requiredCapabilities: ['teleport'] }],
     ];
-    const errors = attempts.map(([c, o]) => rejection(c, context(o)));
+    const errors = await Promise.all(attempts.map(([c, o]) => rejection(c, context(o))));
     expect(errors.map((e) => e.check)).toEqual([1, 2, 2, 4, 5, 6, 7]);
     errors.forEach(collect);
     const mangled = await discoverApprovalMaterial({
@@ -208,7 +211,7 @@ describe('no secret in any message or audit record', () => {
         ),
       );
     }
-    const ok = verifyApproval(cred, context());
+    const ok = await verifyApproval(cred, context());
     const decision = decidePolicy({
       posture: 'prod',
       dryRun: false,

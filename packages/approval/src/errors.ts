@@ -50,7 +50,7 @@ export interface ApprovalErrorContext {
 }
 
 /**
- * Thrown by `verifyApproval` when one of the seven checks rejects a credential.
+ * What `verifyApproval` rejects with when one of the seven checks fails.
  * Code `unauthenticated` for checks 1-3 (the credential cannot be trusted), `permission-denied`
  * for checks 4-7 (authentic, but does not allow this run). The message names what did not match
  * and never contains the credential, the signature or key material.
@@ -90,5 +90,25 @@ export function isApprovalError(value: unknown): value is ApprovalError {
     isEdgeplaneError(value) &&
     value.name === 'ApprovalError' &&
     typeof (value as ApprovalError).reason === 'string'
+  );
+}
+
+/**
+ * Maps a failure of jose's `importJWK` for a trusted key to `invalid-config`. jose errors are keyed
+ * on their `code` string (`ERR_JOSE_NOT_SUPPORTED`, `ERR_JWK_INVALID`, ...), WebCrypto's on their
+ * `name` (`DataError` for bad key bytes or a curve/algorithm mismatch), never on message text or
+ * `instanceof`. Pinned by verify.test.ts "a trusted key that is not a usable Ed25519 key".
+ */
+export function keyImportError(cause: unknown, kid: string): EdgeplaneError {
+  const raw = cause as { code?: unknown; name?: unknown } | null;
+  const joseCode = typeof raw?.code === 'string' && raw.code.startsWith('ERR_') ? raw.code : null;
+  const problem = joseCode ?? (typeof raw?.name === 'string' ? raw.name : 'Error');
+  const quoted = JSON.stringify(kid);
+  const shown = quoted.length > 80 ? `${quoted.slice(0, 77)}...` : quoted;
+  return new EdgeplaneError(
+    'invalid-config',
+    COMPONENT,
+    `trusted key ${shown} is not a usable Ed25519 public key`,
+    { cause, details: { kid, import_error: problem } },
   );
 }

@@ -26,10 +26,10 @@ describe('generateSigningKey', () => {
 });
 
 describe('issueApproval', () => {
-  it('issues a credential that verifies', () => {
+  it('issues a credential that verifies', async () => {
     const cred = issueApproval(payload(), key('k1').privateJwk);
     expect(cred).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{86}$/);
-    expect(verifyApproval(cred, context()).payload.approval_id).toBe('appr_42');
+    expect((await verifyApproval(cred, context())).payload.approval_id).toBe('appr_42');
   });
 
   it('refuses an invalid payload, naming the field', () => {

@@ -59,12 +59,12 @@ describe('decidePolicy', () => {
     },
   );
 
-  it('prod with a covering approval allows', () => {
+  it('prod with a covering approval allows', async () => {
     const decision = decidePolicy({
       posture: 'prod',
       dryRun: false,
       sideEffects: [HTTP, EXEC],
-      approval: verified(['http_post', 'exec']),
+      approval: await verified(['http_post', 'exec']),
     });
     expect(decision.ok).toBe(true);
     expect(decision.stages.map((s) => [s.decision, s.reason])).toEqual([
@@ -73,12 +73,12 @@ describe('decidePolicy', () => {
     ]);
   });
 
-  it('an approval that covers only some capabilities refuses the others', () => {
+  it('an approval that covers only some capabilities refuses the others', async () => {
     const decision = decidePolicy({
       posture: 'prod',
       dryRun: false,
       sideEffects: [HTTP, EXEC],
-      approval: verified(['http_post']),
+      approval: await verified(['http_post']),
     });
     expect(decision.ok).toBe(false);
     expect(decision.stages.map((s) => s.decision)).toEqual(['Allow', 'RequireApproval']);
@@ -89,12 +89,12 @@ describe('decidePolicy', () => {
     expect(decision.requiredCapabilities).toEqual(['http_post', 'exec']);
   });
 
-  it('an approval for another posture does not cover', () => {
+  it('an approval for another posture does not cover', async () => {
     const decision = decidePolicy({
       posture: 'prod',
       dryRun: false,
       sideEffects: [HTTP],
-      approval: verified(['http_post'], 'staging'),
+      approval: await verified(['http_post'], 'staging'),
     });
     expect(decision.stages[0]?.decision).toBe('RequireApproval');
   });

@@ -147,7 +147,7 @@ describe('resolveTrust', () => {
     });
     expect(trust.keySet.keys.map((k) => k.kid)).toEqual(['k1', 'cp1']);
     // A credential signed with a key that only the control plane knows now verifies.
-    const verified = verifyApproval(
+    const verified = await verifyApproval(
       credential({ kid: 'cp1' }),
       context({ keySet: trust.keySet, keySource: trust.keySource }),
     );
@@ -178,7 +178,9 @@ describe('resolveTrust', () => {
         new RegExp(`failed: HTTP ${status} .*; using the local key cache \\(1 key\\)$`),
       );
       expect(JSON.stringify(trust) + trust.reason + trust.error?.message).not.toContain(API_KEY);
-      expect(verifyApproval(credential(), context({ keySet: trust.keySet })).kid).toBe('k1');
+      expect((await verifyApproval(credential(), context({ keySet: trust.keySet }))).kid).toBe(
+        'k1',
+      );
     },
   );
 

@@ -18,13 +18,16 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 const SIG = Buffer.alloc(64, 7).toString('base64url');
 
 describe('verifyApproval: a valid credential', () => {
-  it('returns the payload, the kid and the key source', () => {
-    const verified = verifyApproval(credential(), context({ keySource: 'control-plane+local' }));
+  it('returns the payload, the kid and the key source', async () => {
+    const verified = await verifyApproval(
+      credential(),
+      context({ keySource: 'control-plane+local' }),
+    );
     expect(verified).toEqual({ payload: payload(), kid: 'k1', keySource: 'control-plane+local' });
   });
 
-  it('defaults keySource to local-cache and ignores surrounding whitespace', () => {
-    expect(verifyApproval(`  ${credential()}\n`, context()).keySource).toBe('local-cache');
+  it('defaults keySource to local-cache and ignores surrounding whitespace', async () => {
+    expect((await verifyApproval(`  ${credential()}\n`, context())).keySource).toBe('local-cache');
   });
 });
 
@@ -85,8 +88,8 @@ describe('check 1: decode', () => {
       'payload field `capabilities.1` must be a non-empty string',
     ],
   ];
-  it.each(cases)('%s', (_name, cred, detail) => {
-    const error = rejection(cred);
+  it.each(cases)('%s', async (_name, cred, detail) => {
+    const error = await rejection(cred);
     expect(error.reason).toBe('decode');
     expect(error.check).toBe(1);
     expect(error.code).toBe('unauthenticated');
@@ -94,47 +97,50 @@ describe('check 1: decode', () => {
     expect(error.message).toBe(`[approval] cannot decode credential: ${detail}`);
   });
 
-  it('rejects a lone surrogate (not canonicalisable) as decode', () => {
+  it('rejects a lone surrogate (not canonicalisable) as decode', async () => {
     const text = `{"v":1,"kid":"k1","x":"\\ud800"}`;
-    const error = rejection(`${Buffer.from(text).toString('base64url')}.${SIG}`);
+    const error = await rejection(`${Buffer.from(text).toString('base64url')}.${SIG}`);
     expect(error.message).toBe(
       '[approval] cannot decode credential: payload cannot be canonicalised (RFC 8785), e.g. it holds a lone surrogate',
     );
   });
 
-  it('rejects non-canonical base64url trailing bits', () => {
+  it('rejects non-canonical base64url trailing bits', async () => {
     const good = credential();
     const [p = '', s = ''] = good.split('.');
     // The last char of a 64-byte signature carries 4 unused bits; setting one makes it non-canonical.
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const last = alphabet[alphabet.indexOf(s.at(-1) ?? 'A') + 1];
-    expect(rejection(`${p}.${s.slice(0, -1)}${last}`).message).toBe(
+    expect((await rejection(`${p}.${s.slice(0, -1)}${last}`)).message).toBe(
       '[approval] cannot decode credential: signature part is not base64url',
     );
   });
 });
 
 describe('check 2: signature', () => {
-  it('rejects a tampered payload', () => {
+  it('rejects a tampered payload', async () => {
     const [, sig] = credential().split('.');
     const tampered = `${b64(payload({ capabilities: ['http_post', 'exec', 'everything'] }))}.${sig}`;
-    const error = rejection(tampered);
+    const error = await rejection(tampered);
     expect([error.reason, error.check, error.code]).toEqual(['signature', 2, 'unauthenticated']);
     expect(error.message).toBe('[approval] signature does not verify against trusted key "k1"');
     expect(error.details?.signature_problem).toBe('bad-signature');
     expect(error.approvalId).toBe('appr_42');
   });
 
-  it('rejects a tampered signature', () => {
+  it('rejects a tampered signature', async () => {
     const [p, s = ''] = credential().split('.');
     const bytes = Buffer.from(s, 'base64url');
     bytes[5] = (bytes[5] ?? 0) ^ 1;
-    const error = rejection(`${p}.${bytes.toString('base64url')}`);
+    const error = await rejection(`${p}.${bytes.toString('base64url')}`);
     expect(error.message).toBe('[approval] signature does not verify against trusted key "k1"');
   });
 
-  it('rejects an unknown kid, naming it and the trusted kids', () => {
-    const error = rejection(credential({ kid: 'k9' }), context({ keySet: keySet('k1', 'k2') }));
+  it('rejects an unknown kid, naming it and the trusted kids', async () => {
+    const error = await rejection(
+      credential({ kid: 'k9' }),
+      context({ keySet: keySet('k1', 'k2') }),
+    );
     expect(error.reason).toBe('signature');
     expect(error.message).toBe('[approval] unknown signing key "k9" (trusted kids: "k1", "k2")');
     expect(error.details).toMatchObject({
@@ -143,33 +149,33 @@ describe('check 2: signature', () => {
     });
   });
 
-  it('says when the trusted key set is empty', () => {
-    const error = rejection(credential(), context({ keySet: { keys: [] } }));
+  it('says when the trusted key set is empty', async () => {
+    const error = await rejection(credential(), context({ keySet: { keys: [] } }));
     expect(error.message).toBe(
       '[approval] unknown signing key "k1" (the trusted key set is empty)',
     );
   });
 
-  it('escapes a hostile kid in the message', () => {
-    const error = rejection(forge({ ...payload(), kid: 'evil\nkid' }), context());
+  it('escapes a hostile kid in the message', async () => {
+    const error = await rejection(forge({ ...payload(), kid: 'evil\nkid' }), context());
     expect(error.message).toBe('[approval] unknown signing key "evil\\nkid" (trusted kids: "k1")');
   });
 
-  it('rejects a signature made by another key under a trusted kid', () => {
+  it('rejects a signature made by another key under a trusted kid', async () => {
     const cred = forge(payload(), { ...key('k2').privateJwk, kid: 'k1' });
-    expect(rejection(cred).message).toBe(
+    expect((await rejection(cred)).message).toBe(
       '[approval] signature does not verify against trusted key "k1"',
     );
   });
 
-  it('runs before the version check: an unsigned v2 payload is a signature failure', () => {
-    expect(rejection(`${b64({ v: 2, kid: 'k1' })}.${SIG}`).reason).toBe('signature');
+  it('runs before the version check: an unsigned v2 payload is a signature failure', async () => {
+    expect((await rejection(`${b64({ v: 2, kid: 'k1' })}.${SIG}`)).reason).toBe('signature');
   });
 });
 
 describe('check 3: version', () => {
-  it('rejects a signed v2 credential', () => {
-    const error = rejection(forge({ v: 2, kid: 'k1', approval_id: 'appr_v2' }));
+  it('rejects a signed v2 credential', async () => {
+    const error = await rejection(forge({ v: 2, kid: 'k1', approval_id: 'appr_v2' }));
     expect([error.reason, error.check, error.code]).toEqual(['version', 3, 'unauthenticated']);
     expect(error.message).toBe(
       '[approval] unsupported credential version 2 (this verifier supports 1)',
@@ -177,24 +183,24 @@ describe('check 3: version', () => {
     expect(error.approvalId).toBe('appr_v2');
   });
 
-  it('rejects a string version', () => {
-    expect(rejection(forge({ ...payload(), v: '1' })).message).toBe(
+  it('rejects a string version', async () => {
+    expect((await rejection(forge({ ...payload(), v: '1' }))).message).toBe(
       '[approval] unsupported credential version "1" (this verifier supports 1)',
     );
   });
 });
 
 describe('checks 4-7', () => {
-  it('4 spec_hash names both hashes', () => {
-    const error = rejection(credential({ spec_hash: OTHER_SPEC_HASH }));
+  it('4 spec_hash names both hashes', async () => {
+    const error = await rejection(credential({ spec_hash: OTHER_SPEC_HASH }));
     expect([error.reason, error.check, error.code]).toEqual(['spec_hash', 4, 'permission-denied']);
     expect(error.message).toBe(
       `[approval] spec hash mismatch: the credential approves ${OTHER_SPEC_HASH}, the spec being run is ${SPEC_HASH}`,
     );
   });
 
-  it('5 environment names both postures', () => {
-    const error = rejection(credential({ environment_posture: 'staging' }));
+  it('5 environment names both postures', async () => {
+    const error = await rejection(credential({ environment_posture: 'staging' }));
     expect([error.reason, error.check, error.code]).toEqual([
       'environment',
       5,
@@ -205,26 +211,26 @@ describe('checks 4-7', () => {
     );
   });
 
-  it('6 expired: expires_at <= now', () => {
-    const error = rejection(credential({ expires_at: NOW }));
+  it('6 expired: expires_at <= now', async () => {
+    const error = await rejection(credential({ expires_at: NOW }));
     expect([error.reason, error.check, error.code]).toEqual(['expired', 6, 'permission-denied']);
     expect(error.message).toBe(
       `[approval] credential expired at 2025-06-15T15:06:40Z (expires_at ${NOW}, now ${NOW})`,
     );
-    expect(verifyApproval(credential({ expires_at: NOW + 1 }), context()).kid).toBe('k1');
+    expect((await verifyApproval(credential({ expires_at: NOW + 1 }), context())).kid).toBe('k1');
   });
 
-  it('6 expired: issued_at more than 300 s in the future', () => {
-    const error = rejection(credential({ issued_at: NOW + 301 }));
+  it('6 expired: issued_at more than 300 s in the future', async () => {
+    const error = await rejection(credential({ issued_at: NOW + 301 }));
     expect(error.reason).toBe('expired');
     expect(error.message).toBe(
       '[approval] credential is not valid yet: issued_at 2025-06-15T15:11:41Z is 301 s in the future (allowed clock skew 300 s)',
     );
-    expect(verifyApproval(credential({ issued_at: NOW + 300 }), context()).kid).toBe('k1');
+    expect((await verifyApproval(credential({ issued_at: NOW + 300 }), context())).kid).toBe('k1');
   });
 
-  it('7 capabilities names the missing ones and the granted ones', () => {
-    const error = rejection(
+  it('7 capabilities names the missing ones and the granted ones', async () => {
+    const error = await rejection(
       credential({ capabilities: ['http_post'] }),
       context({ requiredCapabilities: ['http_post', 'exec', 'exec'] }),
     );
@@ -239,15 +245,15 @@ describe('checks 4-7', () => {
     expect(error.details?.missing).toEqual(['exec']);
   });
 
-  it('7 capabilities with none granted', () => {
-    expect(rejection(credential({ capabilities: [] })).message).toBe(
+  it('7 capabilities with none granted', async () => {
+    expect((await rejection(credential({ capabilities: [] }))).message).toBe(
       '[approval] missing capabilities: http_post (the credential grants: none)',
     );
   });
 });
 
 describe('check order', () => {
-  it('reports the first failing check when several fail', () => {
+  it('reports the first failing check when several fail', async () => {
     const all = {
       spec_hash: OTHER_SPEC_HASH,
       environment_posture: 'dev',
@@ -262,10 +268,10 @@ describe('check order', () => {
       { expires_at: NOW + 10 },
     ];
     let overrides: Record<string, unknown> = { ...all };
-    expected.forEach((reason, i) => {
+    for (const [i, reason] of expected.entries()) {
       overrides = { ...overrides, ...fixes[i] };
-      expect(rejection(credential(overrides)).reason).toBe(reason);
-    });
+      expect((await rejection(credential(overrides))).reason).toBe(reason);
+    }
     expect(APPROVAL_CHECKS).toEqual([
       'decode',
       'signature',
@@ -277,29 +283,46 @@ describe('check order', () => {
     ]);
   });
 
-  it('errors are branded EdgeplaneErrors with a hint', () => {
-    const error = rejection(credential({ expires_at: NOW }));
+  it('errors are branded EdgeplaneErrors with a hint', async () => {
+    const error = await rejection(credential({ expires_at: NOW }));
     expect(isEdgeplaneError(error)).toBe(true);
     expect(isApprovalError(error)).toBe(true);
     expect(error.hint).toBe('issue a new approval (or check the clock of this host)');
   });
 
-  it('rejects an unknown runtime posture as invalid-input', () => {
+  it('rejects an unknown runtime posture as invalid-input', async () => {
     const ctx = context({ posture: 'qa' as 'prod' });
-    expect(() => verifyApproval(credential(), ctx)).toThrow(
+    await expect(verifyApproval(credential(), ctx)).rejects.toThrow(
       '[approval] unknown runtime posture "qa" (expected dev, staging or prod)',
     );
+  });
+
+  it('a trusted key that is not a usable Ed25519 key is invalid-config (jose import fails)', async () => {
+    // Bypasses parseKeySet (which would refuse a short `x`) to reach jose's importJWK.
+    const ctx = context({ keySet: { keys: [{ ...key('k1').publicJwk, x: 'AAAA' }] } });
+    const error = await verifyApproval(credential(), ctx).catch((e: unknown) => e);
+    expect(isEdgeplaneError(error) && [error.code, error.message, error.details]).toEqual([
+      'invalid-config',
+      '[approval] trusted key "k1" is not a usable Ed25519 public key',
+      { kid: 'k1', import_error: 'DataError' },
+    ]);
+  });
+
+  it('never throws synchronously: every failure is a rejected promise', () => {
+    const pending = verifyApproval('not a credential', context());
+    expect(pending).toBeInstanceOf(Promise);
+    return expect(pending).rejects.toMatchObject({ reason: 'decode' });
   });
 });
 
 describe('JCS canonicalisation', () => {
-  it('verifies a payload sent with keys in another order and extra whitespace', () => {
+  it('verifies a payload sent with keys in another order and extra whitespace', async () => {
     const [, sig] = credential().split('.');
     const reordered = Object.fromEntries(Object.entries(payload()).reverse());
     const text = JSON.stringify(reordered, null, 2);
     expect(text.startsWith('{\n  "approval_id"')).toBe(true);
     const cred = `${Buffer.from(text).toString('base64url')}.${sig}`;
-    expect(verifyApproval(cred, context()).payload).toEqual(payload());
+    expect((await verifyApproval(cred, context())).payload).toEqual(payload());
   });
 
   it('signs exactly the RFC 8785 bytes', () => {
@@ -318,23 +341,23 @@ describe('key rotation', () => {
   const oldCred = () => credential({ kid: 'old' });
   const newCred = () => credential({ kid: 'new' });
 
-  it('two active keys both verify', () => {
+  it('two active keys both verify', async () => {
     const ctx = context({ keySet: keySet('old', 'new') });
-    expect(verifyApproval(oldCred(), ctx).kid).toBe('old');
-    expect(verifyApproval(newCred(), ctx).kid).toBe('new');
+    expect((await verifyApproval(oldCred(), ctx)).kid).toBe('old');
+    expect((await verifyApproval(newCred(), ctx)).kid).toBe('new');
   });
 
-  it('after the old key is removed, its credentials fail as unknown kid and new ones verify', () => {
+  it('after the old key is removed, its credentials fail as unknown kid and new ones verify', async () => {
     const ctx = context({ keySet: keySet('new') });
-    const error = rejection(oldCred(), ctx);
+    const error = await rejection(oldCred(), ctx);
     expect(error.reason).toBe('signature');
     expect(error.message).toBe('[approval] unknown signing key "old" (trusted kids: "new")');
-    expect(verifyApproval(newCred(), ctx).kid).toBe('new');
+    expect((await verifyApproval(newCred(), ctx)).kid).toBe('new');
   });
 
-  it('a kid re-bound to another key no longer verifies old credentials', () => {
+  it('a kid re-bound to another key no longer verifies old credentials', async () => {
     const ctx = context({ keySet: { keys: [{ ...key('other').publicJwk, kid: 'old' }] } });
-    expect(rejection(oldCred(), ctx).message).toBe(
+    expect((await rejection(oldCred(), ctx)).message).toBe(
       '[approval] signature does not verify against trusted key "old"',
     );
   });

@@ -1,6 +1,7 @@
-import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { KeyObject, verify } from 'node:crypto';
 import { EdgeplaneError } from '@edgeplane/errors';
-import { ApprovalError, type ApprovalErrorContext, COMPONENT } from './errors.js';
+import { importJWK } from 'jose';
+import { ApprovalError, type ApprovalErrorContext, COMPONENT, keyImportError } from './errors.js';
 import { type DecodedCredential, decodeCredential } from './payload.js';
 import {
   type ApprovalPayload,
@@ -43,21 +44,28 @@ function iso(seconds: number): string {
   return Number.isNaN(date.getTime()) ? String(seconds) : date.toISOString().replace('.000Z', 'Z');
 }
 
-function importKey(jwk: JwkSet['keys'][number]): KeyObject {
+/**
+ * Imports a trusted JWK with jose (`importJWK(jwk, 'EdDSA')`). jose 6 returns a WebCrypto
+ * `CryptoKey` on every runtime; `KeyObject.from` turns it into the `KeyObject` that
+ * `node:crypto.verify` takes. Only the public members are passed, so a stray `key_ops` or `ext` in
+ * the file cannot change what the key may do.
+ */
+async function importKey(jwk: JwkSet['keys'][number]): Promise<KeyObject> {
   try {
-    return createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' });
+    const key = await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, jwk.alg ?? 'EdDSA');
+    if (key instanceof Uint8Array) throw new TypeError('jose imported a symmetric key');
+    return KeyObject.from(key);
   } catch (cause) {
-    throw new EdgeplaneError(
-      'invalid-config',
-      COMPONENT,
-      `trusted key ${quote(jwk.kid)} is not a usable Ed25519 public key`,
-      { cause, details: { kid: jwk.kid } },
-    );
+    throw keyImportError(cause, jwk.kid);
   }
 }
 
 /** Check 2: the signature verifies against the trusted key named by `kid`. */
-function checkSignature(decoded: DecodedCredential, keySet: JwkSet, ids: ApprovalIds): void {
+async function checkSignature(
+  decoded: DecodedCredential,
+  keySet: JwkSet,
+  ids: ApprovalIds,
+): Promise<void> {
   const key = keySet.keys.findLast((candidate) => candidate.kid === decoded.kid);
   if (!key) {
     const kids = keySet.keys.map((k) => quote(k.kid));
@@ -67,7 +75,7 @@ function checkSignature(decoded: DecodedCredential, keySet: JwkSet, ids: Approva
       details: { signature_problem: 'unknown-kid', trusted_kids: keySet.keys.map((k) => k.kid) },
     });
   }
-  if (!verify(null, decoded.canonical, importKey(key), decoded.signature)) {
+  if (!verify(null, decoded.canonical, await importKey(key), decoded.signature)) {
     throw new ApprovalError(
       'signature',
       `signature does not verify against trusted key ${quote(decoded.kid)}`,
@@ -130,11 +138,15 @@ function checkScope(p: ApprovalPayload, context: VerifyApprovalContext, ids: App
  * `unauthenticated` for checks 1-3, `permission-denied` for 4-7) with `reason` and `check`; throws
  * `EdgeplaneError` `invalid-input` for a bad `context.posture` and `invalid-config` for a trusted
  * key that is not a usable Ed25519 key. Messages never contain the credential or key material.
+ *
+ * Asynchronous because the trusted key is imported with jose's `importJWK`, which is; the signature
+ * itself is checked with `node:crypto.verify` over the exact JCS payload bytes. Every rejection is a
+ * rejected promise (never a synchronous throw).
  */
-export function verifyApproval(
+export async function verifyApproval(
   credential: string,
   context: VerifyApprovalContext,
-): VerifiedApproval {
+): Promise<VerifiedApproval> {
   if (!POSTURES.includes(context.posture)) {
     throw new EdgeplaneError(
       'invalid-input',
@@ -147,7 +159,7 @@ export function verifyApproval(
     kid: decoded.kid,
     approvalId: typeof decoded.raw.approval_id === 'string' ? decoded.raw.approval_id : undefined,
   };
-  checkSignature(decoded, context.keySet, ids);
+  await checkSignature(decoded, context.keySet, ids);
   if (!decoded.payload) {
     throw new ApprovalError(
       'version',

@@ -80,10 +80,13 @@ export function context(overrides: Partial<VerifyApprovalContext> = {}): VerifyA
   };
 }
 
-/** Runs verifyApproval and returns the ApprovalError it must throw. */
-export function rejection(cred: string, ctx: VerifyApprovalContext = context()): ApprovalError {
+/** Runs verifyApproval and returns the ApprovalError it must reject with. */
+export async function rejection(
+  cred: string,
+  ctx: VerifyApprovalContext = context(),
+): Promise<ApprovalError> {
   try {
-    verifyApproval(cred, ctx);
+    await verifyApproval(cred, ctx);
   } catch (error) {
     expect((error as Error).name).toBe('ApprovalError');
     return error as ApprovalError;
