@@ -7,5 +7,6 @@ export default defineConfig({
     // a first Kafka start downloads the broker from Maven Central (about 15 s here, minutes on
     // a slow network): hooks that ensure servers get the long timeout
     hookTimeout: 15 * 60_000,
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -11,6 +11,7 @@ export { TestServerError } from './errors.js';
 export {
   DEFAULT_KAFKA_PORT,
   ensureKafka,
+  isKafkaStartedHere,
   type KafkaServerOptions,
   type KafkaTestServer,
   kafkaMetadataCheck,

@@ -199,6 +199,11 @@ export function kafkaServer(options: KafkaServerOptions = {}): ServerFactory<Kaf
   return () => ensureKafka(options);
 }
 
+/** True when a broker this package started runs on that port (pid file + live process). */
+export function isKafkaStartedHere(options: KafkaServerOptions = {}): boolean {
+  return brokerPid(pathsOf(options)) !== undefined;
+}
+
 /** Stops the broker this package started on that port. Resolves false if none was running. */
 export async function stopKafka(options: KafkaServerOptions = {}): Promise<boolean> {
   const paths = pathsOf(options);
