@@ -1,0 +1,112 @@
+import type { InboundBatch, ReceiveOptions } from '@edgeplane/adapter-loop/transport';
+import { type Cursor, FileBatch } from './batch.js';
+import { LineSplitter } from './lines.js';
+import type { FileMessage } from './message.js';
+import { FileReader, type StreamReader } from './reader.js';
+import type { FileSource } from './source.js';
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
+/**
+ * One `receive()` iteration: reads chunks, splits lines, yields batches of at most
+ * `batchMaxMessages`. Without `follow` it ends at end of file (the unterminated tail is the last
+ * message); with `follow` it polls for growth, and on rotation (new inode) or truncation it reads
+ * the old file to its end, emits its tail, and goes on from offset 0 of the new content. An
+ * unterminated tail is held back while following, so a line is never split in two.
+ */
+export async function* receiveBatches(
+  source: FileSource,
+  options: ReceiveOptions,
+): AsyncGenerator<InboundBatch> {
+  const stop = AbortSignal.any([options.signal, source.closing.signal]);
+  if (stop.aborted) return;
+  const { batchMaxMessages, maxLineBytes, deadLetterPath, follow, pollMs, path } = source.options;
+  const max = Math.max(1, Math.min(batchMaxMessages, options.maxBatchMessages ?? batchMaxMessages));
+  await source.open();
+  let reader: FileReader | StreamReader = await source.reader(options.from);
+  source.active.add(reader);
+  const cursor: Cursor = { rewind: undefined };
+  const split = () =>
+    new LineSplitter(reader.file, reader.position, maxLineBytes, deadLetterPath !== undefined);
+  let splitter = split();
+  let drainedOld = false;
+  try {
+    while (!stop.aborted) {
+      const rewind = cursor.rewind;
+      cursor.rewind = undefined;
+      if (rewind && reader instanceof FileReader && rewind.file === reader.file) {
+        reader.position = rewind.offset;
+        splitter = split();
+        if (rewind.delayMs > 0) await sleep(rewind.delayMs, stop);
+        continue;
+      }
+      const chunk = await reader.read(stop);
+      if (stop.aborted) return;
+      const out: FileMessage[] = [];
+      let next: 'read' | 'end' | 'reopen' | 'restart' = 'read';
+      if (chunk) {
+        splitter.push(chunk, reader.position - chunk.length, out);
+        drainedOld = false;
+      } else if (!follow || !(reader instanceof FileReader)) {
+        splitter.takeTail(out);
+        next = 'end';
+      } else {
+        const change = await reader.change();
+        if (change === 'same' || change === 'missing' || !drainedOld) {
+          // Rotated or truncated: read the old file to its end once more before leaving it.
+          drainedOld = change === 'rotated' || change === 'truncated';
+          if (!drainedOld) await sleep(pollMs, stop);
+          continue;
+        }
+        splitter.takeTail(out);
+        next = change === 'rotated' ? 'reopen' : 'restart';
+      }
+      await source.flushDeadLetters(splitter);
+      source.deadLettered += splitter.deadLettered;
+      splitter.deadLettered = 0;
+      for (let i = 0; i < out.length && !stop.aborted && !cursor.rewind; i += max) {
+        const messages = out.length <= max ? out : out.slice(i, i + max);
+        const lastEnd = (messages[messages.length - 1] as FileMessage).end;
+        const end = i + max >= out.length ? Math.max(lastEnd, splitter.consumed) : lastEnd;
+        yield new FileBatch(messages, end, source, cursor);
+      }
+      if (splitter.failure) throw splitter.failure;
+      if (cursor.rewind) continue;
+      if (next === 'end') return;
+      if (next === 'restart' && reader instanceof FileReader) reader.restart();
+      if (next === 'reopen') {
+        const fresh = await FileReader.open(path, source.options.readChunkBytes).catch(
+          () => undefined,
+        );
+        if (!fresh) {
+          // The new file vanished again, or cannot be opened yet: keep polling.
+          await sleep(pollMs, stop);
+          continue;
+        }
+        source.active.delete(reader);
+        await reader.close();
+        reader = fresh;
+        source.active.add(reader);
+      }
+      if (next !== 'read') {
+        splitter = split();
+        drainedOld = false;
+      }
+    }
+  } finally {
+    source.active.delete(reader);
+    if (reader instanceof FileReader) await reader.close();
+  }
+}

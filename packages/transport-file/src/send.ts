@@ -1,0 +1,189 @@
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
+import {
+  type EdgeplaneError,
+  isEdgeplaneError,
+  type OutboundMessage,
+  type SendResult,
+  sendFailed,
+  sendOk,
+  sendRetryable,
+} from '@edgeplane/adapter-loop/transport';
+import { cancelledError, closedError, fileError, unframeable } from './errors.js';
+import type { ResolvedFileOptions } from './options.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Frames a batch as ONE buffer: each body followed by LF. A body that contains LF or ends with CR
+ * cannot be framed (it would read back as other lines), so the whole batch is refused.
+ */
+export function frameBatch(batch: readonly OutboundMessage[]): Buffer | EdgeplaneError {
+  let size = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const body = (batch[i] as OutboundMessage).body;
+    const length = body.byteLength;
+    if (length > 0) {
+      const bytes = Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(body.buffer, body.byteOffset, length);
+      const lf = bytes.indexOf(LF);
+      if (lf !== -1) return unframeable(i, `contains LF at byte ${lf}`);
+      if (bytes[length - 1] === CR) return unframeable(i, 'ends with CR');
+    }
+    size += length + 1;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const body = (batch[i] as OutboundMessage).body;
+    out.set(body, at);
+    at += body.byteLength;
+    out[at++] = LF;
+  }
+  return out;
+}
+
+const asResult = (error: EdgeplaneError): SendResult =>
+  error.retryable ? sendRetryable(error) : sendFailed(error);
+
+/**
+ * The sink: one write per batch, then fdatasync per the `fsync` policy, then `ok`. A failed
+ * write is undone (the file is truncated back) so a retry cannot leave half a line behind.
+ */
+export class FileSink {
+  private handle: FileHandle | undefined;
+  private opening: Promise<void> | undefined;
+  private size = 0;
+  private syncable = false;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private syncError: EdgeplaneError | undefined;
+  private inflight: Promise<unknown> = Promise.resolve();
+  private streamError: unknown;
+  private readonly onStreamError = (error: unknown) => {
+    this.streamError = error;
+  };
+  private closed = false;
+
+  constructor(
+    private readonly options: ResolvedFileOptions,
+    private readonly output: () => Writable,
+  ) {}
+
+  /** Opens (and creates) the file; idempotent, and a failed attempt can be retried. */
+  open(): Promise<void> {
+    this.opening ??= this.openFile().catch((error: unknown) => {
+      this.opening = undefined;
+      throw error;
+    });
+    return this.opening;
+  }
+
+  private async openFile(): Promise<void> {
+    const { path, append, mkdir: makeDirs, fsync, fsyncIntervalMs } = this.options;
+    if (path === '-') {
+      // Without a listener, an EPIPE on stdout would crash the process instead of failing a send.
+      this.output().on('error', this.onStreamError);
+      return;
+    }
+    try {
+      if (makeDirs) await mkdir(dirname(path), { recursive: true });
+      this.handle = await open(path, append ? 'a' : 'w');
+      const st = await this.handle.stat();
+      this.size = st.size;
+      this.syncable = st.isFile();
+    } catch (error) {
+      await this.handle?.close();
+      this.handle = undefined;
+      throw fileError(error, 'open', path, 'sink');
+    }
+    if (fsync === 'interval' && this.syncable) {
+      this.timer = setInterval(() => void this.syncNow().catch(() => {}), fsyncIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  async send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult> {
+    if (this.closed) return sendFailed(closedError());
+    if (signal?.aborted) return sendFailed(cancelledError());
+    const framed = frameBatch(batch);
+    if (isEdgeplaneError(framed)) return sendFailed(framed);
+    // One write at a time: the undo of a failed write assumes no other write interleaved.
+    const done = this.inflight.then(() => this.write(framed));
+    this.inflight = done.catch(() => {});
+    return done;
+  }
+
+  private async write(bytes: Buffer): Promise<SendResult> {
+    try {
+      await this.open();
+    } catch (error) {
+      return asResult(fileError(error, 'open', this.options.path, 'sink'));
+    }
+    if (this.syncError) return sendFailed(this.syncError);
+    if (!this.handle) return this.writeStream(bytes);
+    const before = this.size;
+    let at = 0;
+    try {
+      while (at < bytes.length) {
+        at += (await this.handle.write(bytes, at, bytes.length - at, null)).bytesWritten;
+      }
+      this.size += at;
+      this.dirty = true;
+      if (this.options.fsync === 'batch') await this.syncNow();
+      return sendOk();
+    } catch (error) {
+      const mapped = fileError(error, 'write', this.options.path, 'sink');
+      if (at === 0) return asResult(mapped);
+      // Undo the partial batch, or a retry would glue half a line to the next one.
+      const undone = await this.handle.truncate(before).then(
+        () => true,
+        () => false,
+      );
+      return undone ? asResult(mapped) : sendFailed(mapped);
+    }
+  }
+
+  private async writeStream(bytes: Buffer): Promise<SendResult> {
+    const stream = this.output();
+    try {
+      if (this.streamError) throw this.streamError;
+      await new Promise<void>((resolve, reject) => {
+        stream.write(bytes, (error) => (error ? reject(error) : resolve()));
+      });
+      // Backpressure: do not report ok while the stream's buffer is over its high-water mark.
+      if (stream.writableNeedDrain) await new Promise((r) => stream.once('drain', r));
+      return sendOk();
+    } catch (error) {
+      return sendFailed(fileError(error, 'write', 'stdout', 'sink'));
+    }
+  }
+
+  /** fdatasync if anything was written since the last one (regular files only). */
+  private async syncNow(): Promise<void> {
+    if (!this.dirty || !this.handle || !this.syncable) return;
+    this.dirty = false;
+    try {
+      await this.handle.datasync();
+    } catch (error) {
+      this.syncError = fileError(error, 'fdatasync', this.options.path, 'sink');
+      throw this.syncError;
+    }
+  }
+
+  /** Waits for the send in flight, syncs (unless `fsync=never`) and closes; idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.inflight;
+    if (this.options.path === '-') this.output().off('error', this.onStreamError);
+    if (!this.handle) return;
+    if (this.options.fsync !== 'never') await this.syncNow().catch(() => {});
+    await this.handle.close();
+    this.handle = undefined;
+  }
+}
