@@ -13,6 +13,8 @@ export interface Rewind {
 /** The per-iteration state a batch can act on. */
 export interface Cursor {
   rewind: Rewind | undefined;
+  /** The batch yielded last (over-long lines diverted after it extend it). */
+  last: FileBatch | undefined;
 }
 
 /**
@@ -25,7 +27,7 @@ export class FileBatch implements InboundBatch {
 
   constructor(
     readonly messages: readonly FileMessage[],
-    private readonly end: number,
+    private end: number,
     private readonly source: FileSource,
     private readonly cursor: Cursor,
   ) {}
@@ -37,6 +39,18 @@ export class FileBatch implements InboundBatch {
     const last = this.messages[n - 1] as FileMessage;
     if (n > this.acked) this.acked = n;
     await this.source.commit(last.file, n === this.messages.length ? this.end : last.end);
+  }
+
+  /**
+   * Lines diverted to the dead-letter file right after this batch, with no message after them:
+   * a full ack covers them too (so a restart does not divert them again), and if the batch was
+   * already fully acknowledged, they are checkpointed now.
+   */
+  async extendTo(end: number): Promise<void> {
+    if (end <= this.end || this.source.closed) return;
+    this.end = end;
+    const file = (this.messages[0] as FileMessage).file;
+    if (this.acked === this.messages.length) await this.source.commit(file, end);
   }
 
   async nack(options?: { readonly retryAfterMs?: number }): Promise<void> {

@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import { badCheckpoint, fileError } from './errors.js';
 
 /**
@@ -66,46 +67,69 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
 }
 
 /**
- * Writes checkpoints atomically (temporary file, fdatasync, rename), one at a time; commits that
- * arrive while a write is running are coalesced into one write of the latest.
+ * Writes checkpoints atomically (temporary file, fdatasync, rename) behind the acks: `schedule()`
+ * returns at once, at most one write runs, and checkpoints scheduled meanwhile coalesce into one
+ * write of the latest. `flush()` waits for the last one. Losing the newest checkpoint in a crash
+ * only means those lines are delivered again (at-least-once), so acks need not wait for the disk.
  */
 export class CheckpointWriter {
   private latest: Checkpoint | undefined;
-  private version = 0;
-  private written = 0;
-  private chain: Promise<void> = Promise.resolve();
+  private writing: Promise<void> | undefined;
+  private failure: EdgeplaneError | undefined;
   private dirReady = false;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    /** Runs before each write (the dead-letter file is synced before a checkpoint passes it). */
+    private readonly beforeWrite: () => Promise<void> = async () => {},
+  ) {}
 
-  /** Resolves once `checkpoint` (or a later one) is on disk. */
-  commit(checkpoint: Checkpoint): Promise<void> {
+  /** Schedules `checkpoint`; throws (once) the error of an earlier write that failed. */
+  schedule(checkpoint: Checkpoint): void {
     this.latest = checkpoint;
-    this.version++;
-    const done = this.chain.then(() => this.flush());
-    this.chain = done.catch(() => {});
-    return done;
+    const failure = this.failure;
+    this.failure = undefined;
+    this.writing ??= this.drain();
+    if (failure) throw failure;
   }
 
-  private async flush(): Promise<void> {
-    const version = this.version;
-    const checkpoint = this.latest;
-    if (version === this.written || !checkpoint) return;
-    const tmp = `${this.path}.tmp`;
+  /** Waits until everything scheduled is on disk; throws if a write failed. */
+  async flush(): Promise<void> {
+    await this.writing;
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure) throw failure;
+  }
+
+  private async drain(): Promise<void> {
     try {
-      if (!this.dirReady) await mkdir(dirname(this.path), { recursive: true });
-      this.dirReady = true;
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(`${JSON.stringify({ v: 1, ...checkpoint })}\n`);
-        await handle.datasync();
-      } finally {
-        await handle.close();
+      for (let next = this.latest; next; next = this.latest) {
+        this.latest = undefined;
+        try {
+          await this.beforeWrite();
+          await this.write(next);
+        } catch (error) {
+          this.latest ??= next; // retried with the next schedule()
+          this.failure = fileError(error, 'write checkpoint', this.path, 'source');
+          return;
+        }
       }
-      await rename(tmp, this.path);
-    } catch (error) {
-      throw fileError(error, 'write checkpoint', this.path, 'source');
+    } finally {
+      this.writing = undefined;
     }
-    this.written = version;
+  }
+
+  private async write(checkpoint: Checkpoint): Promise<void> {
+    const tmp = `${this.path}.tmp`;
+    if (!this.dirReady) await mkdir(dirname(this.path), { recursive: true });
+    this.dirReady = true;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(`${JSON.stringify({ v: 1, ...checkpoint })}\n`);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, this.path);
   }
 }

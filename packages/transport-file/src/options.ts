@@ -53,9 +53,9 @@ export interface ResolvedFileOptions {
 }
 
 const int = (min: number, max: number, fallback: number, description: string) =>
-  kv.int(min, max).default(fallback).meta({ description, type: 'integer' });
+  kv.int(min, max).default(fallback).meta({ description });
 const bool = (fallback: boolean, description: string) =>
-  kv.bool().default(fallback).meta({ description, type: 'boolean' });
+  kv.bool().default(fallback).meta({ description });
 const filePath = (description: string) =>
   z.string().min(1, 'expected a non-empty path').meta({ description, type: 'path' });
 
@@ -82,10 +82,9 @@ const schema = z.object({
   ).optional(),
   readChunkBytes: int(4096, 256 * MiB, MiB, 'Source: bytes read per read call.'),
   batchMaxMessages: int(1, 1_000_000, 4096, 'Source: most messages per batch.'),
-  fsync: z.enum(['never', 'batch', 'interval']).default('batch').meta({
+  fsync: kv.oneOf(['never', 'batch', 'interval']).default('batch').meta({
     description:
       'Sink: `batch` fdatasyncs every batch before reporting ok (survives power loss); `interval` every `fsyncIntervalMs`; `never` leaves it to the OS (survives a process crash, not a power loss).',
-    type: 'never | batch | interval',
   }),
   fsyncIntervalMs: int(1, 3_600_000, 1000, 'Sink: fdatasync period for `fsync=interval`, in ms.'),
   append: bool(true, 'Sink: append to the file (true) or truncate it when opened (false).'),

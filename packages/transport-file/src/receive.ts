@@ -37,17 +37,17 @@ export async function* receiveBatches(
   await source.open();
   let reader: FileReader | StreamReader = await source.reader(options.from);
   source.active.add(reader);
-  const cursor: Cursor = { rewind: undefined };
+  const cursor: Cursor = { rewind: undefined, last: undefined };
   const split = () =>
     new LineSplitter(reader.file, reader.position, maxLineBytes, deadLetterPath !== undefined);
   let splitter = split();
-  let drainedOld = false;
+  let rotating = false;
   try {
     while (!stop.aborted) {
       const rewind = cursor.rewind;
       cursor.rewind = undefined;
       if (rewind && reader instanceof FileReader && rewind.file === reader.file) {
-        reader.position = rewind.offset;
+        reader.seek(rewind.offset);
         splitter = split();
         if (rewind.delayMs > 0) await sleep(rewind.delayMs, stop);
         continue;
@@ -56,18 +56,26 @@ export async function* receiveBatches(
       if (stop.aborted) return;
       const out: FileMessage[] = [];
       let next: 'read' | 'end' | 'reopen' | 'restart' = 'read';
-      if (chunk) {
+      if (chunk === 'truncated') {
+        splitter.takeTail(out);
+        next = 'restart';
+      } else if (chunk) {
         splitter.push(chunk, reader.position - chunk.length, out);
-        drainedOld = false;
       } else if (!follow || !(reader instanceof FileReader)) {
         splitter.takeTail(out);
         next = 'end';
       } else {
+        // Following: wait, then look for rotation or truncation before reading again (checking
+        // after the wait leaves no window for a truncate-and-rewrite to go unnoticed).
+        if (!rotating) await sleep(pollMs, stop);
+        if (stop.aborted) return;
         const change = await reader.change();
-        if (change === 'same' || change === 'missing' || !drainedOld) {
-          // Rotated or truncated: read the old file to its end once more before leaving it.
-          drainedOld = change === 'rotated' || change === 'truncated';
-          if (!drainedOld) await sleep(pollMs, stop);
+        if (change === 'same' || change === 'missing') {
+          rotating = false;
+          continue;
+        }
+        if (change === 'rotated' && !rotating) {
+          rotating = true; // read the old file to its end once more before leaving it
           continue;
         }
         splitter.takeTail(out);
@@ -80,7 +88,11 @@ export async function* receiveBatches(
         const messages = out.length <= max ? out : out.slice(i, i + max);
         const lastEnd = (messages[messages.length - 1] as FileMessage).end;
         const end = i + max >= out.length ? Math.max(lastEnd, splitter.consumed) : lastEnd;
-        yield new FileBatch(messages, end, source, cursor);
+        cursor.last = new FileBatch(messages, end, source, cursor);
+        yield cursor.last;
+      }
+      if (out.length === 0 && cursor.last?.messages[0]?.file === reader.file) {
+        await cursor.last.extendTo(splitter.consumed);
       }
       if (splitter.failure) throw splitter.failure;
       if (cursor.rewind) continue;
@@ -102,7 +114,7 @@ export async function* receiveBatches(
       }
       if (next !== 'read') {
         splitter = split();
-        drainedOld = false;
+        rotating = false;
       }
     }
   } finally {

@@ -18,30 +18,29 @@ const CR = 0x0d;
 
 /**
  * Frames a batch as ONE buffer: each body followed by LF. A body that contains LF or ends with CR
- * cannot be framed (it would read back as other lines), so the whole batch is refused.
+ * cannot be framed (it would read back as other lines), so the whole batch is refused. Copying
+ * first and then checking that the only LFs are the separators (one `indexOf` per line, over
+ * the output) is faster than checking each body before copying it.
  */
 export function frameBatch(batch: readonly OutboundMessage[]): Buffer | EdgeplaneError {
-  let size = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const body = (batch[i] as OutboundMessage).body;
-    const length = body.byteLength;
-    if (length > 0) {
-      const bytes = Buffer.isBuffer(body)
-        ? body
-        : Buffer.from(body.buffer, body.byteOffset, length);
-      const lf = bytes.indexOf(LF);
-      if (lf !== -1) return unframeable(i, `contains LF at byte ${lf}`);
-      if (bytes[length - 1] === CR) return unframeable(i, 'ends with CR');
-    }
-    size += length + 1;
-  }
+  const n = batch.length;
+  let size = n;
+  for (let i = 0; i < n; i++) size += (batch[i] as OutboundMessage).body.byteLength;
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (let i = 0; i < batch.length; i++) {
+  for (let i = 0; i < n; i++) {
     const body = (batch[i] as OutboundMessage).body;
     out.set(body, at);
     at += body.byteLength;
+    if (body.byteLength > 0 && out[at - 1] === CR) return unframeable(i, 'ends with CR');
     out[at++] = LF;
+  }
+  at = 0;
+  for (let i = 0; i < n; i++) {
+    const end = at + (batch[i] as OutboundMessage).body.byteLength;
+    const lf = out.indexOf(LF, at);
+    if (lf !== end) return unframeable(i, `contains LF at byte ${lf - at}`);
+    at = end + 1;
   }
   return out;
 }

@@ -61,7 +61,7 @@ export class FileSource {
     const file =
       checkpointPath ?? (stateDir === undefined ? undefined : join(stateDir, CHECKPOINT_FILE));
     if (file === undefined) return;
-    this.writer = new CheckpointWriter(file);
+    this.writer = new CheckpointWriter(file, () => this.syncDeadLetters());
     this.committed = await readCheckpoint(file);
   }
 
@@ -77,14 +77,15 @@ export class FileSource {
     const committed = this.committed;
     const resumable = isResumable(committed, await reader.state());
     if (resumable) this.committedFile = reader.file;
-    reader.position = from !== undefined ? Number(from) : resumable ? (committed?.offset ?? 0) : 0;
+    reader.seek(from !== undefined ? Number(from) : resumable ? (committed?.offset ?? 0) : 0);
     return reader;
   }
 
   /**
    * Records that everything before `offset` in `file` is acknowledged: in memory (a new
-   * `receive()` resumes there), then on disk. Monotonic within one file generation (a truncated
-   * or rotated file starts a new one); acks come in receive order.
+   * `receive()` resumes there) and, behind the ack, on disk (`close()` waits for it). Monotonic
+   * within one file generation (a truncated or rotated file starts a new one); acks come in
+   * receive order.
    */
   async commit(file: FileRef, offset: number): Promise<void> {
     if (this.closed) throw closedError();
@@ -99,11 +100,14 @@ export class FileSource {
     };
     this.committed = checkpoint;
     this.committedFile = file;
-    if (this.deadLetterUnsynced && this.deadLetter) {
-      this.deadLetterUnsynced = false;
-      await this.deadLetter.datasync();
-    }
-    await this.writer?.commit(checkpoint);
+    this.writer?.schedule(checkpoint);
+  }
+
+  /** Diverted lines reach the disk before a checkpoint that passes them. */
+  private async syncDeadLetters(): Promise<void> {
+    if (!this.deadLetterUnsynced || !this.deadLetter) return;
+    this.deadLetterUnsynced = false;
+    await this.deadLetter.datasync();
   }
 
   /** Appends the splitter's diverted lines to the dead-letter file (synced before the next commit). */
@@ -137,6 +141,8 @@ export class FileSource {
     if (this.closed) return;
     this.closing.abort();
     await Promise.allSettled([...this.active].map((reader) => reader.close()));
+    // close() does not reject: a checkpoint that could not be written only means redelivery.
+    await this.writer?.flush().catch(() => {});
     await this.deadLetter?.close();
   }
 }

@@ -1,0 +1,194 @@
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { FileTransportOptions } from './options.js';
+import { frameBatch } from './send.js';
+import { sleep, tempDir, track } from './test-helpers.js';
+import { createFileTransport } from './transport.js';
+
+const text = (s: string) => ({ body: Buffer.from(s) });
+
+/** The prototype of fs.promises FileHandle (not exported by Node), to spy on its methods. */
+async function fileHandlePrototype(dir: string): Promise<{ datasync(): Promise<void> }> {
+  const handle = await open(join(dir, 'probe'), 'w');
+  await handle.close();
+  return Object.getPrototypeOf(handle);
+}
+
+async function sink(options: FileTransportOptions) {
+  const t = track(createFileTransport(options));
+  await t.open({ role: 'egress' });
+  return t;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('file sink', () => {
+  it('frames a batch as one buffer, one LF after each body, bytes unchanged', () => {
+    const framed = frameBatch([
+      text('a'),
+      { body: new Uint8Array([0xff, 0x00, 0x0d, 0x41]) },
+      text(''),
+    ]);
+    expect(framed).toEqual(Buffer.from([0x61, 0x0a, 0xff, 0x00, 0x0d, 0x41, 0x0a, 0x0a]));
+  });
+
+  it('appends batches with one write each, creating missing directories', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'deep', 'er', 'out.log');
+    const t = await sink({ path });
+    expect(await t.send([text('one'), { body: new Uint8Array([0xc3, 0x28]) }])).toEqual({
+      status: 'ok',
+    });
+    expect(await t.send([text('three')])).toEqual({ status: 'ok' });
+    expect(await readFile(path)).toEqual(Buffer.from('one\n\xc3\x28\nthree\n', 'latin1'));
+  });
+
+  it('appends by default and truncates at open with append=false', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'out.log');
+    await writeFile(path, 'kept\n');
+    await (await sink({ path })).send([text('added')]);
+    expect(await readFile(path, 'utf8')).toBe('kept\nadded\n');
+    await (await sink({ path, append: false })).send([text('fresh')]);
+    expect(await readFile(path, 'utf8')).toBe('fresh\n');
+  });
+
+  it('refuses a body line framing cannot carry, naming the message, and writes nothing', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'out.log');
+    const t = await sink({ path });
+    const result = await t.send([text('fine'), text('two\nlines')]);
+    expect(result.status).toBe('failed');
+    expect(result.status === 'failed' && result.error.message).toBe(
+      '[transport:file] message 1 of the batch contains LF at byte 3: a line-framed file cannot carry it',
+    );
+    const cr = await t.send([text('ends with cr\r')]);
+    expect(cr.status === 'failed' && cr.error.code).toBe('invalid-input');
+    expect(await readFile(path, 'utf8')).toBe('');
+  });
+
+  it('fsync=batch: fdatasync before every ok, and the data is on disk', async () => {
+    const dir = await tempDir();
+    const datasync = vi.spyOn(await fileHandlePrototype(dir), 'datasync');
+    const path = join(dir, 'out.log');
+    const t = await sink({ path });
+    await t.send([text('a')]);
+    await t.send([text('b')]);
+    expect(datasync).toHaveBeenCalledTimes(2);
+    expect(await readFile(path, 'utf8')).toBe('a\nb\n');
+  });
+
+  it('fsync=never: no fdatasync at all; fsync=interval: on the timer, not per batch', async () => {
+    const dir = await tempDir();
+    const datasync = vi.spyOn(await fileHandlePrototype(dir), 'datasync');
+    const never = await sink({ path: join(dir, 'never.log'), fsync: 'never' });
+    await never.send([text('a')]);
+    await never.close();
+    expect(datasync).not.toHaveBeenCalled();
+    const interval = await sink({
+      path: join(dir, 'interval.log'),
+      fsync: 'interval',
+      fsyncIntervalMs: 20,
+    });
+    await interval.send([text('a')]);
+    await interval.send([text('b')]);
+    expect(datasync).not.toHaveBeenCalled();
+    await sleep(100);
+    expect(datasync).toHaveBeenCalledTimes(1); // once: nothing was written after it
+    expect(await readFile(join(dir, 'interval.log'), 'utf8')).toBe('a\nb\n');
+  });
+
+  it('undoes a partial write so a retry cannot leave half a line', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'out.log');
+    await writeFile(path, 'before\n');
+    const t = await sink({ path });
+    const probe = await open(path, 'r');
+    await probe.close();
+    const proto = Object.getPrototypeOf(probe) as {
+      write(...args: unknown[]): Promise<{ bytesWritten: number }>;
+    };
+    const realWrite = proto.write;
+    vi.spyOn(proto, 'write')
+      .mockImplementationOnce(function (this: unknown, buffer: unknown, offset: unknown) {
+        return realWrite.call(this, buffer, offset, 3, null);
+      })
+      .mockRejectedValueOnce(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+    const result = await t.send([text('abcdef')]);
+    expect(result.status).toBe('retryable');
+    expect(result.status === 'retryable' && result.error.message).toBe(
+      `[transport:file] cannot write ${path}: no space left on device (ENOSPC)`,
+    );
+    expect(await readFile(path, 'utf8')).toBe('before\n');
+    expect(await t.send([text('abcdef')])).toEqual({ status: 'ok' });
+    expect(await readFile(path, 'utf8')).toBe('before\nabcdef\n');
+  });
+
+  it('fails with not-found and the fix when the directory is missing and mkdir=false', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'missing', 'out.log');
+    const t = track(createFileTransport({ path, mkdir: false }));
+    const error = await t.open({ role: 'egress' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'not-found',
+      message: `[transport:file] cannot open ${path}: no such file or directory (ENOENT)`,
+      hint: `create the directory of ${path}, or set \`mkdir=true\``,
+    });
+    // Opened lazily by send(), the same error is a result, not a throw.
+    const lazy = track(createFileTransport({ path, mkdir: false }));
+    const result = await lazy.send([text('x')]);
+    expect(result.status === 'failed' && result.error.code).toBe('not-found');
+  });
+
+  it('maps a directory as path to invalid-config', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'sub'));
+    const error = await sink({ path: join(dir, 'sub') }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'invalid-config',
+      hint: 'point `path` at a file, not a directory',
+    });
+  });
+});
+
+describe('stdout sink (path "-")', () => {
+  it('waits for the stream to take each batch, and for drain under backpressure', async () => {
+    const chunks: string[] = [];
+    const stdout = new Writable({
+      highWaterMark: 4,
+      write(chunk: Buffer, _encoding, callback) {
+        setTimeout(() => {
+          chunks.push(chunk.toString());
+          callback();
+        }, 20);
+      },
+    });
+    const piped = track(createFileTransport({ path: '-' }, { stdout }));
+    await piped.open({ role: 'egress' });
+    const started = performance.now();
+    expect(await piped.send([text('first'), text('second')])).toEqual({ status: 'ok' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+    expect(chunks).toEqual(['first\nsecond\n']);
+    expect(stdout.writableNeedDrain).toBe(false);
+    expect(piped.capabilities.replay).toBe(false);
+  });
+
+  it('turns EPIPE into a failed send with code closed, without crashing', async () => {
+    const stdout = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const t = track(createFileTransport({ path: '-' }, { stdout }));
+    await t.open({ role: 'egress' });
+    const result = await t.send([text('lost')]);
+    expect(result.status).toBe('failed');
+    expect(result.status === 'failed' && result.error.message).toBe(
+      '[transport:file] cannot write stdout: the reading end of the pipe was closed (EPIPE)',
+    );
+  });
+});
