@@ -2,8 +2,9 @@ import type { InboundBatch, ReceiveOptions } from '@edgeplane/adapter-loop/trans
 import { type Cursor, FileBatch } from './batch.js';
 import { LineSplitter } from './lines.js';
 import type { FileMessage } from './message.js';
-import { FileReader, type StreamReader } from './reader.js';
+import { FileReader } from './reader.js';
 import type { FileSource } from './source.js';
+import type { StreamReader } from './stream-reader.js';
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

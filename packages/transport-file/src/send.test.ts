@@ -2,8 +2,8 @@ import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { frameBatch } from './frame.js';
 import type { FileTransportOptions } from './options.js';
-import { frameBatch } from './send.js';
 import { sleep, tempDir, track } from './test-helpers.js';
 import { createFileTransport } from './transport.js';
 

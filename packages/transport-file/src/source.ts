@@ -7,7 +7,8 @@ import { badPosition, closedError, fileError, notRegularFile } from './errors.js
 import type { LineSplitter } from './lines.js';
 import type { FileRef } from './message.js';
 import type { ResolvedFileOptions } from './options.js';
-import { FileReader, StreamReader } from './reader.js';
+import { FileReader } from './reader.js';
+import { StreamReader } from './stream-reader.js';
 
 /** The default checkpoint file name inside `OpenContext.stateDir`. */
 export const CHECKPOINT_FILE = 'file-ingress.offset';
