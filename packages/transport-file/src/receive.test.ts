@@ -224,4 +224,16 @@ describe('stdin source (path "-")', () => {
     expect(seen).toEqual(['one']);
     expect(stdin.destroyed).toBe(false);
   });
+
+  it('carries a half-read line over to the next receive() (stdin cannot be re-read)', async () => {
+    const stdin = new PassThrough();
+    const t = track(createFileTransport({ path: '-' }, { stdin }));
+    stdin.write('whole\npar');
+    const first = await collect(t, { timeoutMs: 100 });
+    expect(first.messages.map(bodyOf)).toEqual(['whole']);
+    stdin.end('tial\n');
+    const second = await collect(t);
+    expect(second.messages.map(bodyOf)).toEqual(['partial']);
+    expect(second.messages[0]?.id).toBe('stdin@6');
+  });
 });

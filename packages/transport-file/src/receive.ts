@@ -41,7 +41,8 @@ export async function* receiveBatches(
   const cursor: Cursor = { rewind: undefined, last: undefined };
   const split = () =>
     new LineSplitter(reader.file, reader.position, maxLineBytes, deadLetterPath !== undefined);
-  let splitter = split();
+  // stdin cannot be re-read, so a line it was in the middle of carries over to the next receive().
+  let splitter = reader instanceof FileReader ? split() : (source.stdinSplitter ??= split());
   let rotating = false;
   try {
     while (!stop.aborted) {

@@ -30,6 +30,8 @@ export class FileSource {
   private deadLetter: FileHandle | undefined;
   private deadLetterUnsynced = false;
   private stdin: StreamReader | undefined;
+  /** The splitter of stdin, kept across `receive()` calls (stdin cannot be re-read). */
+  stdinSplitter: LineSplitter | undefined;
   /** `OpenContext.stateDir`: where the default checkpoint lives. */
   stateDir: string | undefined;
 

@@ -13,7 +13,7 @@ export class StreamReader {
     stream.once('end', () => {
       this.ended = true;
     });
-    stream.once('error', (error) => {
+    stream.on('error', (error) => {
       this.failed = error;
     });
   }

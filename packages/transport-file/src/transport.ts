@@ -106,7 +106,8 @@ function buildFileTransport(options: ResolvedFileOptions, io: FileTransportIo): 
     lag: () => source.lag(),
     async close() {
       closed = true;
-      await Promise.all([source.close(), sink.close()]);
+      // Never rejects (rule 5): what could not be flushed only means redelivery after a restart.
+      await Promise.allSettled([source.close(), sink.close()]);
     },
   };
 }
