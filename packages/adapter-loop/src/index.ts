@@ -33,6 +33,7 @@ export { idleSnapshot } from './snapshot/idle.js';
 export type { SnapshotFileReading } from './snapshot/lane.js';
 export {
   acquireLaneLock,
+  ensureWritableDir,
   isProcessAlive,
   readSnapshotFile,
   resolveLanePath,

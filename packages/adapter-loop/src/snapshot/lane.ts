@@ -1,21 +1,51 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { EdgeplaneError } from '@edgeplane/errors';
 import type { LoopSnapshot } from './types.js';
 
 /** File name of the live snapshot inside the lane path. */
 export const SNAPSHOT_FILE = 'snapshot.json';
 
-function writableDir(dir: string): boolean {
+/**
+ * Makes sure `dir` exists and is writable, creating missing levels one at a time (Node's
+ * recursive mkdir can spin forever under pseudo file systems such as /proc). With
+ * `create: false`, only checks that it exists writable or could be created.
+ */
+export function ensureWritableDir(
+  dir: string,
+  options: { readonly create?: boolean } = {},
+): boolean {
+  const create = options.create ?? true;
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(at).isDirectory()) return false;
+      break;
+    } catch {
+      missing.unshift(at);
+      const parent = dirname(at);
+      if (parent === at) return false;
+      at = parent;
+    }
+  }
   try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
+    accessSync(at, constants.W_OK);
+    if (!create) return true;
+    for (const level of missing) mkdirSync(level);
+    const probe = join(resolve(dir), `.probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
     return true;
   } catch {
     return false;
   }
+}
+
+function writableDir(dir: string): boolean {
+  return ensureWritableDir(dir);
 }
 
 /**

@@ -1,0 +1,40 @@
+import { loadConfig, loadSpec } from '@edgeplane/app-kit';
+import { type Command, defineCommand, specPath, str } from '../args.js';
+import { CONFIG_FLAG, discoveredConfig, printJson, SPEC_FLAG } from './shared.js';
+
+export const validate: Command = defineCommand({
+  name: 'validate',
+  summary:
+    'Check a spec (and its adapter config, when given or found next to it) without running anything',
+  usage: 'edgeplane validate --spec=spec.kv [--config=adapters.kv] [--json]',
+  flags: { spec: SPEC_FLAG, config: CONFIG_FLAG },
+  async handler(flags, io) {
+    const path = specPath(flags, io);
+    const { parsed } = await loadSpec(path, { cwd: io.cwd });
+    const configPath = discoveredConfig(io, path, str(flags, 'config'));
+    const config = configPath ? await loadConfig(configPath, io.env, io.cwd) : undefined;
+    const warnings = parsed.warnings.map(
+      (w) => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`,
+    );
+    const wiring = config
+      ? `${config.config.ingress.transport} -> ${config.config.egress.transport}`
+      : null;
+    if (flags.json) {
+      printJson(io, {
+        ok: true,
+        spec: path,
+        spec_hash: parsed.hash,
+        warnings,
+        config: configPath ?? null,
+        wiring,
+      });
+      return 0;
+    }
+    for (const w of warnings) io.stderr.write(`${w}\n`);
+    io.stdout.write(
+      `${path}: ok (${parsed.hash}, ${parsed.spec.model === 'single_ring' ? parsed.spec.stages.length : 0} stages)\n`,
+    );
+    if (configPath) io.stdout.write(`${configPath}: ok (ingress ${wiring})\n`);
+    return 0;
+  },
+});

@@ -1,0 +1,34 @@
+/** Where a command reads and writes: injectable so tests need no child process. */
+export interface Io {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdin: NodeJS.ReadableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** argv as given, for incident bundles. */
+  readonly argv: readonly string[];
+  /** Installs a handler for SIGINT/SIGTERM; returns an uninstall function. */
+  readonly onSignal: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
+}
+
+/** The real process. */
+export function nodeIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    argv: process.argv.slice(2),
+    onSignal(handler) {
+      const int = (): void => handler('SIGINT');
+      const term = (): void => handler('SIGTERM');
+      process.on('SIGINT', int);
+      process.on('SIGTERM', term);
+      return () => {
+        process.off('SIGINT', int);
+        process.off('SIGTERM', term);
+      };
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG, cli, SPEC, workdir } from './helpers.js';
+
+const bad = async (spec: string | Buffer, config = CONFIG) => {
+  const cwd = workdir({ 'spec.kv': spec, 'adapters.kv': config });
+  return cli(['validate', '--spec=spec.kv'], { cwd });
+};
+
+describe('edgeplane validate', () => {
+  it('accepts a good spec and its discovered config', async () => {
+    const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG });
+    const r = await cli(['validate', '--spec=spec.kv'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^spec\.kv: ok \(sha256:[0-9a-f]{64}, 1 stages\)\nadapters\.kv: ok \(ingress file -> file\)\n$/,
+    );
+  });
+
+  it.each([
+    ['a missing "="', `${SPEC}single_ring.shards\n`, 'spec.kv:6:'],
+    [
+      'a non-ASCII byte',
+      Buffer.from(`${SPEC}# caf\u00e9\nname2=caf\u00e9\n`),
+      'non-ASCII byte 0xC3',
+    ],
+    [
+      'an unknown stage',
+      SPEC.replace('stage=identity', 'stage=uppercase'),
+      'unknown stage "uppercase"',
+    ],
+    [
+      'a dependency on a later stage',
+      `${SPEC}single_ring.stages.0.depends_on=1\nsingle_ring.stages.1.id=b\nsingle_ring.stages.1.depends_on=0\n`,
+      'comes later',
+    ],
+    [
+      'more than 4 stages',
+      SPEC +
+        [1, 2, 3, 4]
+          .map(
+            (i) =>
+              `single_ring.stages.${i}.id=s${i}\nsingle_ring.stages.${i}.depends_on=${i - 1}\n`,
+          )
+          .join(''),
+      '4',
+    ],
+    [
+      'producer=mpmc',
+      `${SPEC}single_ring.producer=mpmc\n`,
+      'single_ring.producer=mpmc is not supported',
+    ],
+  ])(
+    'rejects %s with exit 2, the place and a hint, no stack trace',
+    async (_name, spec, fragment) => {
+      const r = await bad(spec);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: spec\.kv:\d+:\d+: /);
+      expect(r.stderr).toContain(fragment);
+      expect(r.stderr).toMatch(/\nhint: .+\n$/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    },
+  );
+
+  it('rejects a bad option type in the config with its line', async () => {
+    const r = await bad(SPEC, `${CONFIG}ingress.maxLineBytes=lots\n`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'error: adapters.kv:5:22: ingress (file): option "maxLineBytes": expected an integer',
+    );
+  });
+
+  it('names a missing spec file', async () => {
+    const r = await cli(['validate', '--spec=nope.kv'], { cwd: workdir() });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: spec nope.kv does not exist\nhint: check the path given to --spec=\n',
+    });
+  });
+
+  it('names a missing config file given with --config', async () => {
+    const r = await cli(['validate', '--spec=spec.kv', '--config=wiring.kv'], {
+      cwd: workdir({ 'spec.kv': SPEC }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error: adapter config wiring.kv does not exist');
+  });
+
+  it('rejects unknown flags and verbs with exit 2', async () => {
+    const cwd = workdir({ 'spec.kv': SPEC });
+    expect((await cli(['validate', '--spce=spec.kv'], { cwd })).stderr).toContain(
+      "Unknown option '--spce'",
+    );
+    expect((await cli(['validate', '--spce=spec.kv'], { cwd })).code).toBe(2);
+    expect((await cli(['frobnicate'], { cwd })).code).toBe(2);
+  });
+
+  it('prints help for every verb', async () => {
+    for (const verb of [
+      'validate',
+      'describe',
+      'dot',
+      'run',
+      'doctor',
+      'snapshot',
+      'incident-bundle',
+      'transports',
+    ]) {
+      const r = await cli([verb, '--help'], { cwd: workdir() });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: edgeplane ${verb}`);
+    }
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * `@edgeplane/app-kit`: what the CLI composes, as a library: loading a deployment (spec, adapter
+ * config, transports), host checks, incident bundles, rendering, one-shot runs.
+ *
+ * @module
+ */
+
+export type { BundleInput } from './bundle.js';
+export { BUNDLE_FILES, writeIncidentBundle } from './bundle.js';
+export type { Deployment, LoadedSpec, ResolvedBinding } from './deployment.js';
+export {
+  configPathFor,
+  DEFAULT_CONFIG_FILE,
+  idleSnapshotFor,
+  loadConfig,
+  loadDeployment,
+  loadSpec,
+} from './deployment.js';
+export type { DoctorCheck, DoctorReport } from './doctor.js';
+export { MIN_NODE, MIN_OPEN_FILES, readLimit, runDoctor } from './doctor.js';
+export type { EnvironmentRecord } from './environment.js';
+export { environmentRecord } from './environment.js';
+export { renderSnapshot, renderSummary } from './render.js';
+export { RUNTIME } from './runtime.js';
+export { runSinglePass } from './single-pass.js';
+export { BUILT_IN_TRANSPORTS, loadTransport } from './transports.js';

@@ -1,0 +1,81 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { EdgeplaneError, type TransportDescriptor } from '@edgeplane/adapter-loop/transport';
+import { fileTransport } from '@edgeplane/transport-file';
+
+/** Transports that ship with the CLI, by name. */
+export const BUILT_IN_TRANSPORTS: ReadonlyMap<string, TransportDescriptor> = new Map<
+  string,
+  TransportDescriptor
+>([['file', fileTransport as TransportDescriptor]]);
+
+function isDescriptor(value: unknown): value is TransportDescriptor {
+  const v = value as Partial<TransportDescriptor> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.parseOptions === 'function' &&
+    typeof v.create === 'function'
+  );
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Resolves a transport name to its descriptor (STYLE §2): a built-in, else the packages
+ * `@edgeplane/transport-<name>` then `edgeplane-transport-<name>`, else a module specifier or a
+ * path (`./my-transport.js`). A module provides the descriptor as its default export, as
+ * `transport`, or as `<camelName>Transport`.
+ * @throws EdgeplaneError `invalid-config` naming the transport and what was tried.
+ */
+export async function loadTransport(
+  name: string,
+  cwd: string = process.cwd(),
+): Promise<TransportDescriptor> {
+  const builtIn = BUILT_IN_TRANSPORTS.get(name);
+  if (builtIn) return builtIn;
+  const local = name.startsWith('.') || isAbsolute(name);
+  const candidates = local
+    ? [pathToFileURL(resolve(cwd, name)).href]
+    : [
+        `@edgeplane/transport-${name}`,
+        `edgeplane-transport-${name}`,
+        ...(name.includes('/') ? [name] : []),
+      ];
+  for (const specifier of candidates) {
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(specifier)) as Record<string, unknown>;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') continue;
+      throw EdgeplaneError.from(error, 'app-kit', 'invalid-config');
+    }
+    const base =
+      name
+        .split('/')
+        .pop()
+        ?.replace(/^(edgeplane-)?transport-/, '') ?? name;
+    const found = [mod.default, mod.transport, mod[`${camel(base)}Transport`]].find(isDescriptor);
+    if (found) return found;
+    throw new EdgeplaneError(
+      'invalid-config',
+      'app-kit',
+      `module "${specifier}" does not export a transport descriptor`,
+      {
+        hint: 'export the defineTransport(...) result as the default export',
+      },
+    );
+  }
+  throw new EdgeplaneError(
+    'invalid-config',
+    'app-kit',
+    `unknown transport "${name}" (tried ${['built-ins', ...candidates].join(', ')})`,
+    {
+      details: { transport: name },
+      hint: `built-in transports: ${[...BUILT_IN_TRANSPORTS.keys()].join(', ')}; install @edgeplane/transport-${name} to add one`,
+    },
+  );
+}

@@ -1,0 +1,60 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const packages = readdirSync(join(root, 'packages'));
+const transports = packages.filter((p) => p.startsWith('transport-') && p !== 'transport-template');
+const json = (path: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+const DOC_HEADINGS = [
+  'What it does',
+  'Install',
+  'Minimal example',
+  'Options',
+  'Capabilities',
+  'Server versions tested',
+  'Error mapping',
+  'Limits and gotchas',
+];
+
+describe('every package', () => {
+  it.each(packages)('%s: folder name = package name, ESM-only, dist exports, engines', (dir) => {
+    const pkg = json(join(root, 'packages', dir, 'package.json'));
+    expect(pkg.name).toBe(`@edgeplane/${dir}`);
+    expect(pkg.type).toBe('module');
+    expect((pkg.engines as Record<string, string>).node).toBe('>=20.19');
+    if (pkg.private) return;
+    expect(pkg.sideEffects).toBe(false);
+    expect(pkg.files).toEqual(['dist']);
+    expect((pkg.exports as Record<string, { types: string; default: string }>)['.']).toEqual({
+      types: './dist/index.d.ts',
+      default: './dist/index.js',
+    });
+  });
+});
+
+describe('every transport package (STYLE §6 meta-test)', () => {
+  it('there is at least one', () => expect(transports.length).toBeGreaterThan(0));
+  it.each(transports)(
+    '%s: peer-depends on the core, runs the conformance suite, has its docs page',
+    (dir) => {
+      const pkg = json(join(root, 'packages', dir, 'package.json'));
+      expect((pkg.peerDependencies as Record<string, string>)['@edgeplane/adapter-loop']).toBe(
+        'workspace:^',
+      );
+      const tests = readdirSync(join(root, 'packages', dir, 'test')).filter((f) =>
+        f.endsWith('.conformance.test.ts'),
+      );
+      expect(tests.length).toBeGreaterThan(0);
+      for (const t of tests)
+        expect(readFileSync(join(root, 'packages', dir, 'test', t), 'utf8')).toContain(
+          'describeTransportConformance(',
+        );
+      const doc = join(root, 'docs/transports', `${dir.slice('transport-'.length)}.md`);
+      expect(existsSync(doc)).toBe(true);
+      const text = readFileSync(doc, 'utf8');
+      for (const h of DOC_HEADINGS) expect(text).toMatch(new RegExp(`^##+ (\\d+\\.? )?${h}`, 'm'));
+    },
+  );
+});
