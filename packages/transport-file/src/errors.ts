@@ -119,7 +119,10 @@ export function overLongLine(
     'invalid-input',
     COMPONENT,
     `${where} of ${path} is longer than \`maxLineBytes\` (${limit} bytes): raise \`maxLineBytes\` or set \`deadLetterPath\` to divert over-long lines`,
-    { details: { path, offset, line, limit }, hint: 'lines are never truncated' },
+    {
+      details: { path, offset, line, limit },
+      hint: 'raise `maxLineBytes` (up to 1073741824) or set `deadLetterPath`; lines are never truncated',
+    },
   );
 }
 

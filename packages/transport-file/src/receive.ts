@@ -41,8 +41,14 @@ export async function* receiveBatches(
   const cursor: Cursor = { rewind: undefined, last: undefined };
   const split = () =>
     new LineSplitter(reader.file, reader.position, maxLineBytes, deadLetterPath !== undefined);
-  // stdin cannot be re-read, so a line it was in the middle of carries over to the next receive().
-  let splitter = reader instanceof FileReader ? split() : (source.stdinSplitter ??= split());
+  let splitter: LineSplitter;
+  if (reader instanceof FileReader) {
+    splitter = split();
+  } else {
+    // stdin cannot be re-read: a line it was in the middle of carries over to the next receive().
+    source.stdinSplitter ??= split();
+    splitter = source.stdinSplitter;
+  }
   let rotating = false;
   try {
     while (!stop.aborted) {
