@@ -21,6 +21,46 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
+ * At end of file while following: waits `pollMs` (unless draining a rotated file), then checks
+ * for rotation or truncation. Checking after the wait leaves no window for a truncate-and-rewrite
+ * to go unnoticed. `drain`: rotated, read the old file to its end once more before leaving it.
+ */
+async function followAtEnd(
+  reader: FileReader,
+  rotating: boolean,
+  pollMs: number,
+  stop: AbortSignal,
+): Promise<'read' | 'drain' | 'reopen' | 'restart'> {
+  if (!rotating) await sleep(pollMs, stop);
+  if (stop.aborted) return 'read';
+  const change = await reader.change();
+  if (change === 'same' || change === 'missing') return 'read';
+  if (change === 'truncated') return 'restart';
+  return rotating ? 'reopen' : 'drain';
+}
+
+/**
+ * Yields `out` as batches of at most `max`, stopping early on abort or a nack. The last batch's
+ * full ack also covers over-long lines diverted after its last message (`consumed`).
+ */
+function* cut(
+  out: FileMessage[],
+  max: number,
+  consumed: number,
+  source: FileSource,
+  cursor: Cursor,
+  stop: AbortSignal,
+): Generator<FileBatch> {
+  for (let i = 0; i < out.length && !stop.aborted && !cursor.rewind; i += max) {
+    const messages = out.length <= max ? out : out.slice(i, i + max);
+    const lastEnd = (messages[messages.length - 1] as FileMessage).end;
+    const end = i + max >= out.length ? Math.max(lastEnd, consumed) : lastEnd;
+    cursor.last = new FileBatch(messages, end, source, cursor);
+    yield cursor.last;
+  }
+}
+
+/**
  * One `receive()` iteration: reads chunks, splits lines, yields batches of at most
  * `batchMaxMessages`. Without `follow` it ends at end of file (the unterminated tail is the last
  * message); with `follow` it polls for growth, and on rotation (new inode) or truncation it reads
@@ -73,32 +113,17 @@ export async function* receiveBatches(
         splitter.takeTail(out);
         next = 'end';
       } else {
-        // Following: wait, then look for rotation or truncation before reading again (checking
-        // after the wait leaves no window for a truncate-and-rewrite to go unnoticed).
-        if (!rotating) await sleep(pollMs, stop);
+        const change = await followAtEnd(reader, rotating, pollMs, stop);
         if (stop.aborted) return;
-        const change = await reader.change();
-        if (change === 'same' || change === 'missing') {
-          rotating = false;
-          continue;
-        }
-        if (change === 'rotated' && !rotating) {
-          rotating = true; // read the old file to its end once more before leaving it
-          continue;
-        }
+        rotating = change === 'drain';
+        if (change === 'read' || change === 'drain') continue;
         splitter.takeTail(out);
-        next = change === 'rotated' ? 'reopen' : 'restart';
+        next = change;
       }
       await source.flushDeadLetters(splitter);
       source.deadLettered += splitter.deadLettered;
       splitter.deadLettered = 0;
-      for (let i = 0; i < out.length && !stop.aborted && !cursor.rewind; i += max) {
-        const messages = out.length <= max ? out : out.slice(i, i + max);
-        const lastEnd = (messages[messages.length - 1] as FileMessage).end;
-        const end = i + max >= out.length ? Math.max(lastEnd, splitter.consumed) : lastEnd;
-        cursor.last = new FileBatch(messages, end, source, cursor);
-        yield cursor.last;
-      }
+      yield* cut(out, max, splitter.consumed, source, cursor, stop);
       if (out.length === 0 && cursor.last?.messages[0]?.file === reader.file) {
         await cursor.last.extendTo(splitter.consumed);
       }
