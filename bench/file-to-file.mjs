@@ -86,12 +86,12 @@ async function edgeplane(out, lanePath) {
   const loop = createLoop({
     spec: {
       name: 'bench',
-      capacity: 8192,
+      capacity: Number(process.env.EP_RING ?? 8192),
       stages: [{ id: 'forward', stage: 'identity', dependsOn: [] }],
     },
     ingress: { transport: createFileTransport({ path: input }) },
-    egress: { transport: createFileTransport({ path: out, append: false, fsync: 'batch' }) },
-    batch: { maxMessages: 8192, maxBytes: 4 << 20, lingerMs: 5 },
+    egress: { transport: createFileTransport({ path: out, append: false, fsync: process.env.EP_FSYNC ?? 'batch' }) },
+    batch: { maxMessages: Number(process.env.EP_BATCH ?? 8192), maxBytes: 4 << 20, lingerMs: 5 },
     lanePath,
   });
   const t0 = performance.now();

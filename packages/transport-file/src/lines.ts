@@ -55,7 +55,7 @@ export class LineSplitter {
       if (lf === -1) break;
       const end = lf > pos && chunk[lf - 1] === CR ? lf - 1 : lf;
       if (end - pos <= max) {
-        out.push(new FileMessage(chunk.subarray(pos, end), offset + pos, offset + lf + 1, file));
+        out.push(new FileMessage(chunk, pos, end - pos, offset + pos, offset + lf + 1, file));
       } else if (this.overLong([chunk.subarray(pos, lf + 1)], offset + pos, lines)) {
         this.deadLettered++;
       } else {
@@ -82,7 +82,7 @@ export class LineSplitter {
     }
     const body = this.takePending();
     if (body.length <= this.maxLineBytes) {
-      out.push(new FileMessage(body, this.pendingStart, end, this.file));
+      out.push(new FileMessage(body, 0, body.length, this.pendingStart, end, this.file));
       if (this.line !== undefined) this.line++;
       this.consumed = end;
     } else if (this.overLong([body, LF_BYTE], this.pendingStart, 0)) {
@@ -114,7 +114,7 @@ export class LineSplitter {
     const length = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
     if (length <= this.maxLineBytes) {
       out.push(
-        new FileMessage(line.subarray(0, length), this.pendingStart, offset + lf + 1, this.file),
+        new FileMessage(line, 0, length, this.pendingStart, offset + lf + 1, this.file),
       );
       if (this.line !== undefined) this.line++;
       this.consumed = offset + lf + 1;

@@ -14,22 +14,44 @@ export interface FileRef {
 }
 
 /**
- * One line of a file: `body` is a view into the read chunk (no copy), without its terminator.
- * `id` and `position` are computed on access, so the hot path allocates no strings.
+ * One line of a file. The body is a view into the read chunk (no copy), made on first access:
+ * the file sink copies whole runs of LF-terminated lines straight from the chunk without ever
+ * materialising per-line views. `id` and `position` are computed on access too, so the hot path
+ * allocates one object per line.
  */
 export class FileMessage implements InboundMessage {
-  readonly body: Buffer;
+  /** The buffer the body lives in (the read chunk, or a copy for a line spanning chunks). */
+  readonly chunk: Buffer;
+  /** Index of the body's first byte in `chunk`. */
+  readonly bodyStart: number;
+  /** Body length in bytes (the `OutboundMessage.bodyLength` hint). */
+  readonly bodyLength: number;
   /** Byte offset of the first byte of the line. */
   readonly start: number;
   /** Byte offset just after the line terminator (or after the last byte of an unterminated tail). */
   readonly end: number;
   readonly file: FileRef;
+  private view: Buffer | undefined;
 
-  constructor(body: Buffer, start: number, end: number, file: FileRef) {
-    this.body = body;
+  constructor(chunk: Buffer, bodyStart: number, bodyLength: number, start: number, end: number, file: FileRef) {
+    this.chunk = chunk;
+    this.bodyStart = bodyStart;
+    this.bodyLength = bodyLength;
     this.start = start;
     this.end = end;
     this.file = file;
+    this.view = undefined;
+  }
+
+  /** The line without its terminator. */
+  get body(): Buffer {
+    this.view ??= this.chunk.subarray(this.bodyStart, this.bodyStart + this.bodyLength);
+    return this.view;
+  }
+
+  /** True when the line ended with a single LF that directly follows the body in `chunk`. */
+  get lfTerminated(): boolean {
+    return this.end - this.start === this.bodyLength + 1 && this.chunk[this.bodyStart + this.bodyLength] === 0x0a;
   }
 
   /** `<basename>@<start offset>`, stable across redelivery and restarts. */

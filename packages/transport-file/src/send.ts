@@ -12,6 +12,9 @@ import {
 } from '@edgeplane/adapter-loop/transport';
 import { cancelledError, closedError, fileError } from './errors.js';
 import { frameBatch } from './frame.js';
+
+/** Largest frame buffer kept for reuse between batches, in bytes. */
+const MAX_SCRATCH_BYTES = 16 * 1024 * 1024;
 import type { ResolvedFileOptions } from './options.js';
 
 const asResult = (error: EdgeplaneError): SendResult =>
@@ -26,6 +29,8 @@ export class FileSink {
   private opening: Promise<void> | undefined;
   private size = 0;
   private syncable = false;
+  /** Frame buffer reused across batches (writes are sequential). */
+  private scratch: Buffer | undefined;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private syncError: EdgeplaneError | undefined;
@@ -77,10 +82,14 @@ export class FileSink {
   async send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult> {
     if (this.closed) return sendFailed(closedError());
     if (signal?.aborted) return sendFailed(cancelledError());
-    const framed = frameBatch(batch);
-    if (isEdgeplaneError(framed)) return sendFailed(framed);
-    // One write at a time: the undo of a failed write assumes no other write interleaved.
-    const done = this.inflight.then(() => this.write(framed));
+    // One write at a time: the undo of a failed write assumes no other write interleaved, and
+    // the frame buffer is reused once the previous write has finished with it.
+    const done = this.inflight.then(() => {
+      const framed = frameBatch(batch, this.scratch);
+      if (isEdgeplaneError(framed)) return sendFailed(framed);
+      if (framed.buffer !== this.scratch?.buffer && framed.length <= MAX_SCRATCH_BYTES) this.scratch = framed;
+      return this.write(framed);
+    });
     this.inflight = done.catch(() => {});
     return done;
   }

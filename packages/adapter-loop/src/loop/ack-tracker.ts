@@ -12,7 +12,7 @@ interface Pending {
  * acks are cumulative), only the newest ready batch is acknowledged.
  */
 export class AckTracker {
-  private readonly pending: Pending[] = [];
+  private pending: (Pending | undefined)[] = [];
   private head = 0;
   private doneSeq = -1;
   private chain: Promise<void> = Promise.resolve();
@@ -52,10 +52,11 @@ export class AckTracker {
       const p = this.pending[this.head] as Pending;
       if (p.lastSeq > this.doneSeq) break;
       ready.push(p);
+      this.pending[this.head] = undefined; // release the batch (and the buffers its messages hold)
       this.head++;
     }
-    if (this.head > 1024 && this.head * 2 > this.pending.length) {
-      this.pending.splice(0, this.head);
+    if (this.head >= 64 && this.head * 2 >= this.pending.length) {
+      this.pending = this.pending.slice(this.head);
       this.head = 0;
     }
     if (ready.length === 0) return;

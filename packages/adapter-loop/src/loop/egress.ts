@@ -54,7 +54,7 @@ export class EgressBatcher {
       const m = values[i];
       if (m) {
         this.current.push(m);
-        this.bytes += m.body.byteLength;
+        this.bytes += m.bodyLength ?? m.body.byteLength;
       }
       this.lastSeq = firstSeq + i;
       if (this.current.length >= this.maxMessages || this.bytes >= this.maxBytes) this.close();

@@ -108,7 +108,11 @@ export const kv = {
 /** Formats a zod error as one line per issue: `option "x": message`. */
 export function formatOptionIssues(error: z.ZodError): { message: string; option: string } {
   const first = error.issues[0];
-  const option = first ? first.path.map(String).join('.') : '';
+  const option = !first
+    ? ''
+    : first.code === 'unrecognized_keys'
+      ? [...first.path.map(String), first.keys[0] ?? ''].join('.')
+      : first.path.map(String).join('.');
   const lines = error.issues.map((issue) => {
     const name = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
@@ -179,19 +183,20 @@ export function defineTransport<S extends z.ZodObject>(
   def: TransportDefinition<S>,
 ): TransportDescriptor<z.output<S>> {
   const strict = def.options.strict();
+  const parseOptions = (input: unknown): z.output<S> => {
+    const result = strict.safeParse(input ?? {});
+    if (result.success) return result.data as z.output<S>;
+    const { message, option } = formatOptionIssues(result.error);
+    throw new EdgeplaneError('invalid-config', `transport:${def.name}`, message, {
+      details: { option },
+      hint: `see \`edgeplane transports --name=${def.name}\` or docs/transports/${def.name}.md for the options`,
+    });
+  };
   return {
     name: def.name,
     summary: def.summary,
-    parseOptions(input: unknown): z.output<S> {
-      const result = strict.safeParse(input ?? {});
-      if (result.success) return result.data as z.output<S>;
-      const { message, option } = formatOptionIssues(result.error);
-      throw new EdgeplaneError('invalid-config', `transport:${def.name}`, message, {
-        details: { option },
-        hint: `see \`edgeplane transports --name=${def.name}\` or docs/transports/${def.name}.md for the options`,
-      });
-    },
+    parseOptions,
     describeOptions: () => describeOptions(def.options),
-    create: (options) => def.create(strict.parse(options) as z.output<S>),
+    create: (options) => def.create(parseOptions(options)),
   };
 }

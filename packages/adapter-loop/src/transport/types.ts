@@ -11,6 +11,11 @@ export interface OutboundMessage {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** The payload, in bytes. */
   readonly body: Uint8Array;
+  /**
+   * Optional hint: `body.byteLength`, for messages that materialise `body` lazily (the loop reads
+   * it for byte-based batching instead of touching `body`). Must equal `body.byteLength`.
+   */
+  readonly bodyLength?: number | undefined;
 }
 
 /** A message received from an ingress. `id` is stable across redelivery. */
