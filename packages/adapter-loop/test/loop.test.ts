@@ -49,6 +49,19 @@ describe('createLoop', () => {
     }
   });
 
+  it('acknowledges a large ingress batch partially as each egress batch is taken', async () => {
+    const source = new MemorySource(bodies(100), 100);
+    const sink = new MemorySink();
+    const r = await createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink },
+      batch: { maxMessages: 30 },
+    }).run();
+    expect(r.ackedMessages).toBe(100);
+    expect(source.ackCalls).toEqual([30, 60, 90, 100]);
+  });
+
   it('never lets the producer get more than capacity ahead of the release boundary', async () => {
     const source = new MemorySource(bodies(500), 50);
     const sink = new MemorySink([], 1);

@@ -67,10 +67,11 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
 }
 
 /**
- * Writes checkpoints atomically (temporary file, fdatasync, rename) behind the acks: `schedule()`
- * returns at once, at most one write runs, and checkpoints scheduled meanwhile coalesce into one
- * write of the latest. `flush()` waits for the last one. Losing the newest checkpoint in a crash
- * only means those lines are delivered again (at-least-once), so acks need not wait for the disk.
+ * Writes checkpoints atomically (temporary file, fdatasync, rename): `schedule()` returns at once,
+ * at most one write runs, and checkpoints scheduled meanwhile coalesce into one write of the
+ * latest. `flush()` waits for the last one; `ack()` awaits it, so an acknowledged position is on
+ * disk (the directory entry itself is not fsynced: a power loss may roll back to the previous
+ * checkpoint, which only redelivers).
  */
 export class CheckpointWriter {
   private latest: Checkpoint | undefined;

@@ -14,11 +14,15 @@ const lengthOf = (m: OutboundMessage): number => m.bodyLength ?? m.body.byteLeng
  * them on LF). Other bodies are copied one by one and checked: a body that contains LF or ends
  * with CR cannot be framed (it would read back as other lines), so the whole batch is refused.
  */
-export function frameBatch(batch: readonly OutboundMessage[], scratch?: Buffer): Buffer | EdgeplaneError {
+export function frameBatch(
+  batch: readonly OutboundMessage[],
+  scratch?: Buffer,
+): Buffer | EdgeplaneError {
   const n = batch.length;
   let size = n;
   for (let i = 0; i < n; i++) size += lengthOf(batch[i] as OutboundMessage);
-  const out = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
+  const out =
+    scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
   let at = 0;
   let i = 0;
   while (i < n) {
@@ -30,7 +34,13 @@ export function frameBatch(batch: readonly OutboundMessage[], scratch?: Buffer):
       let j = i + 1;
       for (; j < n; j++) {
         const next = batch[j];
-        if (!(next instanceof FileMessage) || next.chunk !== chunk || next.bodyStart !== to || !next.lfTerminated) break;
+        if (
+          !(next instanceof FileMessage) ||
+          next.chunk !== chunk ||
+          next.bodyStart !== to ||
+          !next.lfTerminated
+        )
+          break;
         to += next.bodyLength + 1;
       }
       at += chunk.copy(out, at, from, to);

@@ -113,9 +113,7 @@ export class LineSplitter {
     const line = this.takePending();
     const length = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
     if (length <= this.maxLineBytes) {
-      out.push(
-        new FileMessage(line, 0, length, this.pendingStart, offset + lf + 1, this.file),
-      );
+      out.push(new FileMessage(line, 0, length, this.pendingStart, offset + lf + 1, this.file));
       if (this.line !== undefined) this.line++;
       this.consumed = offset + lf + 1;
     } else if (this.overLong([line, LF_BYTE], this.pendingStart, 0)) {

@@ -33,7 +33,14 @@ export class FileMessage implements InboundMessage {
   readonly file: FileRef;
   private view: Buffer | undefined;
 
-  constructor(chunk: Buffer, bodyStart: number, bodyLength: number, start: number, end: number, file: FileRef) {
+  constructor(
+    chunk: Buffer,
+    bodyStart: number,
+    bodyLength: number,
+    start: number,
+    end: number,
+    file: FileRef,
+  ) {
     this.chunk = chunk;
     this.bodyStart = bodyStart;
     this.bodyLength = bodyLength;
@@ -51,7 +58,10 @@ export class FileMessage implements InboundMessage {
 
   /** True when the line ended with a single LF that directly follows the body in `chunk`. */
   get lfTerminated(): boolean {
-    return this.end - this.start === this.bodyLength + 1 && this.chunk[this.bodyStart + this.bodyLength] === 0x0a;
+    return (
+      this.end - this.start === this.bodyLength + 1 &&
+      this.chunk[this.bodyStart + this.bodyLength] === 0x0a
+    );
   }
 
   /** `<basename>@<start offset>`, stable across redelivery and restarts. */

@@ -15,6 +15,7 @@ import { frameBatch } from './frame.js';
 
 /** Largest frame buffer kept for reuse between batches, in bytes. */
 const MAX_SCRATCH_BYTES = 16 * 1024 * 1024;
+
 import type { ResolvedFileOptions } from './options.js';
 
 const asResult = (error: EdgeplaneError): SendResult =>
@@ -87,7 +88,8 @@ export class FileSink {
     const done = this.inflight.then(() => {
       const framed = frameBatch(batch, this.scratch);
       if (isEdgeplaneError(framed)) return sendFailed(framed);
-      if (framed.buffer !== this.scratch?.buffer && framed.length <= MAX_SCRATCH_BYTES) this.scratch = framed;
+      if (framed.buffer !== this.scratch?.buffer && framed.length <= MAX_SCRATCH_BYTES)
+        this.scratch = framed;
       return this.write(framed);
     });
     this.inflight = done.catch(() => {});

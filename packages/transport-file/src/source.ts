@@ -86,7 +86,9 @@ export class FileSource {
 
   /**
    * Records that everything before `offset` in `file` is acknowledged: in memory (a new
-   * `receive()` resumes there) and, behind the ack, on disk (`close()` waits for it). Monotonic
+   * `receive()` resumes there), then on disk before resolving (the loop sends its next egress
+   * batch only then, which bounds duplicates after a crash to one batch). Concurrent commits
+   * coalesce into one write of the latest. Monotonic
    * within one file generation (a truncated or rotated file starts a new one); acks come in
    * receive order.
    */
@@ -104,6 +106,7 @@ export class FileSource {
     this.committed = checkpoint;
     this.committedFile = file;
     this.writer?.schedule(checkpoint);
+    await this.writer?.flush();
   }
 
   /** Diverted lines reach the disk before a checkpoint that passes them. */

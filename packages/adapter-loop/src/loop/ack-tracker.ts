@@ -2,14 +2,20 @@ import type { InboundBatch } from '../transport/types.js';
 
 interface Pending {
   readonly batch: InboundBatch;
-  readonly lastSeq: number;
+  /** Ring sequence of the batch's first used message. */
+  readonly firstSeq: number;
+  /** Messages of the batch that were published (a bounded drain may use a prefix). */
   readonly count: number;
+  /** Messages acknowledged so far. */
+  acked: number;
 }
 
 /**
- * Acknowledges ingress batches in receive order once the egress has durably taken every ring
- * sequence up to their last message. With `coalesce` (transports declaring total ordering, whose
- * acks are cumulative), only the newest ready batch is acknowledged.
+ * Acknowledges ingress batches in receive order as the egress durably takes ring sequences. A
+ * batch the egress has taken only part of is acknowledged partially (`ack(k)`), so what is
+ * written but not acknowledged never exceeds what the egress is sending right now. With
+ * `coalesce` (transports declaring total ordering, whose acks are cumulative), only the newest
+ * acknowledgement of a step is sent.
  */
 export class AckTracker {
   private pending: (Pending | undefined)[] = [];
@@ -24,9 +30,10 @@ export class AckTracker {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Records a published batch: its messages end at ring sequence `lastSeq`; `count` were used. */
+  /** Records a published batch: `count` messages ending at ring sequence `lastSeq`. */
   add(batch: InboundBatch, lastSeq: number, count: number): void {
-    this.pending.push({ batch, lastSeq, count });
+    if (count === 0) return;
+    this.pending.push({ batch, firstSeq: lastSeq - count + 1, count, acked: 0 });
     this.flush();
   }
 
@@ -41,17 +48,20 @@ export class AckTracker {
     return this.chain;
   }
 
-  /** Batches received but not yet acknowledged. */
+  /** Batches received but not yet fully acknowledged. */
   get outstanding(): number {
     return this.pending.length - this.head;
   }
 
   private flush(): void {
-    const ready: Pending[] = [];
+    const steps: { batch: InboundBatch; upTo: number; messages: number }[] = [];
     while (this.head < this.pending.length) {
       const p = this.pending[this.head] as Pending;
-      if (p.lastSeq > this.doneSeq) break;
-      ready.push(p);
+      const upTo = Math.min(p.count, this.doneSeq - p.firstSeq + 1);
+      if (upTo <= p.acked) break;
+      steps.push({ batch: p.batch, upTo, messages: upTo - p.acked });
+      p.acked = upTo;
+      if (upTo < p.count) break;
       this.pending[this.head] = undefined; // release the batch (and the buffers its messages hold)
       this.head++;
     }
@@ -59,12 +69,12 @@ export class AckTracker {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
     }
-    if (ready.length === 0) return;
-    const toAck = this.coalesce ? ready.slice(-1) : ready;
-    const messages = ready.reduce((n, p) => n + p.count, 0);
+    if (steps.length === 0) return;
+    const toAck = this.coalesce ? steps.slice(-1) : steps;
+    const messages = steps.reduce((n, s) => n + s.messages, 0);
     this.chain = this.chain.then(async () => {
       try {
-        for (const p of toAck) await p.batch.ack(p.count);
+        for (const s of toAck) await s.batch.ack(s.upTo);
         this.acked += messages;
       } catch (error) {
         this.onError(error);

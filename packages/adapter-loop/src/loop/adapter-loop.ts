@@ -250,6 +250,9 @@ export class AdapterLoop implements Loop {
           this.egressHealth.messageCount += batch.messages.length;
         }
         this.tracker.advance(batch.lastSeq);
+        // The next batch goes out only once this one's ingress acks are done: what is written but
+        // not acknowledged (the duplicates after a crash) stays within one egress batch.
+        await this.tracker.idle();
         continue;
       }
       if (this.batcher.finished) return;
