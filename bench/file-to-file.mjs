@@ -3,7 +3,8 @@
 // beside a raw baseline measured in the same process run. Prints lines/s for both, their ratio,
 // and the loop's peak RSS.
 //
-//   node bench/file-to-file.mjs [--lines=1000000] [--bytes=100] [--rounds=3] [--dir=bench/.tmp]
+//   node bench/file-to-file.mjs [--lines=1000000] [--bytes=100] [--rounds=3] [--ring=8192]
+//                               [--batch=8192] [--fsync=batch|never] [--dir=bench/.tmp]
 //
 // Raw baseline: read 1 MiB chunks, split lines with Buffer.indexOf, write once per chunk.
 import {
@@ -26,6 +27,9 @@ const { values } = parseArgs({
     lines: { type: 'string', default: '1000000' },
     bytes: { type: 'string', default: '100' },
     rounds: { type: 'string', default: '3' },
+    ring: { type: 'string', default: '8192' },
+    batch: { type: 'string', default: '8192' },
+    fsync: { type: 'string', default: 'batch' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '.tmp') },
   },
 });
@@ -86,12 +90,12 @@ async function edgeplane(out, lanePath) {
   const loop = createLoop({
     spec: {
       name: 'bench',
-      capacity: Number(process.env.EP_RING ?? 8192),
+      capacity: Number(values.ring),
       stages: [{ id: 'forward', stage: 'identity', dependsOn: [] }],
     },
     ingress: { transport: createFileTransport({ path: input }) },
-    egress: { transport: createFileTransport({ path: out, append: false, fsync: process.env.EP_FSYNC ?? 'batch' }) },
-    batch: { maxMessages: Number(process.env.EP_BATCH ?? 8192), maxBytes: 4 << 20, lingerMs: 5 },
+    egress: { transport: createFileTransport({ path: out, append: false, fsync: values.fsync }) },
+    batch: { maxMessages: Number(values.batch), maxBytes: 4 << 20, lingerMs: 5 },
     lanePath,
   });
   const t0 = performance.now();
