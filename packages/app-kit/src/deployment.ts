@@ -105,6 +105,7 @@ export async function loadConfig(
   path: string,
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
+  importer?: (specifier: string) => Promise<unknown>,
 ): Promise<{
   config: AdapterConfig;
   ingress: ResolvedBinding;
@@ -127,7 +128,7 @@ export async function loadConfig(
   const bind = async (
     b: AdapterConfig['ingress'],
   ): Promise<ResolvedBinding & { secretKeys: string[] }> => {
-    const descriptor = await loadTransport(b.transport, cwd);
+    const descriptor = await loadTransport(b.transport, cwd, importer);
     const options = bindingOptions(config, b, descriptor);
     const secretKeys = descriptor
       .describeOptions()
@@ -158,11 +159,13 @@ export async function loadDeployment(input: {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly stages?: StageResolver | undefined;
+  /** Resolves transport packages from the caller's location (see `loadTransport`). */
+  readonly importer?: ((specifier: string) => Promise<unknown>) | undefined;
 }): Promise<Deployment> {
   const stages = input.stages ?? createStageResolver();
   const spec = await loadSpec(input.specPath, { cwd: input.cwd, stages });
   const configPath = configPathFor(input.specPath, input.configPath);
-  const loaded = await loadConfig(configPath, input.env, input.cwd);
+  const loaded = await loadConfig(configPath, input.env, input.cwd, input.importer);
   return {
     spec,
     configPath,

@@ -33,6 +33,7 @@ function camel(name: string): string {
 export async function loadTransport(
   name: string,
   cwd: string = process.cwd(),
+  importer: (specifier: string) => Promise<unknown> = (specifier) => import(specifier),
 ): Promise<TransportDescriptor> {
   const builtIn = BUILT_IN_TRANSPORTS.get(name);
   if (builtIn) return builtIn;
@@ -47,7 +48,7 @@ export async function loadTransport(
   for (const specifier of candidates) {
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(specifier)) as Record<string, unknown>;
+      mod = (await importer(specifier)) as Record<string, unknown>;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') continue;

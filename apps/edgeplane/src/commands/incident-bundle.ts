@@ -1,6 +1,7 @@
 import { idleSnapshotFor, loadDeployment, writeIncidentBundle } from '@edgeplane/app-kit';
 import { EdgeplaneError } from '@edgeplane/errors';
 import { type Command, defineCommand, specPath, str } from '../args.js';
+import { importFromCli } from '../importer.js';
 import { lanePathFor } from './lane.js';
 import { CONFIG_FLAG, discoveredConfig, LANE_FLAG, printJson, SPEC_FLAG } from './shared.js';
 
@@ -30,9 +31,13 @@ export const incidentBundle: Command = defineCommand({
     const lanePath = await lanePathFor(flags, io).catch(() => undefined);
     const configPath = discoveredConfig(io, spec, str(flags, 'config'));
     const loaded = configPath
-      ? await loadDeployment({ specPath: spec, configPath, env: io.env, cwd: io.cwd }).catch(
-          (e: Error) => e,
-        )
+      ? await loadDeployment({
+          specPath: spec,
+          configPath,
+          env: io.env,
+          cwd: io.cwd,
+          importer: importFromCli,
+        }).catch((e: Error) => e)
       : undefined;
     const config =
       loaded instanceof Error

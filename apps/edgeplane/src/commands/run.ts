@@ -2,6 +2,7 @@ import { createLoop } from '@edgeplane/adapter-loop';
 import { loadDeployment, renderSnapshot, renderSummary } from '@edgeplane/app-kit';
 import { type Command, defineCommand, int, specPath, str } from '../args.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { importFromCli } from '../importer.js';
 import { startProgress } from '../progress.js';
 import { lanePathFor } from './lane.js';
 import { runSp } from './run-sp.js';
@@ -35,6 +36,7 @@ export const run: Command = defineCommand({
     if (flags.sp) return runSp(flags, io);
     const maxMessages = int(flags, 'adapter-max-messages');
     const d = await loadDeployment({
+      importer: importFromCli,
       specPath: specPath(flags, io),
       configPath: str(flags, 'config'),
       env: io.env,

@@ -1,12 +1,14 @@
 import { type LoopSnapshot, readSnapshotFile } from '@edgeplane/adapter-loop';
 import { idleSnapshotFor, loadDeployment, renderSnapshot } from '@edgeplane/app-kit';
 import { type Command, defineCommand, specPath, str } from '../args.js';
+import { importFromCli } from '../importer.js';
 import type { Io } from '../io.js';
 import { lanePathFor } from './lane.js';
 import { CONFIG_FLAG, LANE_FLAG, printJson, SPEC_FLAG } from './shared.js';
 
 async function idleFor(flags: Readonly<Record<string, unknown>>, io: Io): Promise<LoopSnapshot> {
   const d = await loadDeployment({
+    importer: importFromCli,
     specPath: specPath(flags, io),
     configPath: str(flags, 'config'),
     env: io.env,

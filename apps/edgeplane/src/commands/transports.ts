@@ -1,5 +1,6 @@
-import { BUILT_IN_TRANSPORTS, loadTransport } from '@edgeplane/app-kit';
+import { loadTransport } from '@edgeplane/app-kit';
 import { type Command, defineCommand, str } from '../args.js';
+import { FIRST_PARTY_TRANSPORTS, importFromCli } from '../importer.js';
 import { printJson } from './shared.js';
 
 export const transports: Command = defineCommand({
@@ -11,7 +12,15 @@ export const transports: Command = defineCommand({
   },
   async handler(flags, io) {
     const name = str(flags, 'name');
-    const list = name ? [await loadTransport(name, io.cwd)] : [...BUILT_IN_TRANSPORTS.values()];
+    const list = name
+      ? [await loadTransport(name, io.cwd, importFromCli)]
+      : (
+          await Promise.all(
+            FIRST_PARTY_TRANSPORTS.map((n) =>
+              loadTransport(n, io.cwd, importFromCli).catch(() => null),
+            ),
+          )
+        ).filter((t) => t !== null);
     const docs = list.map((t) => ({
       name: t.name,
       summary: t.summary,

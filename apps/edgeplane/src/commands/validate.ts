@@ -1,5 +1,6 @@
 import { loadConfig, loadSpec } from '@edgeplane/app-kit';
 import { type Command, defineCommand, specPath, str } from '../args.js';
+import { importFromCli } from '../importer.js';
 import { CONFIG_FLAG, discoveredConfig, printJson, SPEC_FLAG } from './shared.js';
 
 export const validate: Command = defineCommand({
@@ -12,7 +13,9 @@ export const validate: Command = defineCommand({
     const path = specPath(flags, io);
     const { parsed } = await loadSpec(path, { cwd: io.cwd });
     const configPath = discoveredConfig(io, path, str(flags, 'config'));
-    const config = configPath ? await loadConfig(configPath, io.env, io.cwd) : undefined;
+    const config = configPath
+      ? await loadConfig(configPath, io.env, io.cwd, importFromCli)
+      : undefined;
     const warnings = parsed.warnings.map(
       (w) => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`,
     );
