@@ -1,5 +1,6 @@
 import { isEdgeplaneError } from '@edgeplane/errors';
 import { type Command, helpText, parseFlags } from './args.js';
+import { approval } from './commands/approval.js';
 import { describe } from './commands/describe.js';
 import { doctor } from './commands/doctor.js';
 import { dot } from './commands/dot.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   snapshot,
   incidentBundle,
   transports,
+  approval,
 ];
 
 function usage(): string {

@@ -19,6 +19,11 @@ export class AdapterHealth {
     readonly role: 'ingress' | 'egress',
     readonly transport: string,
     private readonly secrets: readonly string[] = [],
+    private readonly onFailure?: (event: {
+      adapter: string;
+      role: 'ingress' | 'egress';
+      code: string;
+    }) => void,
   ) {}
 
   /** Records a failure now (ms clock) and its redacted message. */
@@ -26,6 +31,15 @@ export class AdapterHealth {
     this.failures.push(now);
     this.lastError = redactText(error.message, this.secrets);
     this.prune(now);
+    try {
+      this.onFailure?.({
+        adapter: this.name,
+        role: this.role,
+        code: 'code' in error ? String(error.code) : 'internal',
+      });
+    } catch {
+      // a metrics hook never breaks the loop
+    }
   }
 
   recentFailures(now: number = Date.now()): number {

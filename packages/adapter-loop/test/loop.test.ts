@@ -243,3 +243,26 @@ describe('createLoop', () => {
     expect((await readSnapshotFile(lanePath))?.status).toBe('final');
   });
 });
+
+describe('metrics hooks', () => {
+  it('reports each egress batch and each adapter failure', async () => {
+    const batches: { messages: number; bytes: number; attempts: number; ok: boolean }[] = [];
+    const failures: { adapter: string; role: string; code: string }[] = [];
+    const source = new MemorySource(bodies(20), 20);
+    const sink = new MemorySink([retryable()]);
+    await createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink, name: 'out' },
+      batch: { maxMessages: 10 },
+      retry: { minDelayMs: 1 },
+      onEgressBatch: ({ messages, bytes, attempts, ok }) => batches.push({ messages, bytes, attempts, ok }),
+      onAdapterFailure: (e) => failures.push(e),
+    }).run();
+    expect(batches).toEqual([
+      { messages: 10, bytes: 10 * 6, attempts: 2, ok: true },
+      { messages: 10, bytes: 10 * 7, attempts: 1, ok: true },
+    ]);
+    expect(failures).toEqual([{ adapter: 'out', role: 'egress', code: 'unavailable' }]);
+  });
+});

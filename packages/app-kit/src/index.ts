@@ -24,3 +24,7 @@ export { renderSnapshot, renderSummary } from './render.js';
 export { RUNTIME } from './runtime.js';
 export { runSinglePass } from './single-pass.js';
 export { BUILT_IN_TRANSPORTS, loadTransport } from './transports.js';
+export * from './reporting/index.js';
+export * from './ops/index.js';
+export { evaluateGovernance, parsePosture } from './governance.js';
+export type { Governance, GovernanceInput } from './governance.js';

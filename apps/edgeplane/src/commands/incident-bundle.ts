@@ -1,7 +1,8 @@
-import { idleSnapshotFor, loadDeployment, writeIncidentBundle } from '@edgeplane/app-kit';
+import { idleSnapshotFor, loadDeployment, loadSpec, writeIncidentBundle } from '@edgeplane/app-kit';
 import { EdgeplaneError } from '@edgeplane/errors';
 import { type Command, defineCommand, specPath, str } from '../args.js';
 import { importFromCli } from '../importer.js';
+import { GOVERNANCE_FLAGS, governRun } from './governed.js';
 import { lanePathFor } from './lane.js';
 import { CONFIG_FLAG, discoveredConfig, LANE_FLAG, printJson, SPEC_FLAG } from './shared.js';
 
@@ -20,6 +21,7 @@ export const incidentBundle: Command = defineCommand({
     spec: SPEC_FLAG,
     config: CONFIG_FLAG,
     'lane-path': LANE_FLAG,
+    ...GOVERNANCE_FLAGS,
   },
   async handler(flags, io) {
     const out = str(flags, 'out');
@@ -51,7 +53,20 @@ export const incidentBundle: Command = defineCommand({
       config instanceof Error
         ? `# adapter config could not be loaded: ${config.message}\n`
         : config?.redacted;
+    const policyAudit = await loadSpec(spec, { cwd: io.cwd })
+      .then((l) =>
+        governRun(flags, io, {
+          specPath: l.path,
+          spec: l.spec,
+          specHash: l.parsed.hash,
+          lanePath: lanePath ?? '',
+          enforce: false,
+        }),
+      )
+      .then((g) => g.audit)
+      .catch(() => undefined);
     const files = await writeIncidentBundle({
+      policyAudit,
       out,
       specPath: spec,
       cwd: io.cwd,

@@ -5,6 +5,7 @@ import { EdgeplaneError } from '@edgeplane/errors';
 import { specPath, str } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
+import { governRun, runStages } from './governed.js';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -15,7 +16,15 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 
 /** `run --sp`: the spec's stages over explicit input lines; output lines to stdout, summary to stderr. */
 export async function runSp(flags: Readonly<Record<string, unknown>>, io: Io): Promise<number> {
-  const loaded = await loadSpec(specPath(flags, io), { cwd: io.cwd });
+  const stages = runStages(io, flags['dry-run'] === true);
+  const loaded = await loadSpec(specPath(flags, io), { cwd: io.cwd, stages });
+  await governRun(flags, io, {
+    specPath: loaded.path,
+    spec: loaded.spec,
+    specHash: loaded.parsed.hash,
+    lanePath: '',
+    enforce: true,
+  });
   const input = str(flags, 'input') ?? '-';
   const bytes =
     input === '-'
@@ -31,6 +40,7 @@ export async function runSp(flags: Readonly<Record<string, unknown>>, io: Io): P
   const result = await runSinglePass({
     spec: loaded.spec,
     specHash: loaded.parsed.hash,
+    stages,
     input: bytes,
     emit: (body) => {
       io.stdout.write(body);

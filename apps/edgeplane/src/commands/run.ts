@@ -1,10 +1,19 @@
-import { createLoop } from '@edgeplane/adapter-loop';
-import { loadDeployment, renderSnapshot, renderSummary } from '@edgeplane/app-kit';
+import {
+  createOpsMetrics,
+  createReporter,
+  loadDeployment,
+  RUNTIME,
+  renderSnapshot,
+  renderSummary,
+  startOpsListener,
+} from '@edgeplane/app-kit';
 import { type Command, defineCommand, int, specPath, str } from '../args.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { importFromCli } from '../importer.js';
 import { startProgress } from '../progress.js';
+import { GOVERNANCE_FLAGS, governRun, runStages } from './governed.js';
 import { lanePathFor } from './lane.js';
+import { buildLoop } from './loop-options.js';
 import { runSp } from './run-sp.js';
 import { CONFIG_FLAG, LANE_FLAG, printJson, SPEC_FLAG } from './shared.js';
 
@@ -12,7 +21,7 @@ export const run: Command = defineCommand({
   name: 'run',
   summary: "Run the adapter loop: one ingress, the spec's stages, one egress (at-least-once)",
   usage:
-    'edgeplane run --spec=spec.kv [--config=adapters.kv] [--adapter-max-messages=N] [--lane-path=DIR] [--json]\n       edgeplane run --sp --spec=spec.kv [--input=FILE|-]',
+    'edgeplane run --spec=spec.kv [--config=adapters.kv] [--adapter-max-messages=N] [--lane-path=DIR] [--ops-listen=127.0.0.1:PORT] [--environment=prod --approval=FILE] [--dry-run] [--json]\n       edgeplane run --sp --spec=spec.kv [--input=FILE|-]',
   flags: {
     spec: SPEC_FLAG,
     config: CONFIG_FLAG,
@@ -22,6 +31,12 @@ export const run: Command = defineCommand({
       description: 'bounded drain: move exactly N messages, acknowledge them and exit',
       placeholder: 'N',
     },
+    'ops-listen': {
+      type: 'string',
+      description: 'serve /healthz, /readyz, /metrics, /snapshot on this loopback address',
+      placeholder: '127.0.0.1:PORT',
+    },
+    ...GOVERNANCE_FLAGS,
     sp: {
       type: 'boolean',
       description: 'one-shot bring-up: run the stages over --input, print the output, no adapters',
@@ -35,54 +50,60 @@ export const run: Command = defineCommand({
   async handler(flags, io) {
     if (flags.sp) return runSp(flags, io);
     const maxMessages = int(flags, 'adapter-max-messages');
+    const stages = runStages(io, flags['dry-run'] === true);
     const d = await loadDeployment({
       importer: importFromCli,
       specPath: specPath(flags, io),
       configPath: str(flags, 'config'),
       env: io.env,
       cwd: io.cwd,
+      stages,
     });
     const lanePath = await lanePathFor(flags, io, d.spec.spec.name);
-    const settings = d.config.loop;
-    const loop = createLoop({
+    const governance = await governRun(flags, io, {
+      specPath: d.spec.path,
       spec: d.spec.spec,
       specHash: d.spec.parsed.hash,
-      ingress: { transport: d.ingress.transport, name: d.ingress.name },
-      egress: { transport: d.egress.transport, name: d.egress.name },
-      stages: d.stages,
-      stageSettings: d.config.stages,
-      batch: {
-        maxMessages: settings.batchMaxMessages,
-        maxBytes: settings.batchMaxBytes,
-        lingerMs: settings.lingerMs,
-      },
-      retry: {
-        maxRetries: settings.maxRetries,
-        minDelayMs: settings.retryMinDelayMs,
-        maxDelayMs: settings.retryMaxDelayMs,
-      },
-      shutdownTimeoutMs: settings.shutdownTimeoutMs,
-      snapshotIntervalMs: settings.snapshotIntervalMs,
-      maxMessages,
       lanePath,
-      secrets: d.secrets,
+      enforce: true,
     });
+    const metrics = createOpsMetrics();
+    const loop = buildLoop(d, { lanePath, maxMessages, metrics });
+    const opsListen = str(flags, 'ops-listen');
+    const ops = opsListen
+      ? await startOpsListener({ listen: opsListen, snapshot: () => loop.snapshot(), metrics })
+      : undefined;
+    if (ops) io.stderr.write(`ops listener on ${ops.url}\n`);
+    const reporter = createReporter({
+      env: io.env,
+      snapshot: () => loop.snapshot(),
+      heartbeat: () => ({
+        version: RUNTIME.version,
+        state: loop.snapshot().state,
+        specHash: d.spec.parsed.hash,
+        tuning: { requested: 'default', applied: 'default', degradedReasons: [] },
+      }),
+      logger: (line) => io.stderr.write(`${line}\n`),
+    });
+    reporter.start();
     let signalled: 'SIGINT' | 'SIGTERM' | undefined;
     const uninstall = io.onSignal((signal) => {
       signalled ??= signal;
       loop.stop();
     });
     const stopProgress = startProgress(io, () => loop.snapshot().egress_messages, maxMessages);
-    const result = await loop.run().finally(() => {
+    const result = await loop.run().finally(async () => {
       stopProgress();
       uninstall();
+      await reporter.stop();
+      await ops?.close();
     });
     if (flags.json)
       printJson(io, {
         ...result,
         error: result.error ? result.error.message : null,
-        snapshot: result.snapshot,
         lane_path: lanePath,
+        policy_audit: governance.audit,
       });
     else io.stdout.write(`${renderSummary(result)}\n${renderSnapshot(result.snapshot)}`);
     if (result.error) {

@@ -1,4 +1,5 @@
 import { loadConfig, loadSpec } from '@edgeplane/app-kit';
+import { stageCapability } from '@edgeplane/spec-kv';
 import { type Command, defineCommand, specPath, str } from '../args.js';
 import { importFromCli } from '../importer.js';
 import { CONFIG_FLAG, discoveredConfig, printJson, SPEC_FLAG } from './shared.js';
@@ -19,6 +20,14 @@ export const validate: Command = defineCommand({
     const warnings = parsed.warnings.map(
       (w) => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`,
     );
+    const sideEffects =
+      parsed.spec.model === 'single_ring'
+        ? parsed.spec.stages.flatMap((s, i) =>
+            stageCapability(s.stage)
+              ? [{ stage_index: i, stage: s.stage, capability: stageCapability(s.stage) }]
+              : [],
+          )
+        : [];
     const wiring = config
       ? `${config.config.ingress.transport} -> ${config.config.egress.transport}`
       : null;
@@ -30,6 +39,7 @@ export const validate: Command = defineCommand({
         warnings,
         config: configPath ?? null,
         wiring,
+        side_effects: sideEffects,
       });
       return 0;
     }
@@ -37,6 +47,10 @@ export const validate: Command = defineCommand({
     io.stdout.write(
       `${path}: ok (${parsed.hash}, ${parsed.spec.model === 'single_ring' ? parsed.spec.stages.length : 0} stages)\n`,
     );
+    for (const e of sideEffects)
+      io.stdout.write(
+        `  stage ${e.stage_index} (${e.stage}) is side-effecting: capability ${e.capability} (governed: staging/prod need an approval)\n`,
+      );
     if (configPath) io.stdout.write(`${configPath}: ok (ingress ${wiring})\n`);
     return 0;
   },

@@ -37,12 +37,14 @@ export class AdapterLoop implements Loop {
       'ingress',
       ingress.transport.name,
       secrets,
+      options.onAdapterFailure,
     );
     this.egressHealth = new AdapterHealth(
       egress.name ?? `${egress.transport.name}-egress`,
       'egress',
       egress.transport.name,
       secrets,
+      options.onAdapterFailure,
     );
     this.batcher = new EgressBatcher(options.batch ?? {}, this.ring.notifier);
     const coalesce = ingress.transport.capabilities.ordering === 'total';
@@ -236,11 +238,22 @@ export class AdapterLoop implements Loop {
       if (batch) {
         this.ring.notifier.fire();
         if (batch.messages.length > 0) {
+          const t0 = performance.now();
+          let attempts = 0;
           const result = await sendWithRetry(transport, batch.messages, {
             ...this.options.retry,
             signal: this.hardAbort.signal,
             onRetry: (error) => this.egressHealth.fail(error),
+            onAttempt: () => {
+              attempts++;
+            },
           });
+          this.reportBatch(
+            batch.messages,
+            performance.now() - t0,
+            attempts,
+            result.status === 'ok',
+          );
           if (this.flags.halted) return;
           if (result.status !== 'ok') {
             this.egressHealth.fail(result.error);
@@ -257,6 +270,23 @@ export class AdapterLoop implements Loop {
       }
       if (this.batcher.finished) return;
       await this.ring.notifier.wait();
+    }
+  }
+
+  private reportBatch(
+    messages: readonly { body: Uint8Array; bodyLength?: number | undefined }[],
+    latencyMs: number,
+    attempts: number,
+    ok: boolean,
+  ): void {
+    const hook = this.options.onEgressBatch;
+    if (!hook) return;
+    let bytes = 0;
+    for (const m of messages) bytes += m.bodyLength ?? m.body.byteLength;
+    try {
+      hook({ messages: messages.length, bytes, latencyMs, attempts, ok });
+    } catch {
+      // a metrics hook never breaks the loop
     }
   }
 

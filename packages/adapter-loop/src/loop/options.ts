@@ -52,6 +52,33 @@ export interface LoopOptions {
   readonly signal?: AbortSignal | undefined;
   /** Secret values to redact from `last_error` texts. */
   readonly secrets?: readonly string[] | undefined;
+  /** Called once per egress batch with messages, after its final result (metrics hook; must not throw). */
+  readonly onEgressBatch?: ((event: EgressBatchEvent) => void) | undefined;
+  /** Called on every adapter failure that counts in `recent_failures` (metrics hook; must not throw). */
+  readonly onAdapterFailure?: ((event: AdapterFailureEvent) => void) | undefined;
+}
+
+/** One egress batch's outcome, for metrics. */
+export interface EgressBatchEvent {
+  /** Messages in the batch. */
+  readonly messages: number;
+  /** Sum of body bytes. */
+  readonly bytes: number;
+  /** From the first send attempt to the final result, retries and backoff included, ms. */
+  readonly latencyMs: number;
+  /** `send()` calls for this batch, >= 1; retries = attempts - 1. */
+  readonly attempts: number;
+  /** False when the batch finally failed (the loop then stops). */
+  readonly ok: boolean;
+}
+
+/** An adapter failure, for metrics. */
+export interface AdapterFailureEvent {
+  /** Adapter name as in the snapshot. */
+  readonly adapter: string;
+  readonly role: 'ingress' | 'egress';
+  /** The EdgeplaneError code (`unavailable`, `timeout`, ...). */
+  readonly code: string;
 }
 
 /** Why a run ended. */

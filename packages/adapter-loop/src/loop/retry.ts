@@ -20,7 +20,11 @@ export interface RetryOptions {
 export async function sendWithRetry(
   transport: Transport,
   batch: readonly OutboundMessage[],
-  options: RetryOptions & { signal: AbortSignal; onRetry: (error: EdgeplaneError) => void },
+  options: RetryOptions & {
+    signal: AbortSignal;
+    onRetry: (error: EdgeplaneError) => void;
+    onAttempt?: () => void;
+  },
 ): Promise<SendResult> {
   const send = transport.send;
   if (!send)
@@ -34,6 +38,7 @@ export async function sendWithRetry(
     await pRetry(
       async () => {
         let result: SendResult;
+        options.onAttempt?.();
         try {
           result = await send.call(transport, batch, options.signal);
         } catch (thrown) {

@@ -1,0 +1,35 @@
+import { createLoop, type Loop } from '@edgeplane/adapter-loop';
+import type { Deployment, OpsMetrics } from '@edgeplane/app-kit';
+
+/** The loop of a deployment: spec, both bindings, stages and the config's `loop.*` settings. */
+export function buildLoop(
+  d: Deployment,
+  extra: { lanePath: string; maxMessages: number | undefined; metrics: OpsMetrics },
+): Loop {
+  const settings = d.config.loop;
+  return createLoop({
+    spec: d.spec.spec,
+    specHash: d.spec.parsed.hash,
+    ingress: { transport: d.ingress.transport, name: d.ingress.name },
+    egress: { transport: d.egress.transport, name: d.egress.name },
+    stages: d.stages,
+    stageSettings: d.config.stages,
+    batch: {
+      maxMessages: settings.batchMaxMessages,
+      maxBytes: settings.batchMaxBytes,
+      lingerMs: settings.lingerMs,
+    },
+    retry: {
+      maxRetries: settings.maxRetries,
+      minDelayMs: settings.retryMinDelayMs,
+      maxDelayMs: settings.retryMaxDelayMs,
+    },
+    shutdownTimeoutMs: settings.shutdownTimeoutMs,
+    snapshotIntervalMs: settings.snapshotIntervalMs,
+    maxMessages: extra.maxMessages,
+    lanePath: extra.lanePath,
+    secrets: d.secrets,
+    onEgressBatch: extra.metrics.onEgressBatch,
+    onAdapterFailure: extra.metrics.onAdapterFailure,
+  });
+}
