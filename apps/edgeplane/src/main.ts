@@ -68,3 +68,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.runtime;
   }
 }
+
+/** The CLI reference (docs/cli.md), generated from the command definitions. */
+export function cliReference(): string {
+  const sections = COMMANDS.map((c) => `## ${c.name}\n\n\`\`\`text\n${helpText(c)}\`\`\`\n`);
+  return `# edgeplane CLI reference\n\nGenerated from the command definitions (\`pnpm docs:cli\`); do not edit by hand.\n\n\`\`\`text\n${usage()}\`\`\`\n\n${sections.join('\n')}`;
+}

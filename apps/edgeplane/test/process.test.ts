@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG, SPEC, workdir } from './helpers.js';
@@ -89,6 +90,30 @@ describe('edgeplane as separate processes', () => {
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(143);
     expect(readFileSync(join(cwd, 'out.log'), 'utf8').split('\n')).toHaveLength(301);
+  }, 60_000);
+
+  it('--ops-listen serves /healthz, /readyz, /metrics and /snapshot of the live loop', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createNetServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const follow = `${CONFIG}ingress.follow=true\ningress.pollMs=20\n`;
+    const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': follow, 'in.log': 'a\nb\nc\n' });
+    const child = start(['run', '--spec=spec.kv', '--lane-path=lane', `--ops-listen=127.0.0.1:${port}`], cwd);
+    await snapshotUntil(cwd, (d) => d.egress_messages === 3);
+    const get = async (path: string) => {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: r.status, text: await r.text() };
+    };
+    expect((await get('/healthz')).status).toBe(200);
+    expect((await get('/readyz')).status).toBe(200);
+    const metrics = await get('/metrics');
+    expect(metrics.text).toMatch(/edgeplane_adapter_messages_total\{[^}]*role="egress"[^}]*\} 3/);
+    expect(JSON.parse((await get('/snapshot')).text)).toMatchObject({ egress_messages: 3, mode: 'adapter_loop' });
+    child.kill('SIGINT');
+    expect(await exited(child)).toBe(130);
   }, 60_000);
 
   it('SIGKILL mid-run, then restart: every line at least once, duplicates bounded by one egress batch', async () => {
