@@ -1,28 +1,12 @@
-import type { LoopSnapshot, LoopState } from '@edgeplane/adapter-loop';
+import type {
+  AdapterFailureEvent,
+  EgressBatchEvent,
+  LoopSnapshot,
+  LoopState,
+} from '@edgeplane/adapter-loop';
+
+export type { AdapterFailureEvent, EgressBatchEvent };
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-
-/** One egress batch that the loop finished sending (the proposed `createLoop` hook). */
-export interface EgressBatchEvent {
-  /** Messages in the batch. */
-  readonly messages: number;
-  /** Sum of body bytes. */
-  readonly bytes: number;
-  /** From the first send attempt to the final result, retries and backoff included, ms. */
-  readonly latencyMs: number;
-  /** `send()` calls for this batch, >= 1; retries = attempts - 1. */
-  readonly attempts: number;
-  /** False when the batch finally failed (the loop then stops). */
-  readonly ok: boolean;
-}
-
-/** One adapter failure, as recorded in the snapshot's `recent_failures` (the proposed hook). */
-export interface AdapterFailureEvent {
-  /** Adapter name as in the snapshot. */
-  readonly adapter: string;
-  readonly role: 'ingress' | 'egress';
-  /** The EdgeplaneError code (`unavailable`, `timeout`, ...). */
-  readonly code: string;
-}
 
 /** Metrics of one loop, in a private prom-client Registry (never the global one). */
 export interface OpsMetrics {
