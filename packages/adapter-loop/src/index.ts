@@ -19,6 +19,8 @@ export { createLoop } from './loop/create-loop.js';
 export type { BatchOptions } from './loop/egress.js';
 export type {
   AdapterBinding,
+  AdapterFailureEvent,
+  EgressBatchEvent,
   Loop,
   LoopOptions,
   LoopResult,
