@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import type { ConnectionOptions } from 'node:tls';
+import kafkajs, {
+  type Kafka,
+  type KafkaConfig,
+  type LogEntry,
+  type RetryOptions,
+} from 'kafkajs';
+import { kafkaError, roleConfigError } from './errors.js';
+import type { ResolvedKafkaOptions } from './options.js';
+
+const { logLevel } = kafkajs;
+
+/** One kafkajs log entry, as handed to `KafkaTransportHooks.log` (credentials scrubbed). */
+export interface KafkaLogEntry {
+  readonly level: 'error' | 'warn' | 'info' | 'debug';
+  readonly namespace: string;
+  readonly message: string;
+}
+
+const LEVELS: Record<number, KafkaLogEntry['level']> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/**
+ * kafkajs's retry policy, spelled out in full: kafkajs fills missing fields from a table that
+ * differs under `NODE_ENV=test`, and the transport must behave the same in tests and production.
+ */
+export function retryPolicy(o: ResolvedKafkaOptions): RetryOptions {
+  return {
+    retries: o.retries,
+    initialRetryTime: o.retryInitialMs,
+    maxRetryTime: o.retryMaxMs,
+    factor: 0.2,
+    multiplier: 2,
+  };
+}
+
+async function readOption(path: string, option: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw roleConfigError(
+      option,
+      `cannot read \`${option}\` ${path}: ${(error as Error).message.replace(/^[A-Z]+: /, '')}`,
+    );
+  }
+}
+
+/** The TLS settings, reading the PEM files the options name. */
+async function tlsOptions(o: ResolvedKafkaOptions): Promise<ConnectionOptions | boolean> {
+  const files = o.sslCaFile || o.sslCertFile;
+  if (!o.ssl && !files) return false;
+  if (!files && o.sslRejectUnauthorized) return true;
+  const tls: ConnectionOptions = { rejectUnauthorized: o.sslRejectUnauthorized };
+  if (o.sslCaFile) tls.ca = [await readOption(o.sslCaFile, 'sslCaFile')];
+  if (o.sslCertFile) tls.cert = await readOption(o.sslCertFile, 'sslCertFile');
+  if (o.sslKeyFile) tls.key = await readOption(o.sslKeyFile, 'sslKeyFile');
+  return tls;
+}
+
+/** The kafkajs SASL settings. */
+function saslOptions(o: ResolvedKafkaOptions): KafkaConfig['sasl'] {
+  if (!o.saslMechanism || !o.saslUsername || !o.saslPassword) return undefined;
+  const credentials = { username: o.saslUsername, password: o.saslPassword };
+  if (o.saslMechanism === 'plain') return { mechanism: 'plain', ...credentials };
+  if (o.saslMechanism === 'scram-sha-256') return { mechanism: 'scram-sha-256', ...credentials };
+  return { mechanism: 'scram-sha-512', ...credentials };
+}
+
+/**
+ * The full kafkajs client configuration. Logging never reaches the console: every entry goes to
+ * `onLog` (the connection-state tracker and the optional debug hook), with secrets scrubbed there.
+ */
+export async function kafkaConfig(
+  o: ResolvedKafkaOptions,
+  onLog: (entry: LogEntry) => void,
+): Promise<KafkaConfig> {
+  return {
+    clientId: o.clientId,
+    brokers: [...o.brokers],
+    ssl: await tlsOptions(o),
+    sasl: saslOptions(o),
+    connectionTimeout: o.connectionTimeoutMs,
+    requestTimeout: o.requestTimeoutMs,
+    enforceRequestTimeout: true,
+    retry: retryPolicy(o),
+    logLevel: logLevel.WARN,
+    logCreator: () => onLog,
+  };
+}
+
+/** Creates a kafkajs client; a configuration kafkajs rejects is `invalid-config`. */
+export async function createClient(
+  o: ResolvedKafkaOptions,
+  onLog: (entry: LogEntry) => void,
+): Promise<Kafka> {
+  const config = await kafkaConfig(o, onLog);
+  try {
+    return new kafkajs.Kafka(config);
+  } catch (error) {
+    const e = kafkaError(error, 'create the Kafka client');
+    throw roleConfigError('brokers', e.detail);
+  }
+}
+
+/** Maps a kafkajs log entry to the hook's shape. */
+export function toLogEntry(entry: LogEntry, scrubText: (s: string) => string): KafkaLogEntry {
+  return {
+    level: LEVELS[entry.level] ?? 'debug',
+    namespace: entry.namespace,
+    message: scrubText(String(entry.log.message)),
+  };
+}

@@ -1,0 +1,111 @@
+import type { KafkaMessage } from 'kafkajs';
+import { type BatchOwner, KafkaBatch, type Segment } from './batch.js';
+import { KafkaInboundMessage } from './message.js';
+import type { PartitionState } from './partition.js';
+
+interface Chunk {
+  readonly state: PartitionState;
+  readonly epoch: number;
+  readonly messages: readonly KafkaMessage[];
+  at: number;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+  });
+}
+
+/**
+ * Fetched messages waiting for `receive()`: runs per partition, in fetch order. `eachBatch`
+ * pushes, `receive()` takes batches. Runs of a partition that was revoked or re-positioned are
+ * dropped (they will be fetched again, by this member or the new owner).
+ */
+export class Inbox {
+  private chunks: Chunk[] = [];
+  private waiters: (() => void)[] = [];
+  /** Messages held. */
+  size = 0;
+
+  push(state: PartitionState, messages: readonly KafkaMessage[]): void {
+    if (messages.length === 0) return;
+    this.chunks.push({ state, epoch: state.epoch, messages, at: 0 });
+    this.size += messages.length;
+    this.wake();
+  }
+
+  /** Removes runs whose partition state no longer owns them. */
+  dropStale(): void {
+    const keep = this.chunks.filter((c) => c.state.owns(c.epoch));
+    if (keep.length === this.chunks.length) return;
+    this.chunks = keep;
+    this.size = keep.reduce((n, c) => n + c.messages.length - c.at, 0);
+    this.wake();
+  }
+
+  /** Takes up to `max` messages as one batch, or `undefined` when empty. */
+  take(max: number, owner: BatchOwner): KafkaBatch | undefined {
+    const out: KafkaInboundMessage[] = [];
+    const segments: Segment[] = [];
+    while (out.length < max && this.chunks.length > 0) {
+      const c = this.chunks[0] as Chunk;
+      const left = c.messages.length - c.at;
+      if (!c.state.owns(c.epoch)) {
+        this.chunks.shift();
+        this.size -= left;
+        continue;
+      }
+      const n = Math.min(max - out.length, left);
+      const start = out.length;
+      const { topic, partition } = c.state;
+      for (let i = c.at; i < c.at + n; i++) {
+        out.push(new KafkaInboundMessage(topic, partition, c.messages[i] as KafkaMessage));
+      }
+      segments.push({ state: c.state, epoch: c.epoch, start, end: out.length });
+      c.at += n;
+      this.size -= n;
+      if (c.at === c.messages.length) this.chunks.shift();
+    }
+    if (out.length === 0) return undefined;
+    this.wake();
+    return new KafkaBatch(out, segments, owner);
+  }
+
+  /** Resolves on the next push, take or drop (or after `ms`), or when `signal` aborts. */
+  changed(signal: AbortSignal, ms = 1000): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done);
+      this.waiters.push(done);
+    });
+  }
+
+  /** Wakes every waiter. */
+  wake(): void {
+    const waiters = this.waiters;
+    if (waiters.length === 0) return;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.size = 0;
+    this.wake();
+  }
+}

@@ -1,0 +1,136 @@
+import type {
+  InboundBatch,
+  LagReading,
+  OpenContext,
+  OutboundMessage,
+  ReceiveOptions,
+  SendResult,
+  Transport,
+  TransportCapabilities,
+  TransportDescriptor,
+} from '@edgeplane/adapter-loop/transport';
+import type { Kafka, LogEntry } from 'kafkajs';
+import { createClient, type KafkaLogEntry, toLogEntry } from './client.js';
+import { closedError, connectionLost, scrub } from './errors.js';
+import { LagReader } from './lag.js';
+import {
+  defineKafkaTransport,
+  type KafkaTransportOptions,
+  type ResolvedKafkaOptions,
+} from './options.js';
+import { receiveBatches } from './receive.js';
+import { KafkaSink } from './send.js';
+import { KafkaSource } from './source.js';
+import { ConnectionTracker } from './state.js';
+
+/** Optional hooks of a Kafka transport (library users only; the CLI passes none). */
+export interface KafkaTransportHooks {
+  /** Receives every kafkajs log entry (warn and above), credentials scrubbed. Default: dropped. */
+  readonly log?: ((entry: KafkaLogEntry) => void) | undefined;
+}
+
+/** The Kafka transport: a `Transport` with both roles. */
+export interface KafkaTransport extends Transport {
+  readonly options: ResolvedKafkaOptions;
+  send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult>;
+  receive(options: ReceiveOptions): AsyncIterable<InboundBatch>;
+  /** The group's lag over the source's topics, in messages (refreshed every `lagIntervalMs`). */
+  lag(): Promise<LagReading>;
+}
+
+/** kafkajs error logs that mean a connection to a broker was lost or refused. */
+const CONNECTION_LOST = /^(Connection error|Connection timeout|Failed to connect to seed broker)/;
+
+/** What the Kafka transport promises; the same for every option set but `maxBodyBytes`. */
+export function kafkaCapabilities(maxBodyBytes = 1_000_000): TransportCapabilities {
+  return {
+    source: true,
+    sink: true,
+    ordering: 'per-key',
+    redelivery: true,
+    replay: true,
+    keys: true,
+    headers: true,
+    delivery: 'at-least-once',
+    framing: 'message',
+    maxBodyBytes,
+  };
+}
+
+const definition = defineKafkaTransport((options) => buildKafkaTransport(options, {}));
+
+/**
+ * The descriptor, for the CLI and dynamic loading. `create()` validates like `parseOptions()`,
+ * so bad options are `invalid-config` there too.
+ */
+export const kafkaTransport: TransportDescriptor<ResolvedKafkaOptions> = {
+  ...definition,
+  create: (options) => createKafkaTransport(options),
+};
+
+/**
+ * Creates a Kafka transport; the options are validated now (`invalid-config` naming the option).
+ * Nothing connects before `open()` (or the first `send()` / `receive()`).
+ * @example
+ * const ingress = createKafkaTransport({ brokers: ['127.0.0.1:9092'], topic: 'orders', groupId: 'billing' });
+ * const egress = createKafkaTransport({ brokers: '127.0.0.1:9092', topic: 'orders-billed', compression: 'gzip' });
+ * await ingress.open({ role: 'ingress' });
+ * await egress.open({ role: 'egress' });
+ */
+export function createKafkaTransport(
+  options: KafkaTransportOptions,
+  hooks: KafkaTransportHooks = {},
+): KafkaTransport {
+  return buildKafkaTransport(definition.parseOptions(options), hooks);
+}
+
+function buildKafkaTransport(
+  options: ResolvedKafkaOptions,
+  hooks: KafkaTransportHooks,
+): KafkaTransport {
+  const tracker = new ConnectionTracker();
+  const secrets = [options.saslPassword].filter((s): s is string => s !== undefined);
+  const scrubText = (text: string) => scrub(text, secrets);
+  const onLog = (entry: LogEntry) => {
+    const message = String(entry.log.message);
+    if (entry.level <= 1 && CONNECTION_LOST.test(message)) {
+      tracker.lost(connectionLost(message, secrets));
+    }
+    hooks.log?.(toLogEntry(entry, scrubText));
+  };
+  let kafka: Promise<Kafka> | undefined;
+  const client = () => {
+    kafka ??= createClient(options, onLog).catch((error: unknown) => {
+      kafka = undefined;
+      throw error;
+    });
+    return kafka;
+  };
+  const context = { options, tracker, secrets, client };
+  const source = new KafkaSource(context);
+  const sink = new KafkaSink(context);
+  const lag = new LagReader(options, client);
+  let closed = false;
+  return {
+    name: 'kafka',
+    capabilities: kafkaCapabilities(options.maxBodyBytes),
+    options,
+    /** `role: 'ingress'` joins the group (first fetch done); `'egress'` connects the producer. */
+    async open(ctx?: OpenContext) {
+      if (closed) throw closedError();
+      tracker.listen(ctx?.onStateChange);
+      if (ctx?.role === 'ingress') await source.start();
+      if (ctx?.role === 'egress') await sink.start();
+      tracker.opened();
+    },
+    send: (batch, signal) => sink.send(batch, signal),
+    receive: (receiveOptions) => receiveBatches(source, receiveOptions),
+    lag: () => lag.read(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      tracker.closed();
+      await Promise.allSettled([source.close(), sink.close(), lag.close()]);
+    },
+  };
+}
