@@ -219,8 +219,11 @@ export class JetStreamSource {
     if (this.keepAlive) clearInterval(this.keepAlive);
     await this.starting?.catch(() => undefined);
     this.messages?.stop();
-    const held: JsMsg[] = this.queue.clear();
+    // In delivery order (yielded batches, then what was not yielded yet), so that a single
+    // consumer gets them back in that order.
+    const held: JsMsg[] = [];
     for (const batch of this.outstanding) batch.forEachHeld((m) => held.push(m));
+    for (const m of this.queue.clear()) held.push(m);
     this.outstanding.clear();
     if (held.length === 0 || this.connection.state !== 'ready') return;
     // nats-server 2.9 mishandles a nak'ed message it routes to a pull request whose subscriber
