@@ -4,7 +4,7 @@ import type {
   OpenContext,
 } from '@edgeplane/adapter-loop/transport';
 import { Redis, type RedisOptions } from 'ioredis';
-import { connectionLost, type ErrorContext, redisError } from './errors.js';
+import { connectionClosed, connectionLost, type ErrorContext, redisError } from './errors.js';
 import type { ResolvedRedisStreamsOptions } from './options.js';
 
 /** `host:port` of the URL: what messages name (never the URL, which may hold a password). */
@@ -108,7 +108,7 @@ export class Connections {
    */
   async connect(client: Redis, action = 'connect'): Promise<void> {
     if (client.status === 'ready') return;
-    const context: ErrorContext = { action, server: this.server };
+    const context: ErrorContext = { action, server: this.server, joiner: 'to' };
     let failure: unknown;
     const onError = (error: unknown) => {
       failure ??= error;
@@ -173,15 +173,13 @@ export class Connections {
   }
 
   private watch(client: Redis): void {
-    const context: ErrorContext = { action: 'keep the connection', server: this.server };
+    const context: ErrorContext = { action: 'reconnect', server: this.server, joiner: 'to' };
     const onError = (error: unknown) => {
       this.lastError.set(client, redisError(error, context));
     };
     const onReconnecting = () => {
       if (this.closed) return;
-      const error =
-        this.lastError.get(client) ??
-        connectionLost({ action: 'keep the connection', server: this.server });
+      const error = this.lastError.get(client) ?? connectionClosed(this.server);
       this.lastError.delete(client);
       this.set('reconnecting', error);
     };

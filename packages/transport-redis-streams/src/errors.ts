@@ -116,13 +116,21 @@ function replyText(error: Error): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-/** Where and what: `cannot XADD to stream "orders" on 127.0.0.1:6379`. Never holds credentials. */
+/**
+ * Where and what: `cannot XADD to stream "orders" on 127.0.0.1:6379`, `cannot connect to
+ * 127.0.0.1:6379`. Never holds credentials.
+ */
 export interface ErrorContext {
   /** `XADD to stream "orders"`, `connect`, … */
   readonly action: string;
   /** `host:port` only (never the URL: it may hold a password). */
   readonly server: string;
+  /** Word between the action and the server: `on` (default) or `to`. */
+  readonly joiner?: 'on' | 'to' | undefined;
 }
+
+const where = (context: ErrorContext): string =>
+  `cannot ${context.action} ${context.joiner ?? 'on'} ${context.server}`;
 
 /**
  * Maps a native error (socket errno, Redis reply error, ioredis client error) to an
@@ -130,13 +138,13 @@ export interface ErrorContext {
  */
 export function redisError(error: unknown, context: ErrorContext): EdgeplaneError {
   if (isEdgeplaneError(error)) return error;
-  const where = `cannot ${context.action} on ${context.server}`;
+  const at = where(context);
   const details = { server: context.server };
   const reply = replyCode(error);
   if (reply !== undefined) {
     const rule = REPLY[reply];
     const text = `${rule?.text ?? 'the server answered an error'} (${reply}: ${replyText(error as Error)})`;
-    return new EdgeplaneError(rule?.code ?? 'internal', COMPONENT, `${where}: ${text}`, {
+    return new EdgeplaneError(rule?.code ?? 'internal', COMPONENT, `${at}: ${text}`, {
       cause: error,
       details: { ...details, reply },
       hint: rule?.hint,
@@ -145,7 +153,7 @@ export function redisError(error: unknown, context: ErrorContext): EdgeplaneErro
   const errno = (error as { code?: unknown } | undefined)?.code;
   const rule = typeof errno === 'string' ? ERRNO[errno] : undefined;
   if (rule) {
-    return new EdgeplaneError(rule.code, COMPONENT, `${where}: ${rule.text} (${String(errno)})`, {
+    return new EdgeplaneError(rule.code, COMPONENT, `${at}: ${rule.text} (${String(errno)})`, {
       cause: error,
       details: { ...details, errno },
       hint: rule.hint,
@@ -159,7 +167,7 @@ export function redisError(error: unknown, context: ErrorContext): EdgeplaneErro
     return connectionLost(context, error);
   }
   const cause = error instanceof Error ? error.message : String(error);
-  return new EdgeplaneError('internal', COMPONENT, `${where}: ${cause}`, {
+  return new EdgeplaneError('internal', COMPONENT, `${at}: ${cause}`, {
     cause: error,
     details,
   });
@@ -170,8 +178,18 @@ export function connectionLost(context: ErrorContext, cause?: unknown): Edgeplan
   return new EdgeplaneError(
     'unavailable',
     COMPONENT,
-    `cannot ${context.action} on ${context.server}: the connection is down (reconnecting)`,
+    `${where(context)}: the connection is down (reconnecting)`,
     { cause, details: { server: context.server } },
+  );
+}
+
+/** The server closed the connection without an error (a shutdown or restart). */
+export function connectionClosed(server: string): EdgeplaneError {
+  return new EdgeplaneError(
+    'unavailable',
+    COMPONENT,
+    `lost the connection to ${server}: closed by the server (reconnecting)`,
+    { details: { server } },
   );
 }
 
@@ -180,7 +198,7 @@ export function commandTimeout(context: ErrorContext, ms: number): EdgeplaneErro
   return new EdgeplaneError(
     'timeout',
     COMPONENT,
-    `cannot ${context.action} on ${context.server}: no answer within ${ms} ms (\`commandTimeoutMs\`)`,
+    `${where(context)}: no answer within ${ms} ms (\`commandTimeoutMs\`)`,
     { details: { server: context.server } },
   );
 }
@@ -190,7 +208,7 @@ export function notReplicated(context: ErrorContext, got: number, want: number):
   return new EdgeplaneError(
     'unavailable',
     COMPONENT,
-    `cannot ${context.action} on ${context.server}: ${got} of ${want} replicas confirmed within \`waitTimeoutMs\``,
+    `${where(context)}: ${got} of ${want} replicas confirmed within \`waitTimeoutMs\``,
     { details: { server: context.server, replicas: got, waitReplicas: want } },
   );
 }

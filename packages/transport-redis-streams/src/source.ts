@@ -34,7 +34,7 @@ export class RedisSource {
     this.consumer = await resolveConsumer(this.options, this.stateDir);
     await ensureGroup(this.connections, this.options);
     const spare = this.connections.dedicated();
-    await this.connections.connect(spare, 'connect for XREADGROUP');
+    await this.connections.connect(spare, 'open a reading connection');
     if (this.connections.closed) this.connections.drop(spare);
     else this.spare = spare;
   }
