@@ -23,13 +23,13 @@ const CLIENT: Readonly<Record<string, Rule>> = {
     hint: 'start the NATS server or fix `servers`',
   },
   CONNECTION_TIMEOUT: { code: 'unavailable', text: 'connection timed out' },
-  // cli.test.ts "server restart": a request in flight when the server went away
+  // transport.test.ts "reports reconnecting, then ready": a request in flight when the server went away
   DISCONNECT: { code: 'unavailable', text: 'disconnected from the server' },
   CONNECTION_CLOSED: { code: 'unavailable', text: 'the connection is closed' },
   CONNECTION_DRAINING: { code: 'closed', text: 'the connection is draining' },
-  // errors.test.ts "a PubAck that does not come in time"
+  // errors.test.ts "maps client error codes"
   TIMEOUT: { code: 'timeout', text: 'no reply in time' },
-  // errors.test.ts "bad credentials"
+  // transport.test.ts "bad credentials are unauthenticated"
   AUTHORIZATION_VIOLATION: {
     code: 'unauthenticated',
     text: 'authorization violation',

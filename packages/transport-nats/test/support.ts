@@ -156,14 +156,18 @@ export interface PrivateNats {
 const NATS_SERVER = process.env.EDGEPLANE_NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
 /** Starts a private nats-server with JetStream: the server-restart test must not bounce 4222. */
-export async function privateNats(): Promise<PrivateNats> {
+export async function privateNats(extraArgs: readonly string[] = []): Promise<PrivateNats> {
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), 'ep-nats-store-'));
   let child: ChildProcess | undefined;
   const startIt = async () => {
-    child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], {
-      stdio: 'ignore',
-    });
+    child = spawn(
+      NATS_SERVER,
+      ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store, ...extraArgs],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitForTcp('127.0.0.1', port, 10_000);
   };
   const stopIt = async () => {
