@@ -20,7 +20,7 @@ export interface PrivateRedis {
   destroy(): Promise<void>;
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (found.status !== 0) {
     throw new Error('redis-server is not installed: apt-get install redis-server');
@@ -44,6 +44,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     'no',
     '--logfile',
     join(dir, 'redis.log'),
+    ...extraArgs,
   ];
   let child: ChildProcess | undefined;
   const ping = async (deadline: number) => {
