@@ -1,0 +1,204 @@
+import {
+  EdgeplaneError,
+  type ErrorCode,
+  isEdgeplaneError,
+} from '@edgeplane/adapter-loop/transport';
+import { StreamProtocolError } from './compat.js';
+
+/** The component name in every message of this package. */
+export const COMPONENT = 'transport:rabbitmq-streams';
+
+interface Rule {
+  readonly code: ErrorCode;
+  readonly text: string;
+  readonly hint?: string;
+}
+
+const AUTH_HINT =
+  'check the user and password (in `url`, or `username` / `password`); RabbitMQ lets `guest` in from localhost only';
+
+// Stream protocol response codes (the protocol's own numbering). The test pinning each rule is
+// named beside it; codes without one are mapped from the protocol specification.
+const RESPONSE_CODES: Readonly<Record<number, Rule>> = {
+  // conformance errors "an unreachable server…" does not reach these; transport.test.ts "createStream=false"
+  2: {
+    code: 'not-found',
+    text: 'stream does not exist',
+    hint: 'create the stream, or set `createStream=true`',
+  },
+  3: { code: 'internal', text: 'subscription id already exists' },
+  4: { code: 'internal', text: 'subscription id does not exist' },
+  5: { code: 'conflict', text: 'stream already exists' },
+  // transient while a stream's leader moves or the broker boots: retryable
+  6: { code: 'unavailable', text: 'stream not available' },
+  7: { code: 'unauthenticated', text: 'SASL mechanism not supported', hint: AUTH_HINT },
+  // compat.test.ts "a wrong password is unauthenticated"
+  8: { code: 'unauthenticated', text: 'authentication failure', hint: AUTH_HINT },
+  9: { code: 'unauthenticated', text: 'SASL error', hint: AUTH_HINT },
+  10: { code: 'unauthenticated', text: 'SASL challenge', hint: AUTH_HINT },
+  11: { code: 'unauthenticated', text: 'SASL authentication failure (loopback)', hint: AUTH_HINT },
+  // compat.test.ts "an unknown vhost is permission-denied"
+  12: {
+    code: 'permission-denied',
+    text: 'virtual host access failure',
+    hint: "check the vhost (the path of `url`, %2F for `/`) and the user's permissions on it",
+  },
+  13: { code: 'protocol', text: 'unknown frame' },
+  14: { code: 'too-large', text: 'frame too large' },
+  15: { code: 'unavailable', text: 'internal error of the broker' },
+  16: {
+    code: 'permission-denied',
+    text: 'access refused',
+    hint: "grant the user configure/write/read permissions on the stream's vhost",
+  },
+  17: {
+    code: 'conflict',
+    text: 'precondition failed',
+    hint: 'the stream exists with other arguments, or the publisher reference is in use elsewhere',
+  },
+  // after a reconnection the broker no longer knows the old publisher id: retryable
+  18: { code: 'unavailable', text: 'publisher does not exist' },
+  19: { code: 'not-found', text: 'no offset stored for this consumer name' },
+  // a server-sent Close: the broker ends the connection (shutdown, admin close)
+  22: { code: 'unavailable', text: 'the broker closed the connection' },
+};
+
+// Socket errors by errno (never by message text). conformance "an unreachable server gives
+// unavailable or not-found" pins ECONNREFUSED; compat.test.ts "a peer that is not a stream
+// broker" pins ETIMEDOUT.
+const ERRNO: Readonly<Record<string, Rule>> = {
+  ECONNREFUSED: {
+    code: 'unavailable',
+    text: 'connection refused',
+    hint: 'is the broker running, with the rabbitmq_stream plugin on this port?',
+  },
+  ECONNRESET: { code: 'unavailable', text: 'connection reset by the broker' },
+  EPIPE: { code: 'unavailable', text: 'the connection was closed' },
+  ETIMEDOUT: { code: 'unavailable', text: 'timed out' },
+  EHOSTUNREACH: { code: 'unavailable', text: 'host unreachable' },
+  ENETUNREACH: { code: 'unavailable', text: 'network unreachable' },
+  EAI_AGAIN: { code: 'unavailable', text: 'host name lookup failed (temporary)' },
+  ENOTFOUND: { code: 'unavailable', text: 'host name not found', hint: 'check the host of `url`' },
+};
+
+/**
+ * The stream protocol response code behind a client error, where there is one. The client
+ * (1.0.0) rejects some requests with the bare numeric code, and others with an `Error` whose
+ * only record of the code is its message (`... returned error with code 19 ...`, `Unable
+ * Authenticate -> 8`): that text, fixed by the pinned client version, is read here and nowhere
+ * else. Errors from the compat shim carry the code as a field.
+ */
+export function responseCodeOf(error: unknown): number | undefined {
+  if (typeof error === 'number') return error;
+  if (error instanceof StreamProtocolError && error.responseCode !== undefined)
+    return error.responseCode;
+  if (!(error instanceof Error)) return undefined;
+  const match = /(?:with code|Authenticate ->) (\d+)/.exec(error.message);
+  if (match) return Number(match[1]);
+  return error.cause === undefined ? undefined : responseCodeOf(error.cause);
+}
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause === undefined ? undefined : errnoOf(cause);
+}
+
+/**
+ * Maps a native or client error from `action` to an `EdgeplaneError`:
+ * `[transport:rabbitmq-streams] cannot connect to 127.0.0.1:5552: connection refused (ECONNREFUSED)`.
+ * `where` is `host:port`, never the URL (it may carry a password).
+ */
+export function streamError(error: unknown, action: string, where: string): EdgeplaneError {
+  if (isEdgeplaneError(error)) return error;
+  const response = responseCodeOf(error);
+  const errno = errnoOf(error);
+  const rule = response !== undefined ? RESPONSE_CODES[response] : errno ? ERRNO[errno] : undefined;
+  const cause = error instanceof Error ? error.message : String(error);
+  const what = rule
+    ? `${rule.text} (${response !== undefined ? `response code ${response}` : errno})`
+    : cause;
+  return new EdgeplaneError(
+    rule?.code ?? 'unavailable',
+    COMPONENT,
+    `cannot ${action} (${where}): ${what}`,
+    {
+      cause: error,
+      details: { where, responseCode: response, errno },
+      hint: rule?.hint,
+    },
+  );
+}
+
+/** `send` / `ack` after `close()`. */
+export function closedError(): EdgeplaneError {
+  return new EdgeplaneError('closed', COMPONENT, 'transport is closed');
+}
+
+/** A `send` whose signal was aborted. */
+export function cancelledError(): EdgeplaneError {
+  return new EdgeplaneError('cancelled', COMPONENT, 'send cancelled: the signal was aborted');
+}
+
+/** The connection went away while `action` was in flight, or has not come back yet. */
+export function connectionLost(action: string, where: string, cause?: unknown): EdgeplaneError {
+  const why = cause instanceof Error ? `: ${cause.message}` : '';
+  return new EdgeplaneError(
+    'unavailable',
+    COMPONENT,
+    `cannot ${action} (${where}): not connected${why}`,
+    {
+      cause,
+      details: { where },
+    },
+  );
+}
+
+/** `action` did not complete within `ms`. */
+export function timedOut(action: string, where: string, ms: number, hint?: string): EdgeplaneError {
+  return new EdgeplaneError(
+    'timeout',
+    COMPONENT,
+    `cannot ${action} (${where}): no answer within ${ms} ms`,
+    {
+      details: { where, timeoutMs: ms },
+      hint,
+    },
+  );
+}
+
+/** A required option for a role is missing. */
+export function missingOption(option: string, why: string): EdgeplaneError {
+  return new EdgeplaneError(
+    'invalid-config',
+    COMPONENT,
+    `missing required option \`${option}\`: ${why}`,
+    {
+      details: { option },
+      hint: `set \`${option}\` (see docs/transports/rabbitmq-streams.md)`,
+    },
+  );
+}
+
+/** A `receive({ from })` that is not an offset. */
+export function badPosition(from: string): EdgeplaneError {
+  return new EdgeplaneError(
+    'invalid-input',
+    COMPONENT,
+    `position ${JSON.stringify(from)} is not a stream offset (a decimal integer)`,
+  );
+}
+
+/** A message that does not fit in one publish frame. */
+export function tooLarge(index: number, bytes: number, frameMax: number): EdgeplaneError {
+  return new EdgeplaneError(
+    'too-large',
+    COMPONENT,
+    `message ${index} of the batch needs ${bytes} bytes in a publish frame, more than the broker's frame_max (${frameMax})`,
+    {
+      details: { index, bytes, frameMax },
+      hint: 'body, key and headers together must fit in the frame; raise `stream.frame_max` on the broker or split the payload',
+    },
+  );
+}

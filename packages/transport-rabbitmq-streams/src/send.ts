@@ -1,0 +1,224 @@
+import type { Socket } from 'node:net';
+import {
+  type EdgeplaneError,
+  type OutboundMessage,
+  type SendResult,
+  sendFailed,
+  sendOk,
+  sendRetryable,
+} from '@edgeplane/adapter-loop/transport';
+import { StreamProtocolError } from './compat.js';
+import {
+  cancelledError,
+  closedError,
+  connectionLost,
+  streamError,
+  timedOut,
+  tooLarge,
+} from './errors.js';
+import { encodeFrames, frameBytesOf, type Prepared, prepare } from './frame.js';
+import type { Link } from './link.js';
+import type { ResolvedRabbitmqStreamsOptions } from './options.js';
+import type { PublisherHandle, Session } from './session.js';
+import { Signal, waitAny } from './timing.js';
+
+/** The confirms one batch waits for: ids `firstId … firstId + count - 1`. */
+class Pending {
+  readonly done: Signal = new Signal();
+  private readonly seen: Uint8Array;
+  private left: number;
+  refused: number | undefined;
+
+  constructor(
+    readonly publisherId: number,
+    readonly connectionId: string,
+    readonly firstId: bigint,
+    count: number,
+    readonly skip: number,
+  ) {
+    this.seen = new Uint8Array(count);
+    this.seen.fill(1, 0, skip);
+    this.left = count - skip;
+  }
+
+  get settled(): boolean {
+    return this.left === 0 || this.refused !== undefined;
+  }
+
+  private index(id: bigint): number {
+    const i = id - this.firstId;
+    return i >= 0n && i < BigInt(this.seen.length) ? Number(i) : -1;
+  }
+
+  confirm(ids: readonly bigint[]): void {
+    for (const id of ids) {
+      const i = this.index(id);
+      if (i >= 0 && this.seen[i] === 0) {
+        this.seen[i] = 1;
+        this.left--;
+      }
+    }
+    if (this.settled) this.done.fire();
+  }
+
+  refuse(id: bigint, code: number): void {
+    const i = this.index(id);
+    if (i < 0 || this.seen[i] === 1) return;
+    this.refused = code;
+    this.done.fire();
+  }
+}
+
+/** Resolves on the socket's `drain`, or when the link changes (the socket may be gone). */
+function drained(socket: Socket, changes: Signal): Promise<void> {
+  const drain = new Signal();
+  const onDrain = () => drain.fire();
+  socket.once('drain', onDrain);
+  return waitAny([drain, changes]).finally(() => socket.off('drain', onDrain));
+}
+
+const asResult = (error: EdgeplaneError, retryAfterMs?: number): SendResult =>
+  error.retryable ? sendRetryable(error, retryAfterMs) : sendFailed(error);
+
+/**
+ * The egress: one named publisher per session. Publishing ids increase monotonically from the
+ * last id the broker stored for `publisherRef` (queried on every (re)connection; nothing is
+ * persisted locally). A batch that failed retryably keeps its ids when it is sent again, so the
+ * broker drops what it already has; `send` resolves `ok` only when every message is confirmed.
+ */
+export class Sink {
+  private publisher: PublisherHandle | undefined;
+  private lastId = 0n;
+  private active: Promise<void> | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private retry: { batch: readonly OutboundMessage[]; firstId: bigint } | undefined;
+  private pending: Pending | undefined;
+  closed = false;
+
+  constructor(
+    private readonly link: Link,
+    private readonly options: ResolvedRabbitmqStreamsOptions,
+  ) {}
+
+  /** Declares the publisher now and on every later session (idempotent). */
+  open(): Promise<void> {
+    this.active ??= this.link
+      .addSetup((session) => this.declare(session))
+      .catch((error: unknown) => {
+        this.active = undefined;
+        throw error;
+      });
+    return this.active;
+  }
+
+  private async declare(session: Session): Promise<void> {
+    const handle = await session.declarePublisher(this.options.publisherRef);
+    if (handle.lastId > this.lastId) this.lastId = handle.lastId;
+    this.publisher = handle;
+  }
+
+  /** A publish confirm from the broker (any publisher of any session: filtered here). */
+  onConfirm(publisherId: number, connectionId: string, ids: readonly bigint[]): void {
+    const p = this.pending;
+    if (p && p.publisherId === publisherId && p.connectionId === connectionId) p.confirm(ids);
+  }
+
+  onPublishError(publisherId: number, connectionId: string, id: bigint, code: number): void {
+    const p = this.pending;
+    if (p && p.publisherId === publisherId && p.connectionId === connectionId) p.refuse(id, code);
+  }
+
+  /** Sends one batch (batches are serialized); see the class comment. */
+  send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult> {
+    const run = this.chain.then(() => this.sendNow(batch, signal));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async sendNow(
+    batch: readonly OutboundMessage[],
+    signal?: AbortSignal,
+  ): Promise<SendResult> {
+    const where = this.link.target.where;
+    if (this.closed) return sendFailed(closedError());
+    if (signal?.aborted) return sendFailed(cancelledError());
+    if (batch.length === 0) return sendOk();
+    try {
+      await this.link.open();
+      await this.open();
+    } catch (error) {
+      return asResult(streamError(error, 'publish', where), this.link.retryAfterMs());
+    }
+    const session = this.link.current();
+    const publisher = this.publisher;
+    if (!session || publisher?.session !== session)
+      return sendRetryable(connectionLost('publish', where), this.link.retryAfterMs());
+    const prepared: Prepared[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const p = prepare(batch[i] as OutboundMessage);
+      if (frameBytesOf(p) > session.frameMax)
+        return sendFailed(tooLarge(i, frameBytesOf(p), session.frameMax));
+      prepared.push(p);
+    }
+    const firstId = this.retry?.batch === batch ? this.retry.firstId : this.lastId + 1n;
+    if (firstId > this.lastId) this.lastId = firstId + BigInt(batch.length) - 1n;
+    this.retry = { batch, firstId };
+    const stored = this.options.publisherRef ? publisher.lastId - firstId + 1n : 0n;
+    const skip = Number(
+      stored < 0n ? 0n : stored > BigInt(batch.length) ? BigInt(batch.length) : stored,
+    );
+    const pending = new Pending(
+      publisher.publisherId,
+      publisher.connection.connectionId,
+      firstId,
+      batch.length,
+      skip,
+    );
+    this.pending = pending;
+    const result = await this.publish(session, publisher, pending, prepared, signal);
+    this.pending = undefined;
+    if (result.status === 'ok') this.retry = undefined;
+    return result;
+  }
+
+  private async publish(
+    session: Session,
+    publisher: PublisherHandle,
+    pending: Pending,
+    prepared: readonly Prepared[],
+    signal: AbortSignal | undefined,
+  ): Promise<SendResult> {
+    const where = this.link.target.where;
+    const lost = () => sendRetryable(connectionLost('publish', where), this.link.retryAfterMs());
+    const socket = publisher.connection.socket;
+    const frames = encodeFrames(
+      publisher.publisherId,
+      pending.firstId,
+      prepared,
+      session.frameMax,
+      pending.skip,
+    );
+    for (const frame of frames) {
+      if (session.lost || !socket.writable) return lost();
+      if (!socket.write(frame)) await drained(socket, this.link.changes);
+    }
+    const { confirmTimeoutMs } = this.options;
+    const until = Date.now() + confirmTimeoutMs;
+    while (!pending.settled) {
+      const left = until - Date.now();
+      if (this.closed) return sendFailed(closedError());
+      if (session.lost) return lost();
+      if (signal?.aborted) return sendFailed(cancelledError());
+      if (left <= 0)
+        return sendRetryable(timedOut('confirm the published batch', where, confirmTimeoutMs));
+      await waitAny([pending.done, this.link.changes], { abort: signal, timeoutMs: left });
+    }
+    if (pending.refused === undefined) return sendOk();
+    const error = streamError(
+      new StreamProtocolError('publish refused', pending.refused),
+      'publish',
+      where,
+    );
+    return asResult(error);
+  }
+}

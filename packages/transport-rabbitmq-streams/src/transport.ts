@@ -1,0 +1,113 @@
+import type {
+  InboundBatch,
+  LagReading,
+  OpenContext,
+  OutboundMessage,
+  ReceiveOptions,
+  SendResult,
+  Transport,
+  TransportCapabilities,
+  TransportDescriptor,
+} from '@edgeplane/adapter-loop/transport';
+import { closedError } from './errors.js';
+import { Link } from './link.js';
+import {
+  defineRabbitmqStreamsTransport,
+  type RabbitmqStreamsTransportOptions,
+  type ResolvedRabbitmqStreamsOptions,
+} from './options.js';
+import { receiveBatches } from './receive.js';
+import { Sink } from './send.js';
+import { Source } from './source.js';
+import { TailProbe } from './tail-probe.js';
+import { connectionTarget } from './url.js';
+
+/**
+ * Largest body declared: the broker's default `frame_max` (1 MiB) less 4 KiB for the key,
+ * headers and framing. What really counts is that body, key and headers fit in the negotiated
+ * frame; a message that does not is `failed` / `too-large`.
+ */
+export const MAX_BODY_BYTES: number = 1024 * 1024 - 4096;
+
+/** What the transport promises (the same for every option set). */
+export const rabbitmqStreamsCapabilities: TransportCapabilities = Object.freeze({
+  source: true,
+  sink: true,
+  ordering: 'total',
+  redelivery: true,
+  replay: true,
+  keys: true,
+  headers: true,
+  delivery: 'at-least-once',
+  framing: 'message',
+  maxBodyBytes: MAX_BODY_BYTES,
+});
+
+/** The RabbitMQ Streams transport: a `Transport` with both roles and its resolved options. */
+export interface RabbitmqStreamsTransport extends Transport {
+  readonly options: ResolvedRabbitmqStreamsOptions;
+  send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult>;
+  receive(options: ReceiveOptions): AsyncIterable<InboundBatch>;
+  lag(): Promise<LagReading>;
+}
+
+const definition = defineRabbitmqStreamsTransport((options) => buildTransport(options));
+
+/** The descriptor, for the CLI and dynamic loading (`ingress.transport=rabbitmq-streams`). */
+export const rabbitmqStreamsTransport: TransportDescriptor<ResolvedRabbitmqStreamsOptions> = {
+  ...definition,
+  create: (options) => createRabbitmqStreamsTransport(options),
+};
+
+/**
+ * Creates a RabbitMQ Streams transport; the options are validated now (`invalid-config`).
+ * @example
+ * const ingress = createRabbitmqStreamsTransport({
+ *   url: 'rabbitmq-stream://127.0.0.1:5552', stream: 'events', consumerName: 'to-archive',
+ * });
+ * const egress = createRabbitmqStreamsTransport({
+ *   url: 'rabbitmq-stream://127.0.0.1:5552', stream: 'archive', publisherRef: 'archiver-1',
+ * });
+ */
+export function createRabbitmqStreamsTransport(
+  options: RabbitmqStreamsTransportOptions,
+): RabbitmqStreamsTransport {
+  return buildTransport(definition.parseOptions(options));
+}
+
+function buildTransport(options: ResolvedRabbitmqStreamsOptions): RabbitmqStreamsTransport {
+  const target = connectionTarget(options.url, options);
+  let sink: Sink | undefined;
+  const link = new Link(options, target, {
+    confirm: (publisherId, connectionId, ids) => sink?.onConfirm(publisherId, connectionId, ids),
+    publishError: (publisherId, connectionId, id, code) =>
+      sink?.onPublishError(publisherId, connectionId, id, code),
+  });
+  sink = new Sink(link, options);
+  const source = new Source(link, options, new TailProbe(options, target));
+  let role: OpenContext['role'];
+  return {
+    name: 'rabbitmq-streams',
+    capabilities: rabbitmqStreamsCapabilities,
+    options,
+    /** Connects; `role: 'ingress'` reads the stored offset, `'egress'` declares the publisher. */
+    async open(context?: OpenContext) {
+      if (link.closed) throw closedError();
+      role ??= context?.role;
+      if (context?.onStateChange) link.onStateChange = context.onStateChange;
+      if (role === 'ingress') source.checkOptions(); // invalid-config before connecting
+      await link.open();
+      if (role === 'ingress') await source.open();
+      if (role === 'egress') await sink.open();
+    },
+    send: (batch, signal) => (sink as Sink).send(batch, signal),
+    receive: (receiveOptions) => receiveBatches(source, receiveOptions),
+    lag: async () => (role === 'egress' ? { lag: null } : source.lag()),
+    async close() {
+      if (sink) sink.closed = true;
+      // Never rejects: what could not be acknowledged is delivered again after a restart.
+      await source.close().catch(() => {});
+      await link.close();
+    },
+  };
+}
