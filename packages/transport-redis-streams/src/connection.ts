@@ -169,7 +169,7 @@ export class Connections {
           : c.disconnect(),
       ),
     );
-    this.set('closed');
+    // No `closed` report: the loop marks the adapter closed itself, and keeps a `failed` state.
   }
 
   private watch(client: Redis): void {
@@ -213,11 +213,10 @@ export class Connections {
   }
 
   private set(state: ConnectionState, error?: EdgeplaneError): void {
-    // Before `opened()`, `open()` itself reports (it rejects with the error).
-    if (this.state === 'connecting' && state !== 'closed') return;
+    // Before `opened()`, `open()` itself reports (it rejects with the error); after close(), nothing.
+    if (this.state === 'connecting' || this.closed) return;
     if (state === this.state && !error) return;
     this.state = state;
-    if (this.closed && state !== 'closed') return;
     try {
       this.notify?.(state, error);
     } catch {

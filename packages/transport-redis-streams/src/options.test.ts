@@ -75,6 +75,7 @@ describe('options', () => {
     const described = descriptor.describeOptions();
     for (const o of described) expect(o.description.length, o.name).toBeGreaterThan(10);
     expect(described.find((o) => o.name === 'password')?.secret).toBe(true);
+    expect(described.find((o) => o.name === 'url')?.secret).toBe(true);
     expect(described.find((o) => o.name === 'stream')?.required).toBe(true);
     expect(described.find((o) => o.name === 'url')?.required).toBe(false);
   });

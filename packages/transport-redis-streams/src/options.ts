@@ -85,7 +85,10 @@ const name = (what: string) =>
     .min(1, `expected a non-empty ${what}`)
     .max(1024, `expected a ${what} of at most 1024 characters`);
 
-/** `redis://` or `rediss://`; the message never repeats the value (it may hold a password). */
+/**
+ * `redis://` or `rediss://`. Declared secret: `redis://:password@host` has no user name, which the
+ * generic `user:password@` URL redaction does not catch. Its error never repeats the value.
+ */
 const url = z
   .string()
   .refine((v) => {
@@ -99,8 +102,9 @@ const url = z
   .default('redis://127.0.0.1:6379')
   .meta({
     description:
-      'Server URL: `redis://[user@]host:port[/db]`, `rediss://` for TLS. Put the password in `password` (from an environment variable), not in the URL; a password in the URL is accepted and never printed.',
+      'Server URL: `redis://[user@]host:port[/db]`, `rediss://` for TLS. Secret (it may carry a password, `redis://:pw@host`): redacted wherever the config is printed; errors and snapshots name only host:port. Prefer `password` for the password.',
     type: 'url',
+    secret: true,
   });
 
 const schema = z.object({

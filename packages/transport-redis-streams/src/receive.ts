@@ -75,6 +75,8 @@ export async function* receiveBatches(
   const onStop = () => connections.drop(client);
   stop.addEventListener('abort', onStop);
   try {
+    // A connection made for this iteration is connecting: ioredis keeps trying, we wait.
+    if (!(await whenReady(client, stop))) return;
     const reader = new Reader(source, fields, client, stop, options.maxBatchMessages);
     if (options.from === undefined) yield* reader.group();
     else yield* reader.replay(options.from);
