@@ -4,6 +4,7 @@ import type { Link } from './link.js';
 import type { ResolvedRabbitmqStreamsOptions, StartOffset } from './options.js';
 import { Subscription } from './subscription.js';
 import type { TailProbe } from './tail-probe.js';
+import { waitAny } from './timing.js';
 
 /**
  * The ingress side's shared state: the acknowledged (stored) offset, the current subscription,
@@ -117,7 +118,7 @@ export class Source {
   /**
    * Acknowledges everything up to `offset`: stores it on the broker and resolves once a query
    * returns it (durable). Concurrent calls coalesce into one store of the highest offset; a
-   * disconnection is waited out for up to `ackTimeoutMs`.
+   * disconnection (before or during the store) is waited out for up to `ackTimeoutMs`.
    */
   async commit(offset: bigint): Promise<void> {
     if (this.closed) throw closedError();
@@ -132,12 +133,22 @@ export class Source {
 
   private async flush(): Promise<void> {
     const want = this.target as bigint;
-    const session = await this.link.ready(
-      'store the offset',
-      this.options.ackTimeoutMs,
-      this.closing.signal,
-    );
-    await session.storeOffset(this.consumerName, want);
+    const until = Date.now() + this.options.ackTimeoutMs;
+    for (;;) {
+      const left = Math.max(1, until - Date.now());
+      const session = await this.link.ready('store the offset', left, this.closing.signal);
+      try {
+        await session.storeOffset(this.consumerName, want);
+        break;
+      } catch (error) {
+        // The connection went away under the store: wait for the next one (the loop does not
+        // retry acks, and an ack that fails only because of a reconnection would cost a batch of
+        // duplicates after a restart).
+        const code = (error as { code?: string }).code;
+        if (this.closed || code !== 'unavailable' || Date.now() >= until) throw error;
+        await waitAny([this.link.changes], { abort: this.closing.signal, timeoutMs: 200 });
+      }
+    }
     if (this.committed === undefined || want > this.committed) this.committed = want;
   }
 
