@@ -6,7 +6,7 @@ import {
   sendOk,
   sendRetryable,
 } from '@edgeplane/adapter-loop/transport';
-import type { JetStreamClient, MsgHdrs, PubAck } from 'nats';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import { type Connection, withTimeout } from './connection.js';
 import { badHeader, natsError, tooLarge } from './errors.js';
 import { badHeaderName, contentId, toNatsHeaders } from './headers.js';
@@ -72,13 +72,90 @@ export function failure(error: EdgeplaneError): SendResult {
   return error.retryable ? sendRetryable(error) : sendFailed(error);
 }
 
+interface PendingBatch {
+  left: number;
+  readonly seen: Uint8Array;
+  error: unknown;
+  resolve: () => void;
+}
+
 /**
- * JetStream sink: publishes the whole batch at once (pipelined requests on one connection) and
- * resolves `ok` only when every PubAck is in. `Nats-Msg-Id` makes a retried batch (after a
- * timeout or a crash) store each message once, within the stream's duplicate window.
+ * Collects the PubAcks of pipelined JetStream publishes on one wildcard inbox subscription:
+ * message `i` of batch `b` is published with reply `<inbox>.<b>.<i>`, and the batch resolves when
+ * every reply is in (or at the first timeout). This is the JetStream publish protocol without a
+ * request object, a timer and a promise per message (nats.js `js.publish()`), which measured 5-6
+ * times slower here for 100-byte messages.
+ */
+export class PubAcks {
+  private readonly prefix: string;
+  private readonly batches = new Map<number, PendingBatch>();
+  private next = 0;
+  private readonly sub: Subscription;
+
+  constructor(private readonly nc: NatsConnection) {
+    this.prefix = createInbox();
+    this.sub = nc.subscribe(`${this.prefix}.>`, { callback: (_, m) => this.onReply(m) });
+  }
+
+  private onReply(m: Msg): void {
+    const tail = m.subject.slice(this.prefix.length + 1);
+    const dot = tail.indexOf('.');
+    const pending = this.batches.get(Number(tail.slice(0, dot)));
+    if (!pending) return; // a late reply of a batch that timed out
+    const index = Number(tail.slice(dot + 1));
+    if (pending.seen[index] === 1) return;
+    pending.seen[index] = 1;
+    if (m.headers?.hasError && pending.error === undefined) {
+      pending.error = { code: String(m.headers.code) }; // 503: no responders
+    } else if (m.data.length > 0 && m.data[2] === 0x65 && pending.error === undefined) {
+      // {"error":{...}} (a PubAck starts {"stream":...})
+      const reply = JSON.parse(new TextDecoder().decode(m.data)) as {
+        error?: { code: number; err_code?: number; description?: string };
+      };
+      if (reply.error) pending.error = { code: String(reply.error.code), api_error: reply.error };
+    }
+    if (--pending.left === 0) pending.resolve();
+  }
+
+  /** Publishes `prepared` to `subject`; resolves when every PubAck is in, rejects otherwise. */
+  async publish(subject: string, prepared: readonly Prepared[], timeoutMs: number): Promise<void> {
+    const id = ++this.next;
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      const pending: PendingBatch = {
+        left: prepared.length,
+        seen: new Uint8Array(prepared.length),
+        error: undefined,
+        resolve: () => (pending.error === undefined ? resolve() : reject(pending.error)),
+      };
+      this.batches.set(id, pending);
+      timer = setTimeout(() => reject({ code: 'TIMEOUT' }), timeoutMs);
+    });
+    try {
+      const reply = `${this.prefix}.${id}.`;
+      for (let i = 0; i < prepared.length; i++) {
+        const p = prepared[i] as Prepared;
+        this.nc.publish(subject, p.body, { headers: p.headers, reply: reply + i });
+      }
+      await done;
+    } finally {
+      clearTimeout(timer);
+      this.batches.delete(id);
+    }
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+  }
+}
+
+/**
+ * JetStream sink: publishes the whole batch at once (pipelined on one connection) and resolves
+ * `ok` only when every PubAck is in. `Nats-Msg-Id` makes a retried batch (after a timeout or a
+ * crash) store each message once, within the stream's duplicate window.
  */
 export async function sendJetStream(
-  js: JetStreamClient,
+  acks: PubAcks,
   connection: Connection,
   o: ResolvedNatsOptions,
   batch: readonly OutboundMessage[],
@@ -87,24 +164,12 @@ export async function sendJetStream(
   const maxPayload = connection.nc.info?.max_payload ?? 1024 * 1024;
   const prepared = prepare(batch, o, maxPayload, true);
   if (!Array.isArray(prepared)) return sendFailed(prepared);
-  const acks: Promise<PubAck>[] = new Array(prepared.length);
-  for (let i = 0; i < prepared.length; i++) {
-    const p = prepared[i] as Prepared;
-    acks[i] = js.publish(o.subject, p.body, {
-      headers: p.headers,
-      timeout: o.requestTimeoutMs,
-    });
+  try {
+    await acks.publish(o.subject, prepared, o.requestTimeoutMs);
+    return sendOk();
+  } catch (error) {
+    return failure(natsError(error, `cannot publish ${batch.length} messages to ${o.subject}`));
   }
-  const results = await Promise.allSettled(acks);
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i] as PromiseSettledResult<PubAck>;
-    if (r.status === 'rejected') {
-      return failure(
-        natsError(r.reason, `cannot publish message ${i} of the batch to ${o.subject}`),
-      );
-    }
-  }
-  return sendOk();
 }
 
 /** Core sink: publishes the batch, then a flush (PING/PONG) confirms the server has it all. */

@@ -20,7 +20,7 @@ import {
   type NatsTransportOptions,
   type ResolvedNatsOptions,
 } from './options.js';
-import { sendCore, sendJetStream } from './send.js';
+import { PubAcks, sendCore, sendJetStream } from './send.js';
 import { ensureConsumer, ensureStream } from './setup.js';
 import { JetStreamSource } from './source.js';
 
@@ -90,6 +90,7 @@ function buildNatsTransport(options: ResolvedNatsOptions): NatsTransport {
   let source: JetStreamSource | CoreSource | undefined;
   let sourceReady: Promise<JetStreamSource | CoreSource> | undefined;
   let sinkReady: Promise<void> | undefined;
+  let pubAcks: PubAcks | undefined;
   let closed = false;
 
   const connection = (): Promise<Connection> => {
@@ -137,7 +138,9 @@ function buildNatsTransport(options: ResolvedNatsOptions): NatsTransport {
   const openSink = (): Promise<void> => {
     sinkReady ??= (async () => {
       const c = await connection();
-      if (jetstream) await ensureStream(await manager(c), options, true);
+      if (!jetstream) return;
+      await ensureStream(await manager(c), options, true);
+      pubAcks ??= new PubAcks(c.nc);
     })().catch((error: unknown) => {
       sinkReady = undefined;
       throw error;
@@ -172,7 +175,7 @@ function buildNatsTransport(options: ResolvedNatsOptions): NatsTransport {
       const c = await (connecting as Promise<Connection>);
       if (closed) return sendFailed(closedError());
       return jetstream
-        ? sendJetStream(js as JetStreamClient, c, options, batch)
+        ? sendJetStream(pubAcks as PubAcks, c, options, batch)
         : sendCore(c, options, batch);
     },
     async *receive(receiveOptions) {
@@ -190,6 +193,7 @@ function buildNatsTransport(options: ResolvedNatsOptions): NatsTransport {
       const c = await connecting?.catch(() => undefined);
       await sourceReady?.catch(() => undefined);
       await source?.close().catch(() => undefined);
+      pubAcks?.close();
       await c?.close();
     },
   };
