@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // One file at a time: cli.test.ts restarts the broker the other files use.
+    fileParallelism: false,
   },
 });

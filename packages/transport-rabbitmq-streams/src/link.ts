@@ -90,6 +90,11 @@ export class Link {
     return this.changed;
   }
 
+  /** Reports a state change that is not the connection's own (a stream not available yet). */
+  report(state: ConnectionState, error?: EdgeplaneError): void {
+    this.onStateChange?.(state, error);
+  }
+
   /** ms until the next reconnection attempt (a `retryAfterMs` hint), 0 when connected. */
   retryAfterMs(): number {
     if (this.current()) return 0;
@@ -140,7 +145,7 @@ export class Link {
         const ceiling = Math.min(max, min * 2 ** Math.min(attempt, 30));
         const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
         this.nextAttemptAt = Date.now() + delay;
-        await sleep(delay, this.closing.signal);
+        await sleep(delay, this.closing.signal, true);
         if (this.closed) return;
         try {
           this.adopt(await this.attempt());

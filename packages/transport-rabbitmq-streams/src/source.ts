@@ -1,4 +1,4 @@
-import type { LagReading } from '@edgeplane/adapter-loop/transport';
+import { isEdgeplaneError, type LagReading } from '@edgeplane/adapter-loop/transport';
 import { closedError, missingOption } from './errors.js';
 import type { Link } from './link.js';
 import type { ResolvedRabbitmqStreamsOptions, StartOffset } from './options.js';
@@ -84,7 +84,7 @@ export class Source {
       if (current.highest > this.highest) this.highest = current.highest;
       await current.close();
     }
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       if (this.closed || stop?.aborted) return undefined;
       const session = await this.link.ready('subscribe', 60_000, stop).catch((error: unknown) => {
         if (this.closed || stop?.aborted) return undefined;
@@ -98,13 +98,26 @@ export class Source {
       try {
         await sub.open();
       } catch (error) {
-        if (!session.lost) throw error;
-        continue; // lost while subscribing: wait for the next session
+        // Lost while subscribing: wait for the next session. Transient (a stream whose leader is
+        // not back yet after a broker restart): report it and try again with backoff.
+        if (session.lost) continue;
+        if (!isEdgeplaneError(error) || !error.retryable) throw error;
+        this.link.report('reconnecting', error);
+        const delay = Math.min(
+          this.options.reconnectMaxDelayMs,
+          this.options.reconnectMinDelayMs * 2 ** attempt,
+        );
+        await waitAny([this.link.changes], {
+          abort: stop ?? this.closing.signal,
+          timeoutMs: delay,
+        });
+        continue;
       }
       if (this.closed || stop?.aborted) {
         await sub.close();
         return undefined;
       }
+      if (attempt > 0) this.link.report('ready');
       this.sub = sub;
       return sub;
     }

@@ -1,5 +1,8 @@
-/** Resolves after `ms` (at once when `signal` aborts); the timer never keeps the process alive. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Resolves after `ms` (at once when `signal` aborts). The timer does not keep the process alive
+ * unless `keepAlive` (a reconnection pending while no socket is open must, or Node would exit).
+ */
+export function sleep(ms: number, signal?: AbortSignal, keepAlive = false): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {
@@ -8,7 +11,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     };
     const timer = setTimeout(done, ms);
-    timer.unref();
+    if (!keepAlive) timer.unref();
     signal?.addEventListener('abort', done, { once: true });
   });
 }

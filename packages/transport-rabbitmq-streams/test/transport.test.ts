@@ -14,7 +14,7 @@ import {
   type RabbitmqStreamsTransportOptions,
 } from '../src/index.js';
 import { broker, deleteStreams } from './support/broker.js';
-import { type Proxy, startProxy } from './support/proxy.js';
+import { startProxy, type TcpProxy } from './support/proxy.js';
 
 const text = (b: Uint8Array) => Buffer.from(b).toString();
 const numbered = (n: number, prefix = 'm'): OutboundMessage[] =>
@@ -22,7 +22,7 @@ const numbered = (n: number, prefix = 'm'): OutboundMessage[] =>
 
 describe('rabbitmq-streams transport against the real broker', () => {
   let server: RabbitmqStreamTestServer;
-  let proxy: Proxy;
+  let proxy: TcpProxy;
   const streams = new Set<string>();
   const open: RabbitmqStreamsTransport[] = [];
 

@@ -5,7 +5,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * without touching the broker (the transport runs with `loadBalancer: true`, so every connection
  * goes through it).
  */
-export interface Proxy {
+export interface TcpProxy {
   readonly port: number;
   /** Connections currently open through the proxy. */
   readonly open: number;
@@ -16,7 +16,7 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(targetPort: number): Promise<Proxy> {
+export async function startProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let hold = false;
   const server: Server = createServer((client) => {
