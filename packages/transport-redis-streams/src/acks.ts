@@ -1,5 +1,5 @@
 import type { EdgeplaneError, InboundBatch } from '@edgeplane/adapter-loop/transport';
-import { type Connections, whenReady } from './connection.js';
+import { type Connections, usable, whenReady } from './connection.js';
 import { closedError, commandTimeout, notReplicated } from './errors.js';
 import type { StreamMessage } from './fields.js';
 import type { ResolvedRedisStreamsOptions } from './options.js';
@@ -179,7 +179,7 @@ export class AckLedger {
       if (!failure) return;
       if (!failure.retryable || connections.closed) throw failure;
       // The connection dropped (or the server was busy) mid-XACK: wait for it, then repeat.
-      if (client.status === 'ready') await new Promise((r) => setTimeout(r, 100));
+      if (usable(client)) await new Promise((r) => setTimeout(r, 100));
     }
   }
 }

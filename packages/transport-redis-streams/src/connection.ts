@@ -43,9 +43,21 @@ export function clientOptions(options: ResolvedRedisStreamsOptions): RedisOption
   };
 }
 
-/** Resolves when `client` is ready, or `false` once `signal` aborts. */
+/**
+ * True when a command given to `client` now goes out: `ready` and its socket writable. Right after
+ * the server closes the connection, ioredis still says `ready` for a moment while the socket is
+ * no longer writable, and rejects commands with a plain error (no code).
+ */
+export function usable(client: Redis): boolean {
+  return (
+    client.status === 'ready' &&
+    (client.stream as { writable?: boolean } | undefined)?.writable === true
+  );
+}
+
+/** Resolves when `client` is usable, or `false` once `signal` aborts or the client has ended. */
 export function whenReady(client: Redis, signal: AbortSignal): Promise<boolean> {
-  if (client.status === 'ready') return Promise.resolve(true);
+  if (usable(client)) return Promise.resolve(true);
   if (signal.aborted || client.status === 'end') return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
@@ -144,11 +156,12 @@ export class Connections {
 
   /**
    * Maps an error of a command on `client`. ioredis rejects commands given while the connection
-   * is down with plain errors (no code): those are `unavailable`, like the connection itself.
+   * is down (or going down) with plain errors (no code): those are `unavailable`, like the
+   * connection itself. Pinned by transport.test.ts "server restart".
    */
   error(client: Redis, error: unknown, action: string): EdgeplaneError {
     const mapped = redisError(error, { action, server: this.server });
-    if (mapped.code === 'internal' && client.status !== 'ready') return this.down(client, action);
+    if (mapped.code === 'internal' && !usable(client)) return this.down(client, action);
     return mapped;
   }
 

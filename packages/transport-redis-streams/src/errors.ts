@@ -218,6 +218,11 @@ export function closedError(): EdgeplaneError {
   return new EdgeplaneError('closed', COMPONENT, 'transport is closed');
 }
 
+/** An `open()` whose signal aborted. */
+export function openCancelled(): EdgeplaneError {
+  return new EdgeplaneError('cancelled', COMPONENT, 'open cancelled: the signal was aborted');
+}
+
 /** A `send` whose signal was already aborted. */
 export function cancelledError(): EdgeplaneError {
   return new EdgeplaneError('cancelled', COMPONENT, 'send cancelled: the signal was aborted');

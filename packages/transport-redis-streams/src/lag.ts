@@ -1,5 +1,5 @@
 import type { LagReading } from '@edgeplane/adapter-loop/transport';
-import type { Connections } from './connection.js';
+import { type Connections, usable } from './connection.js';
 import { commandTimeout } from './errors.js';
 import type { ResolvedRedisStreamsOptions } from './options.js';
 import { withTimeout } from './send.js';
@@ -19,14 +19,14 @@ const count = (v: unknown): number | undefined =>
  * Messages the group has not been given yet: `lag` of `XINFO GROUPS` (Redis ≥ 7.0); where the
  * server leaves it null (after deletions) or lacks it, `entries-added` of `XINFO STREAM` minus the
  * group's `entries-read`; else null. Entries delivered but not acknowledged are not counted (they
- * are `pending`). While the connection is down the reading is null.
+ * are `pending`). While the connection is down the reading is null (the state says why).
  */
 export async function readLag(
   connections: Connections,
   options: ResolvedRedisStreamsOptions,
 ): Promise<LagReading> {
   const client = connections.cmd;
-  if (connections.closed || client.status !== 'ready') return { lag: null };
+  if (connections.closed || !usable(client)) return { lag: null };
   const action = `read the lag of group ${JSON.stringify(options.group)} (XINFO)`;
   const server = connections.server;
   try {
@@ -50,6 +50,9 @@ export async function readLag(
     const added = count(fieldsOf(stream).get('entries-added'));
     return { lag: added === undefined ? null : Math.max(0, added - read) };
   } catch (error) {
-    throw connections.error(client, error, action);
+    const mapped = connections.error(client, error, action);
+    // The connection went down under the query: the state (`reconnecting`) already says so.
+    if (mapped.retryable && !usable(client)) return { lag: null };
+    throw mapped;
   }
 }

@@ -5,7 +5,7 @@ import type {
 } from '@edgeplane/adapter-loop/transport';
 import type { Redis } from 'ioredis';
 import { AckLedger } from './acks.js';
-import { whenReady } from './connection.js';
+import { usable, whenReady } from './connection.js';
 import { badPosition, replyCode } from './errors.js';
 import { entryId, type FieldMapping, type RawEntry, type StreamMessage } from './fields.js';
 import { ensureGroup } from './group.js';
@@ -90,6 +90,8 @@ class Reader {
   readonly ledger: AckLedger;
   private readonly count: number;
   private transient = 0;
+  /** The connection of the last command given (errors are mapped against its state). */
+  private issuer: Redis;
 
   constructor(
     private readonly source: RedisSource,
@@ -99,6 +101,7 @@ class Reader {
     maxBatchMessages: number | undefined,
   ) {
     const { options } = source;
+    this.issuer = client;
     this.ledger = new AckLedger(options, source.connections);
     this.count = Math.max(1, Math.min(options.batchMaxMessages, maxBatchMessages ?? Infinity));
   }
@@ -166,12 +169,14 @@ class Reader {
     args.push('COUNT', this.count);
     if (block !== undefined) args.push('BLOCK', block);
     args.push('STREAMS', options.stream, id);
+    this.issuer = this.client;
     return entriesOf(await this.client.callBuffer('XREADGROUP', args));
   }
 
   /** One page of `XAUTOCLAIM`; a finished scan schedules the next one. */
   private async claim(at: GroupCursor): Promise<RawEntry[]> {
     const { options, connections } = this.source;
+    this.issuer = connections.cmd;
     const reply = (await connections.cmd.callBuffer('XAUTOCLAIM', [
       options.stream,
       options.group,
@@ -204,6 +209,7 @@ class Reader {
       let raw: RawEntry[];
       try {
         if (!live) {
+          this.issuer = connections.cmd;
           raw = (await connections.cmd.callBuffer('XRANGE', [
             options.stream,
             `(${after}`,
@@ -214,6 +220,7 @@ class Reader {
           if (raw.length === 0) live = true;
         } else {
           const args = ['COUNT', this.count, 'BLOCK', options.blockMs, 'STREAMS'];
+          this.issuer = this.client;
           raw = entriesOf(await this.client.callBuffer('XREAD', [...args, options.stream, after]));
         }
       } catch (error) {
@@ -248,7 +255,7 @@ class Reader {
 
   private dropDeleted(ids: readonly string[]): void {
     const { options, connections } = this.source;
-    if (connections.cmd.status !== 'ready') return;
+    if (!usable(connections.cmd)) return;
     connections.cmd.call('XACK', options.stream, options.group, ...ids).catch(() => {});
   }
 
@@ -259,9 +266,8 @@ class Reader {
    */
   private async recover(error: unknown, action: string): Promise<void> {
     const { options, connections } = this.source;
-    const failed = this.client.status === 'ready' ? connections.cmd : this.client;
     const mapped: EdgeplaneError = connections.error(
-      failed,
+      this.issuer,
       error,
       `${action} of stream ${JSON.stringify(options.stream)}`,
     );
@@ -273,7 +279,7 @@ class Reader {
       return;
     }
     if (!mapped.retryable) throw mapped;
-    const live = this.client.status === 'ready' && connections.cmd.status === 'ready';
+    const live = usable(this.client) && usable(connections.cmd);
     await whenReady(this.client, this.stop);
     await whenReady(connections.cmd, this.stop);
     if (live) await sleep(this.pause(), this.stop);

@@ -6,7 +6,7 @@ import {
   sendOk,
   sendRetryable,
 } from '@edgeplane/adapter-loop/transport';
-import type { Connections } from './connection.js';
+import { type Connections, usable } from './connection.js';
 import {
   cancelledError,
   closedError,
@@ -60,7 +60,7 @@ export class RedisSink {
     if (signal?.aborted) return sendFailed(cancelledError());
     if (batch.length === 0) return sendOk();
     const client = connections.cmd;
-    if (client.status !== 'ready') return asResult(connections.down(client, this.context.action));
+    if (!usable(client)) return asResult(connections.down(client, this.context.action));
     const pipeline = client.pipeline();
     for (const m of batch) pipeline.callBuffer('XADD', fields.xaddArgs(options.stream, m));
     if (options.waitReplicas > 0)

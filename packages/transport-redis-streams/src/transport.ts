@@ -13,7 +13,7 @@ import {
   type TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
 import { Connections } from './connection.js';
-import { COMPONENT, closedError } from './errors.js';
+import { COMPONENT, closedError, openCancelled } from './errors.js';
 import { FieldMapping } from './fields.js';
 import { readLag } from './lag.js';
 import {
@@ -100,14 +100,32 @@ function buildRedisStreamsTransport(options: ResolvedRedisStreamsOptions): Redis
      */
     async open(context?: OpenContext) {
       if (connections.closed) throw closedError();
+      const signal = context?.signal;
+      if (signal?.aborted) throw openCancelled();
       if (context?.onStateChange) connections.listen(context.onStateChange);
       source.stateDir ??= context?.stateDir;
-      opening ??= connections.connect(connections.cmd).catch((error: unknown) => {
-        opening = undefined;
-        throw error;
+      // Aborting the signal drops the attempt (connect() then rejects) and open() at once.
+      let onAbort = (): void => {};
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => {
+          connections.cmd.disconnect();
+          reject(openCancelled());
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
-      await opening;
-      if (context?.role === 'ingress') await source.open();
+      aborted.catch(() => {});
+      try {
+        opening ??= connections.connect(connections.cmd).catch((error: unknown) => {
+          opening = undefined;
+          throw error;
+        });
+        await Promise.race([opening, aborted]);
+        if (context?.role === 'ingress') await Promise.race([source.open(), aborted]);
+      } catch (error) {
+        throw signal?.aborted ? openCancelled() : error;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
       connections.opened();
     },
     async send(batch, signal) {

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
@@ -243,7 +244,8 @@ describe('against a Redis with a password', () => {
     await locked.stop();
     await until('reconnecting', () => states.some(([s]) => s === 'reconnecting'));
     const down = await sink.send([{ body: Buffer.from('during') }]);
-    expect(down.status).toBe('retryable');
+    expect(down.status, JSON.stringify(down)).toBe('retryable');
+    if (down.status !== 'ok') console.log(down.error.message);
     if (down.status === 'retryable') expect(down.error.code).toBe('unavailable');
     let acked = false;
     const ack = batch.ack().then(() => {
@@ -260,5 +262,26 @@ describe('against a Redis with a password', () => {
     const pending = await admin.backlog('restart', 'edgeplane');
     admin.client.disconnect();
     expect(pending.pending).toBe(0); // the held ack reached the server after the restart
+  });
+});
+
+describe('open() with a signal', () => {
+  it('an aborted signal cancels open(), also while it waits for a server that never answers', async () => {
+    const t = track(createRedisStreamsTransport({ url: 'redis://127.0.0.1:1', stream: 's' }));
+    expect((await failure(t.open({ signal: AbortSignal.abort() }))).code).toBe('cancelled');
+    const silent = createServer(() => {}); // accepts, never answers the handshake
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const hanging = track(
+        createRedisStreamsTransport({ url: `redis://127.0.0.1:${port}`, stream: 's' }),
+      );
+      const t0 = performance.now();
+      const e = await failure(hanging.open({ signal: AbortSignal.timeout(200) }));
+      expect(e.code).toBe('cancelled');
+      expect(performance.now() - t0).toBeLessThan(2000);
+    } finally {
+      silent.close();
+    }
   });
 });
