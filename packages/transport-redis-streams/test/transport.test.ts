@@ -285,3 +285,29 @@ describe('open() with a signal', () => {
     }
   });
 });
+
+describe('against a Redis that keeps nothing across a restart', () => {
+  it('the lost group is created again and new entries flow; an ack of a lost entry is a no-op', async () => {
+    const volatile = await startPrivateRedis(['--appendonly', 'no']);
+    try {
+      const options = { url: volatile.url, stream: 'volatile', blockMs: 100 };
+      const sink = track(createRedisStreamsTransport(options));
+      const source = track(createRedisStreamsTransport(options));
+      await sink.open({ role: 'egress' });
+      await source.open({ role: 'ingress', stateDir: stateDir() });
+      expect((await sink.send([{ body: Buffer.from('lost') }])).status).toBe('ok');
+      const it = source.receive({ signal: new AbortController().signal })[Symbol.asyncIterator]();
+      const first = await it.next();
+      expect(first.done).toBe(false);
+      await volatile.stop();
+      await volatile.start();
+      await until('the sink back', async () => (await sink.send([{ body: Buffer.from('new') }])).status === 'ok', 10_000);
+      const next = await it.next();
+      expect(next.done).toBe(false);
+      if (!next.done) expect(next.value.messages.map((m) => Buffer.from(m.body).toString())).toEqual(['new']);
+      if (!first.done) await expect(first.value.ack()).resolves.toBeUndefined();
+    } finally {
+      await volatile.destroy();
+    }
+  });
+});
