@@ -44,14 +44,15 @@ export class Link {
     return this.session && !this.session.lost ? this.session : undefined;
   }
 
-  /** Adds a setup step, and runs it on the current session if there is one. */
-  async addSetup(setup: SessionSetup): Promise<void> {
+  /** Adds a step run on every later session before it counts as ready. */
+  addSetup(setup: SessionSetup): void {
     this.setups.push(setup);
-    const session = this.current();
-    if (session) await setup(session);
   }
 
-  /** The first connection (cached; a failed attempt may be retried by calling again). */
+  /**
+   * The first connection (cached: later calls resolve with that first session even once it is
+   * lost; use `current()` / `ready()` for the live one). A failed attempt may be retried.
+   */
   open(): Promise<Session> {
     if (this.closed) return Promise.reject(closedError());
     this.opening ??= this.attempt().then(

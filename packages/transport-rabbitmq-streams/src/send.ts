@@ -90,6 +90,7 @@ export class Sink {
   private publisher: PublisherHandle | undefined;
   private lastId = 0n;
   private active: Promise<void> | undefined;
+  private registered = false;
   private chain: Promise<unknown> = Promise.resolve();
   private retry: { batch: readonly OutboundMessage[]; firstId: bigint } | undefined;
   private pending: Pending | undefined;
@@ -102,8 +103,17 @@ export class Sink {
 
   /** Declares the publisher now and on every later session (idempotent). */
   open(): Promise<void> {
+    if (!this.registered) {
+      this.registered = true;
+      this.link.addSetup((session) => this.declare(session));
+    }
     this.active ??= this.link
-      .addSetup((session) => this.declare(session))
+      .open()
+      .then(() => {
+        // After a loss the next session runs the setup itself.
+        const session = this.link.current();
+        return session && this.publisher?.session !== session ? this.declare(session) : undefined;
+      })
       .catch((error: unknown) => {
         this.active = undefined;
         throw error;
@@ -150,8 +160,20 @@ export class Sink {
       return asResult(streamError(error, 'publish', where), this.link.retryAfterMs());
     }
     const session = this.link.current();
-    const publisher = this.publisher;
-    if (!session || publisher?.session !== session)
+    if (!session) return sendRetryable(connectionLost('publish', where), this.link.retryAfterMs());
+    if (this.publisher?.session !== session) {
+      // A session made while this sink was being opened may lack the publisher: declare it.
+      try {
+        await this.declare(session);
+      } catch (error) {
+        return asResult(
+          streamError(error, 'declare the publisher', where),
+          this.link.retryAfterMs(),
+        );
+      }
+    }
+    const publisher = this.publisher as PublisherHandle;
+    if (publisher.session !== session || session.lost)
       return sendRetryable(connectionLost('publish', where), this.link.retryAfterMs());
     const prepared: Prepared[] = [];
     for (let i = 0; i < batch.length; i++) {
@@ -209,8 +231,12 @@ export class Sink {
       if (this.closed) return sendFailed(closedError());
       if (session.lost) return lost();
       if (signal?.aborted) return sendFailed(cancelledError());
-      if (left <= 0)
-        return sendRetryable(timedOut('confirm the published batch', where, confirmTimeoutMs));
+      if (left <= 0) {
+        const error = timedOut('confirm the published batch', where, confirmTimeoutMs);
+        // The connection may be half-open: the retry goes to a new one (same ids: no duplicates).
+        session.markLost(error);
+        return sendRetryable(error, this.link.retryAfterMs());
+      }
       await waitAny([pending.done, this.link.changes], { abort: signal, timeoutMs: left });
     }
     if (pending.refused === undefined) return sendOk();

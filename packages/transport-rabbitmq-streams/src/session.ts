@@ -134,10 +134,12 @@ export class Session {
       };
       const failed = () => reject(connectionLost(action, where, this.lostError()));
       const off = this.lostSignal.listen(() => finish(failed));
-      const timer = setTimeout(
-        () => finish(() => reject(timedOut(action, where, timeoutMs))),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        const error = timedOut(action, where, timeoutMs);
+        finish(() => reject(error));
+        // No answer in time: the connection is suspect (half-open?); replace it.
+        this.markLost(error);
+      }, timeoutMs);
       timer.unref();
       if (this.lost || this.closing || !this.client) return finish(failed);
       try {

@@ -61,7 +61,12 @@ export class Source {
 
   private async load(): Promise<void> {
     const name = this.consumerName;
-    const session = await this.link.open();
+    await this.link.open();
+    const session = await this.link.ready(
+      'read the stored offset',
+      this.options.requestTimeoutMs,
+      this.closing.signal,
+    );
     this.committed = await session.queryOffset(name);
     // `next` means "published after open()": subscribe now so nothing sent before the first
     // receive() is skipped.
