@@ -14,7 +14,11 @@ type Listener = (state: ConnectionState, error?: EdgeplaneError) => void;
  */
 export class Connection {
   state: ConnectionState = 'connecting';
+  /** Why the connection was given up (`failed`): the client stopped reconnecting. */
+  failure: EdgeplaneError | undefined;
   private waiters: (() => void)[] = [];
+  private readonly failedHooks: (() => void)[] = [];
+  private readonly stateHooks: ((state: ConnectionState) => void)[] = [];
   private listener: Listener | undefined;
 
   private constructor(
@@ -50,6 +54,7 @@ export class Connection {
       this.waiters = [];
       for (const w of waiters) w();
     }
+    for (const hook of this.stateHooks) hook(state);
     try {
       this.listener?.(state, error);
     } catch {
@@ -59,11 +64,14 @@ export class Connection {
 
   private async watch(): Promise<void> {
     const closed = this.nc.closed().then((error) => {
-      if (this.state === 'closed') return;
-      this.setState(
-        error ? 'failed' : 'closed',
-        error ? natsError(error, `connection to ${this.servers} lost for good`) : undefined,
+      if (this.state === 'closed') return; // closed by us
+      this.failure = natsError(
+        error ?? { code: 'CONNECTION_CLOSED' },
+        `connection to ${this.servers} given up after \`maxReconnectAttempts\``,
+        'unavailable',
       );
+      this.setState('failed', this.failure);
+      for (const hook of this.failedHooks) hook();
     });
     for await (const status of this.nc.status()) {
       if (status.type === 'disconnect') {
@@ -79,6 +87,30 @@ export class Connection {
       }
     }
     await closed;
+  }
+
+  /** Calls `hook` on every state change (the transport's own parts: PubAcks, keep-alives). */
+  onState(hook: (state: ConnectionState) => void): void {
+    this.stateHooks.push(hook);
+  }
+
+  /** Resolves true once `ready`, false if that takes longer than `ms` or the connection ends. */
+  async readyWithin(ms: number): Promise<boolean> {
+    if (this.state === 'ready') return true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([this.ready(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Calls `hook` when the client gives the connection up. */
+  onFailed(hook: () => void): void {
+    this.failedHooks.push(hook);
   }
 
   /** Resolves when the connection is `ready` again, or closed/failed (then false). */

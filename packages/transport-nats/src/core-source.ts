@@ -29,7 +29,9 @@ export class CoreSource {
   constructor(
     readonly options: ResolvedNatsOptions,
     private readonly connection: Connection,
-  ) {}
+  ) {
+    connection.onFailed(() => this.queue.wake());
+  }
 
   get closed(): boolean {
     return this.closing.signal.aborted;
@@ -69,6 +71,7 @@ export class CoreSource {
       Math.min(this.options.batchMaxMessages, options.maxBatchMessages ?? Infinity),
     );
     while (!stop.aborted) {
+      if (this.connection.failure) throw this.connection.failure;
       if (this.queue.length === 0) {
         await this.queue.wait(stop);
         continue;

@@ -67,6 +67,24 @@ function prepare(
   return out;
 }
 
+/**
+ * While the client reconnects, a send waits for the connection (up to `requestTimeoutMs`) instead
+ * of publishing into the client's reconnect buffer; still down then, it is `retryable`.
+ */
+async function notReady(
+  connection: Connection,
+  o: ResolvedNatsOptions,
+): Promise<SendResult | undefined> {
+  if (await connection.readyWithin(o.requestTimeoutMs)) return undefined;
+  return failure(
+    connection.failure ??
+      natsError(
+        { code: 'DISCONNECT' },
+        `cannot publish to ${o.subject}: the connection is ${connection.state}`,
+      ),
+  );
+}
+
 /** A send failure as a result: retryable codes are `retryable`, others `failed`. */
 export function failure(error: EdgeplaneError): SendResult {
   return error.retryable ? sendRetryable(error) : sendFailed(error);
@@ -95,6 +113,17 @@ export class PubAcks {
   constructor(private readonly nc: NatsConnection) {
     this.prefix = createInbox();
     this.sub = nc.subscribe(`${this.prefix}.>`, { callback: (_, m) => this.onReply(m) });
+  }
+
+  /**
+   * Fails every batch still waiting for PubAcks (the connection dropped: replies may never come).
+   * The loop retries them; `Nats-Msg-Id` keeps what was stored already from being stored twice.
+   */
+  abandon(reason: unknown): void {
+    for (const pending of this.batches.values()) {
+      if (pending.error === undefined) pending.error = reason;
+      pending.resolve();
+    }
   }
 
   private onReply(m: Msg): void {
@@ -164,6 +193,8 @@ export async function sendJetStream(
   const maxPayload = connection.nc.info?.max_payload ?? 1024 * 1024;
   const prepared = prepare(batch, o, maxPayload, true);
   if (!Array.isArray(prepared)) return sendFailed(prepared);
+  const down = await notReady(connection, o);
+  if (down) return down;
   try {
     await acks.publish(o.subject, prepared, o.requestTimeoutMs);
     return sendOk();
@@ -182,6 +213,8 @@ export async function sendCore(
   const nc = connection.nc;
   const prepared = prepare(batch, o, nc.info?.max_payload ?? 1024 * 1024, false);
   if (!Array.isArray(prepared)) return sendFailed(prepared);
+  const down = await notReady(connection, o);
+  if (down) return down;
   try {
     for (const p of prepared) nc.publish(o.subject, p.body, { headers: p.headers });
     await withTimeout(nc.flush(), o.requestTimeoutMs);

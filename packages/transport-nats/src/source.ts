@@ -65,7 +65,14 @@ export class JetStreamSource {
     readonly js: JetStreamClient,
     readonly jsm: JetStreamManager,
     private readonly report: (error: EdgeplaneError) => void,
-  ) {}
+  ) {
+    connection.onFailed(() => this.queue.wake());
+    // Back from a disconnection: renew every held message at once (the server may have counted
+    // the ack wait through the outage).
+    connection.onState((state) => {
+      if (state === 'ready') this.touch();
+    });
+  }
 
   get closed(): boolean {
     return this.closing.signal.aborted;
@@ -139,6 +146,7 @@ export class JetStreamSource {
     const { stream, keyHeader } = this.options;
     while (!stop.aborted) {
       if (this.failure) throw this.failure;
+      if (this.connection.failure) throw this.connection.failure;
       if (this.queue.length === 0) {
         await this.queue.wait(stop);
         continue;
@@ -177,7 +185,9 @@ export class JetStreamSource {
           throw this.closed ? closedError() : natsError(error, 'cannot acknowledge');
         }
         this.report(natsError(error, 'acknowledgement not confirmed, sending it again'));
-        await this.connection.ready();
+        if (!(await this.connection.ready())) {
+          throw this.closed ? closedError() : natsError(error, 'cannot acknowledge');
+        }
         await sleep(100);
       }
     }

@@ -6,23 +6,21 @@ import type {
   ReceiveOptions,
   SendResult,
   Transport,
-  TransportCapabilities,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
 import { sendFailed } from '@edgeplane/adapter-loop/transport';
-import type { JetStreamClient, JetStreamManager } from 'nats';
-import { Connection } from './connection.js';
+import { natsCapabilities } from './capabilities.js';
 import { CoreSource } from './core-source.js';
 import { cancelledError, closedError, natsError } from './errors.js';
 import {
-  DEFAULT_MAX_BODY_BYTES,
   defineNatsTransport,
   type NatsTransportOptions,
   type ResolvedNatsOptions,
 } from './options.js';
-import { PubAcks, sendCore, sendJetStream } from './send.js';
-import { ensureConsumer, ensureStream } from './setup.js';
-import { JetStreamSource } from './source.js';
+import { failure, sendCore, sendJetStream } from './send.js';
+import { NatsSession, type Sink } from './session.js';
+
+export { natsCapabilities };
 
 /** The NATS transport: a `Transport` with both roles, plus what only NATS has. */
 export interface NatsTransport extends Transport {
@@ -33,33 +31,6 @@ export interface NatsTransport extends Transport {
   receive(options: ReceiveOptions): AsyncIterable<InboundBatch>;
   /** JetStream: the durable's `num_pending + num_ack_pending`; core: messages waiting in memory. */
   lag(): Promise<LagReading>;
-}
-
-/**
- * What the NATS transport promises for a mode. JetStream: at-least-once with redelivery (nack,
- * ack wait, close) and replay by stream sequence; ordering `none`, because JetStream redelivers a
- * message after newer ones when it was not acknowledged in time (a crash, a server restart, a
- * nack with delay, several processes on one durable). Core: at-most-once, no redelivery after a
- * restart, no replay; ordering `total`: one subscription sees the messages in the order the
- * server received them (a publisher's own order is kept), and the sink publishes a batch in order.
- */
-export function natsCapabilities(options: {
-  readonly mode?: 'jetstream' | 'core' | undefined;
-  readonly maxBodyBytes?: number | undefined;
-}): TransportCapabilities {
-  const jetstream = (options.mode ?? 'jetstream') === 'jetstream';
-  return {
-    source: true,
-    sink: true,
-    ordering: jetstream ? 'none' : 'total',
-    redelivery: jetstream,
-    replay: jetstream,
-    keys: true,
-    headers: true,
-    delivery: jetstream ? 'at-least-once' : 'at-most-once',
-    framing: 'message',
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-  };
 }
 
 const definition = defineNatsTransport((options) => buildNatsTransport(options));
@@ -81,120 +52,50 @@ export function createNatsTransport(options: NatsTransportOptions): NatsTranspor
 }
 
 function buildNatsTransport(options: ResolvedNatsOptions): NatsTransport {
-  const jetstream = options.mode === 'jetstream';
-  const capabilities = natsCapabilities(options);
-  let connecting: Promise<Connection> | undefined;
-  let listener: OpenContext['onStateChange'];
-  let js: JetStreamClient | undefined;
-  let jsm: JetStreamManager | undefined;
-  let source: JetStreamSource | CoreSource | undefined;
-  let sourceReady: Promise<JetStreamSource | CoreSource> | undefined;
-  let sinkReady: Promise<void> | undefined;
-  let pubAcks: PubAcks | undefined;
+  const session = new NatsSession(options);
   let closed = false;
-
-  const connection = (): Promise<Connection> => {
-    connecting ??= Connection.open(options, (state, error) => listener?.(state, error)).catch(
-      (error: unknown) => {
-        connecting = undefined;
-        throw error;
-      },
-    );
-    return connecting;
-  };
-  const manager = async (c: Connection): Promise<JetStreamManager> => {
-    js ??= c.nc.jetstream({ timeout: options.requestTimeoutMs });
-    try {
-      jsm ??= await c.nc.jetstreamManager({ timeout: options.requestTimeoutMs });
-    } catch (error) {
-      throw natsError(error, 'cannot use JetStream');
-    }
-    return jsm;
-  };
-  const openSource = (): Promise<JetStreamSource | CoreSource> => {
-    sourceReady ??= (async () => {
-      const c = await connection();
-      if (!jetstream) {
-        const core = new CoreSource(options, c);
-        await core.open();
-        source = core;
-        return core;
-      }
-      const m = await manager(c);
-      await ensureStream(m, options, false);
-      const { ackWaitMs } = await ensureConsumer(m, options);
-      const s = new JetStreamSource(options, c, js as JetStreamClient, m, (e) =>
-        listener?.(c.state, e),
-      );
-      s.ackWaitMs = ackWaitMs;
-      source = s;
-      return s;
-    })().catch((error: unknown) => {
-      sourceReady = undefined;
-      throw error;
-    });
-    return sourceReady;
-  };
-  const openSink = (): Promise<void> => {
-    sinkReady ??= (async () => {
-      const c = await connection();
-      if (!jetstream) return;
-      await ensureStream(await manager(c), options, true);
-      pubAcks ??= new PubAcks(c.nc);
-    })().catch((error: unknown) => {
-      sinkReady = undefined;
-      throw error;
-    });
-    return sinkReady;
-  };
-
   return {
     name: 'nats',
-    capabilities,
+    capabilities: natsCapabilities(options),
     options,
     get dropped() {
-      return source instanceof CoreSource ? source.dropped : 0;
+      return session.source instanceof CoreSource ? session.source.dropped : 0;
     },
     /** Connects; `ingress` also checks (or creates) the stream and consumer, `egress` the stream. */
     async open(context?: OpenContext) {
       if (closed) throw closedError();
-      listener = context?.onStateChange ?? listener;
-      await connection();
-      if (context?.role === 'ingress') await openSource();
-      if (context?.role === 'egress') await openSink();
+      session.listener = context?.onStateChange ?? session.listener;
+      await session.connection();
+      if (context?.role === 'ingress') await session.openSource();
+      if (context?.role === 'egress') await session.openSink();
     },
     async send(batch, signal) {
       if (closed) return sendFailed(closedError());
       if (signal?.aborted) return sendFailed(cancelledError());
+      let sink: Sink;
       try {
-        await openSink();
+        sink = await session.openSink();
       } catch (error) {
-        const e = natsError(error, 'cannot open the sink');
-        return e.retryable ? { status: 'retryable', error: e } : sendFailed(e);
+        return failure(natsError(error, 'cannot open the sink'));
       }
-      const c = await (connecting as Promise<Connection>);
       if (closed) return sendFailed(closedError());
-      return jetstream
-        ? sendJetStream(pubAcks as PubAcks, c, options, batch)
-        : sendCore(c, options, batch);
+      return sink.acks
+        ? sendJetStream(sink.acks, sink.connection, options, batch)
+        : sendCore(sink.connection, options, batch);
     },
     async *receive(receiveOptions) {
       if (closed || receiveOptions.signal.aborted) return;
-      const s = await openSource();
+      const source = await session.openSource();
       if (closed) return;
-      yield* s.receive(receiveOptions);
+      yield* source.receive(receiveOptions);
     },
     async lag() {
-      return source && !closed ? source.lag() : { lag: null };
+      return session.source && !closed ? session.source.lag() : { lag: null };
     },
     async close() {
       if (closed) return;
       closed = true;
-      const c = await connecting?.catch(() => undefined);
-      await sourceReady?.catch(() => undefined);
-      await source?.close().catch(() => undefined);
-      pubAcks?.close();
-      await c?.close();
+      await session.close();
     },
   };
 }
