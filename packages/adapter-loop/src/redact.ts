@@ -7,7 +7,7 @@ export const REDACTED = '[redacted]';
  */
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text.replace(
-    /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]+)@/gi,
+    /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]+)@/gi,
     `$1$2:${REDACTED}@`,
   );
   for (const s of secrets) {

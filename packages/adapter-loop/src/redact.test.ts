@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { isSecretKey, redactText } from './redact.js';
+
+describe('redactText', () => {
+  it('redacts URL passwords, with or without a user name', () => {
+    expect(redactText('connect redis://:s3cret@127.0.0.1:6379 failed', [])).toBe(
+      'connect redis://:[redacted]@127.0.0.1:6379 failed',
+    );
+    expect(redactText('amqp://guest:guest@host/', [])).toBe('amqp://guest:[redacted]@host/');
+  });
+  it('redacts known secret values of 4+ characters everywhere', () => {
+    expect(redactText('token abcd1234 in abcd1234', ['abcd1234', 'ab'])).toBe(
+      'token [redacted] in [redacted]',
+    );
+  });
+  it('recognises secret key names', () => {
+    for (const k of [
+      'password',
+      'saslPassword',
+      'apiKey',
+      'BYTEOR_AGENT_API_KEY',
+      'token',
+      'privateKey',
+      'credential',
+    ])
+      expect(isSecretKey(k)).toBe(true);
+    for (const k of ['path', 'topic', 'brokers']) expect(isSecretKey(k)).toBe(false);
+  });
+});
