@@ -35,7 +35,13 @@ export interface InboundMessage extends OutboundMessage {
 export interface InboundBatch {
   readonly messages: readonly InboundMessage[];
   /**
-   * Acknowledges messages `[0, count)` of this batch (default: all).
+   * Acknowledges messages `[0, count)` of this batch (default: all). Resolves once the
+   * acknowledgement is durable (committed on the server, or on disk) where the protocol allows;
+   * the loop waits for it before sending its next egress batch, which bounds duplicates after a
+   * crash to one batch. The loop may acknowledge a batch partially and later fully, and calls
+   * `ack` after the receive iterator has ended (until `close()`). The loop does not retry a
+   * failed ack (it only records it): a transport whose connection drops should wait through its
+   * reconnect and acknowledge then.
    * @throws EdgeplaneError `closed` after `close()`, or the transport's mapped error.
    */
   ack(count?: number): Promise<void>;
