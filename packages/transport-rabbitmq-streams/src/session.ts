@@ -106,11 +106,6 @@ export class Session {
     return session;
   }
 
-  /** The broker's version (the `version` peer property). */
-  get version(): string {
-    return this.live().rabbitManagementVersion ?? '0';
-  }
-
   /** The negotiated frame size limit, in bytes. */
   get frameMax(): number {
     return this.live().maxFrameSize;

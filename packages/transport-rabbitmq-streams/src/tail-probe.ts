@@ -7,6 +7,8 @@ import type { ConnectionTarget } from './url.js';
 
 /** How long a probe waits for the last chunk; an empty stream sends none. */
 const PROBE_WAIT_MS = 1500;
+/** A reading is reused this long (the loop asks every snapshot, once a second by default). */
+const REUSE_MS = 5000;
 
 /** Credits for exactly one chunk, and a signal when it has been handled. */
 class OneChunk {
@@ -28,11 +30,14 @@ class OneChunk {
  * exists from 3.11, and gives the first offset of the last chunk, not the last offset): a
  * short subscription at `Offset.last()` receives the last chunk, whose highest offset is the
  * answer. It runs on a connection of its own (lazily opened, dropped on any failure), so the
- * data path's connection is untouched and a subscription id is never reused while live.
+ * data path's connection is untouched and a subscription id is never reused while live. The
+ * source adds what its own consumer saw, so a reused reading only lags behind a consumer that is
+ * itself behind.
  */
 export class TailProbe {
   private session: Session | undefined;
   private running: Promise<bigint | undefined> | undefined;
+  private last: { readonly at: number; readonly offset: bigint | undefined } | undefined;
   private closed = false;
 
   constructor(
@@ -40,11 +45,20 @@ export class TailProbe {
     private readonly target: ConnectionTarget,
   ) {}
 
-  /** The last offset, or `undefined` when the stream is empty or the probe failed. */
+  /**
+   * The last offset, or `undefined` when the stream is empty or the probe failed. A reading up
+   * to 5 s old is reused: each probe is a subscription (and a connection) of its own.
+   */
   lastOffset(): Promise<bigint | undefined> {
-    this.running ??= this.probe().finally(() => {
-      this.running = undefined;
-    });
+    if (this.last && Date.now() - this.last.at < REUSE_MS) return Promise.resolve(this.last.offset);
+    this.running ??= this.probe()
+      .then((offset) => {
+        this.last = { at: Date.now(), offset };
+        return offset;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 
