@@ -9,6 +9,7 @@ import {
   exited,
   privateNats,
   readStream,
+  removeWorkdirs,
   SPEC,
   seed,
   sleep,
@@ -32,6 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await deleteStreams(url, streams);
+  removeWorkdirs();
 });
 
 const fileIn = 'ingress.transport=file\ningress.path=${EDGEPLANE_CONFIG_DIR}/in.log\n';

@@ -66,9 +66,17 @@ export const SPEC =
 
 const CLI = join(import.meta.dirname, '../../../apps/edgeplane/dist/cli.js');
 
-/** A temp dir with the given files. */
+const workdirs: string[] = [];
+
+/** Removes the temp dirs `workdir()` made. */
+export function removeWorkdirs(): void {
+  for (const dir of workdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A temp dir with the given files (removed by `removeWorkdirs()`). */
 export function workdir(files: Record<string, string | Buffer> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'ep-nats-cli-'));
+  workdirs.push(dir);
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 }
