@@ -2,14 +2,13 @@
 export const REDACTED = '[redacted]';
 
 /**
- * Replaces every occurrence of each known secret value (≥ 4 chars) and every `user:password@`
- * URL credential in `text` with `[redacted]`.
+ * Replaces every occurrence of each known secret value (≥ 4 chars), the password of every
+ * `user:password@` URL credential and a bare `token@` URL userinfo in `text` with `[redacted]`.
  */
 export function redactText(text: string, secrets: readonly string[]): string {
-  let out = text.replace(
-    /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]+)@/gi,
-    `$1$2:${REDACTED}@`,
-  );
+  let out = text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]+)@/gi, `$1$2:${REDACTED}@`)
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)@/gi, `$1${REDACTED}@`);
   for (const s of secrets) {
     if (s.length >= 4) out = out.split(s).join(REDACTED);
   }
