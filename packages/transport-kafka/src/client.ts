@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import type { ConnectionOptions } from 'node:tls';
+import { connect as tcpConnect, isIP, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import kafkajs, {
+  type ISocketFactory,
   type Kafka,
   type KafkaConfig,
   type LogEntry,
@@ -26,12 +28,50 @@ const LEVELS: Record<number, KafkaLogEntry['level']> = {
 };
 
 /**
+ * Every socket this transport's kafkajs clients open, so `close()` can end those kafkajs leaves
+ * behind: after a broker restart, its consumer keeps the group coordinator's connection on a
+ * broker object that `disconnect()` no longer knows, and that socket (with the request-timeout
+ * timer of its queue) would hold the process open until the broker drops idle connections.
+ */
+export class Sockets {
+  private readonly open = new Set<Socket>();
+
+  /** kafkajs's own factory (TLS with SNI, TCP keep-alive), plus tracking. */
+  readonly factory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+    const socket: Socket = ssl
+      ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+      : tcpConnect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
+    return socket;
+  };
+
+  /** Sockets still open. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /**
+   * Destroys what is still open and tells kafkajs the peer ended it (its `end` handler marks
+   * the connection closed and stops the queue's timer).
+   */
+  destroyAll(): void {
+    for (const socket of this.open) {
+      socket.destroy();
+      socket.emit('end');
+    }
+    this.open.clear();
+  }
+}
+
+/**
  * kafkajs's retry policy, spelled out in full: kafkajs fills missing fields from a table that
  * differs under `NODE_ENV=test`, and the transport must behave the same in tests and production.
  */
-export function retryPolicy(o: ResolvedKafkaOptions): RetryOptions {
+export function retryPolicy(o: ResolvedKafkaOptions, retries: number = o.retries): RetryOptions {
   return {
-    retries: o.retries,
+    retries,
     initialRetryTime: o.retryInitialMs,
     maxRetryTime: o.retryMaxMs,
     factor: 0.2,
@@ -54,8 +94,8 @@ async function readOption(path: string, option: string): Promise<Buffer> {
 async function tlsOptions(o: ResolvedKafkaOptions): Promise<ConnectionOptions | boolean> {
   const files = o.sslCaFile || o.sslCertFile;
   if (!o.ssl && !files) return false;
-  if (!files && o.sslRejectUnauthorized) return true;
-  const tls: ConnectionOptions = { rejectUnauthorized: o.sslRejectUnauthorized };
+  if (!files && o.sslVerify) return true;
+  const tls: ConnectionOptions = { rejectUnauthorized: o.sslVerify };
   if (o.sslCaFile) tls.ca = [await readOption(o.sslCaFile, 'sslCaFile')];
   if (o.sslCertFile) tls.cert = await readOption(o.sslCertFile, 'sslCertFile');
   if (o.sslKeyFile) tls.key = await readOption(o.sslKeyFile, 'sslKeyFile');
@@ -78,8 +118,11 @@ function saslOptions(o: ResolvedKafkaOptions): KafkaConfig['sasl'] {
 export async function kafkaConfig(
   o: ResolvedKafkaOptions,
   onLog: (entry: LogEntry) => void,
+  retry: RetryOptions = retryPolicy(o),
+  socketFactory?: ISocketFactory,
 ): Promise<KafkaConfig> {
   return {
+    socketFactory,
     clientId: o.clientId,
     brokers: [...o.brokers],
     ssl: await tlsOptions(o),
@@ -87,18 +130,25 @@ export async function kafkaConfig(
     connectionTimeout: o.connectionTimeoutMs,
     requestTimeout: o.requestTimeoutMs,
     enforceRequestTimeout: true,
-    retry: retryPolicy(o),
+    retry,
     logLevel: logLevel.WARN,
     logCreator: () => onLog,
   };
 }
 
-/** Creates a kafkajs client; a configuration kafkajs rejects is `invalid-config`. */
+/**
+ * Creates a kafkajs client; a configuration kafkajs rejects is `invalid-config`. The `consumer`
+ * client gets `reconnectRetries` attempts per operation instead of `retries`, so a running
+ * consumer rides out a broker restart as the same group member (no rebalance, no redelivery).
+ */
 export async function createClient(
   o: ResolvedKafkaOptions,
   onLog: (entry: LogEntry) => void,
+  kind: 'default' | 'consumer',
+  sockets: Sockets,
 ): Promise<Kafka> {
-  const config = await kafkaConfig(o, onLog);
+  const retries = kind === 'consumer' ? Math.max(o.retries, o.reconnectRetries) : o.retries;
+  const config = await kafkaConfig(o, onLog, retryPolicy(o, retries), sockets.factory);
   try {
     return new kafkajs.Kafka(config);
   } catch (error) {

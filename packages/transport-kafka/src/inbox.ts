@@ -24,6 +24,21 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Waits for `promise`, at most `ms` (the timer is cleared: it never holds the process open). */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Fetched messages waiting for `receive()`: runs per partition, in fetch order. `eachBatch`
  * pushes, `receive()` takes batches. Runs of a partition that was revoked or re-positioned are

@@ -1,7 +1,7 @@
 import type { LagReading } from '@edgeplane/adapter-loop/transport';
 import type { Admin, Kafka } from 'kafkajs';
 import { kafkaError } from './errors.js';
-import { sleep } from './inbox.js';
+import { within } from './inbox.js';
 import { type ResolvedKafkaOptions, sourceTopics } from './options.js';
 
 /** Longest `lag()` waits for a refresh before answering with the last reading. */
@@ -36,7 +36,7 @@ export class LagReader {
         this.refreshing = undefined;
       });
     }
-    if (this.refreshing) await Promise.race([this.refreshing, sleep(WAIT_MS)]);
+    if (this.refreshing) await within(this.refreshing, WAIT_MS);
     return { lag: this.value };
   }
 

@@ -27,7 +27,7 @@ export interface KafkaTransportOptions {
   readonly sslCaFile?: string | undefined;
   readonly sslCertFile?: string | undefined;
   readonly sslKeyFile?: string | undefined;
-  readonly sslRejectUnauthorized?: boolean | undefined;
+  readonly sslVerify?: boolean | undefined;
   readonly saslMechanism?: KafkaSaslMechanism | undefined;
   readonly saslUsername?: string | undefined;
   readonly saslPassword?: string | undefined;
@@ -36,6 +36,7 @@ export interface KafkaTransportOptions {
   readonly retries?: number | undefined;
   readonly retryInitialMs?: number | undefined;
   readonly retryMaxMs?: number | undefined;
+  readonly reconnectRetries?: number | undefined;
   readonly sessionTimeoutMs?: number | undefined;
   readonly heartbeatIntervalMs?: number | undefined;
   readonly rebalanceTimeoutMs?: number | undefined;
@@ -61,7 +62,7 @@ export interface ResolvedKafkaOptions {
   readonly sslCaFile?: string | undefined;
   readonly sslCertFile?: string | undefined;
   readonly sslKeyFile?: string | undefined;
-  readonly sslRejectUnauthorized: boolean;
+  readonly sslVerify: boolean;
   readonly saslMechanism?: KafkaSaslMechanism | undefined;
   readonly saslUsername?: string | undefined;
   readonly saslPassword?: string | undefined;
@@ -70,6 +71,7 @@ export interface ResolvedKafkaOptions {
   readonly retries: number;
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
+  readonly reconnectRetries: number;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly rebalanceTimeoutMs: number;
@@ -159,7 +161,7 @@ const schema = z
     ).optional(),
     sslCertFile: path('PEM client certificate for mutual TLS (with `sslKeyFile`).').optional(),
     sslKeyFile: path('PEM private key of `sslCertFile`.').optional(),
-    sslRejectUnauthorized: bool(
+    sslVerify: bool(
       true,
       'Reject brokers whose certificate does not verify. Turn off only for tests.',
     ),
@@ -189,8 +191,14 @@ const schema = z
     retryMaxMs: int(
       100,
       600_000,
-      10_000,
-      'Longest delay between attempts, and between consumer restarts while the brokers are away, in ms.',
+      5000,
+      'Longest delay between those attempts (and between reconnection attempts), in ms.',
+    ),
+    reconnectRetries: int(
+      1,
+      1000,
+      10,
+      'Source: attempts to reach the brokers again (same backoff) before kafkajs restarts the consumer as a new group member, which then waits for the group to drop the old one (`sessionTimeoutMs`). The default rides out about 35 s.',
     ),
     sessionTimeoutMs: int(
       1000,

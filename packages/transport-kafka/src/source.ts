@@ -2,7 +2,7 @@ import type { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { retryPolicy } from './client.js';
 import { isMembershipError, kafkaError, roleConfigError } from './errors.js';
-import { Inbox, sleep } from './inbox.js';
+import { Inbox, sleep, within } from './inbox.js';
 import type { ResolvedKafkaOptions } from './options.js';
 import { sourceTopics } from './options.js';
 import { PartitionState, partitionKey } from './partition.js';
@@ -13,7 +13,7 @@ export interface SourceContext {
   readonly options: ResolvedKafkaOptions;
   readonly tracker: ConnectionTracker;
   readonly secrets: readonly string[];
-  client(): Promise<Kafka>;
+  client(kind?: 'default' | 'consumer'): Promise<Kafka>;
 }
 
 /** Longest `close()` waits for kafkajs to leave the group and disconnect. */
@@ -72,7 +72,8 @@ export class KafkaSource {
         'a Kafka source needs `groupId`: the consumer group that keeps its committed offsets',
       );
     }
-    const kafka = await this.ctx.client();
+    await this.reachable();
+    const kafka = await this.ctx.client('consumer');
     const consumer = kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs,
@@ -80,7 +81,10 @@ export class KafkaSource {
       heartbeatInterval: o.heartbeatIntervalMs,
       maxWaitTimeInMs: o.maxWaitTimeMs,
       maxBytesPerPartition: o.maxBytesPerPartition,
-      retry: { ...retryPolicy(o), restartOnFailure: async () => !this.closed },
+      retry: {
+        ...retryPolicy(o, Math.max(o.retries, o.reconnectRetries)),
+        restartOnFailure: async () => !this.closed,
+      },
     });
     this.consumer = consumer;
     this.listen(consumer);
@@ -98,6 +102,21 @@ export class KafkaSource {
       eachBatch: (payload) => this.eachBatch(payload),
     });
     await this.untilFetched();
+  }
+
+  /**
+   * Fails fast (after `retries`, not `reconnectRetries`) when no broker answers: the consumer's
+   * own client keeps trying much longer, which suits a running member, not `open()`.
+   */
+  private async reachable(): Promise<void> {
+    const admin = (await this.ctx.client()).admin();
+    try {
+      await admin.connect();
+    } catch (error) {
+      throw kafkaError(error, `reach the brokers ${this.ctx.options.brokers.join(',')}`, this.ctx.secrets);
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
   }
 
   /**
@@ -350,7 +369,7 @@ export class KafkaSource {
       this.consumer = undefined;
       await consumer?.disconnect().catch(() => {});
     };
-    await Promise.race([leave(), sleep(CLOSE_TIMEOUT_MS)]);
+    await within(leave(), CLOSE_TIMEOUT_MS);
     this.consumer = undefined;
   }
 }

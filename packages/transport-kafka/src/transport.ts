@@ -10,7 +10,7 @@ import type {
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
 import type { Kafka, LogEntry } from 'kafkajs';
-import { createClient, type KafkaLogEntry, toLogEntry } from './client.js';
+import { createClient, type KafkaLogEntry, Sockets, toLogEntry } from './client.js';
 import { closedError, connectionLost, scrub } from './errors.js';
 import { LagReader } from './lag.js';
 import {
@@ -98,12 +98,15 @@ function buildKafkaTransport(
     }
     hooks.log?.(toLogEntry(entry, scrubText));
   };
-  let kafka: Promise<Kafka> | undefined;
-  const client = () => {
-    kafka ??= createClient(options, onLog).catch((error: unknown) => {
-      kafka = undefined;
-      throw error;
-    });
+  const sockets = new Sockets();
+  const clients = new Map<'default' | 'consumer', Promise<Kafka>>();
+  const client = (kind: 'default' | 'consumer' = 'default') => {
+    let kafka = clients.get(kind);
+    if (!kafka) {
+      kafka = createClient(options, onLog, kind, sockets);
+      kafka.catch(() => clients.delete(kind));
+      clients.set(kind, kafka);
+    }
     return kafka;
   };
   const context = { options, tracker, secrets, client };
@@ -131,6 +134,7 @@ function buildKafkaTransport(
       closed = true;
       tracker.closed();
       await Promise.allSettled([source.close(), sink.close(), lag.close()]);
+      sockets.destroyAll();
     },
   };
 }
