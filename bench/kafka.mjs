@@ -54,7 +54,10 @@ const admin = client.admin();
 await admin.connect();
 const topics = [];
 async function topic(name, partitions = PARTITIONS) {
-  await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic: name, numPartitions: partitions }],
+    waitForLeaders: true,
+  });
   topics.push(name);
   return name;
 }
@@ -101,7 +104,9 @@ async function edgeplane(input, round) {
   const result = await loop.run();
   const secs = (performance.now() - t0) / 1000;
   if (result.state !== 'stopped' || result.ackedMessages !== N) {
-    throw new Error(`edgeplane did not move every message: ${JSON.stringify({ ...result, snapshot: undefined })}`);
+    throw new Error(
+      `edgeplane did not move every message: ${JSON.stringify({ ...result, snapshot: undefined })}`,
+    );
   }
   return { messages: N, secs };
 }
@@ -170,12 +175,18 @@ try {
   const b = rate(best(results.raw));
   console.log(`rounds edgeplane: ${results.edgeplane.map(rate).join(', ')} msg/s`);
   console.log(`rounds raw:       ${results.raw.map(rate).join(', ')} msg/s`);
-  console.log(`raw kafkajs pipe (eachBatch → send acks=-1 → commit): ${b.toLocaleString('en')} msg/s`);
-  console.log(`edgeplane loop (kafka→identity→kafka):               ${e.toLocaleString('en')} msg/s`);
+  console.log(
+    `raw kafkajs pipe (eachBatch → send acks=-1 → commit): ${b.toLocaleString('en')} msg/s`,
+  );
+  console.log(
+    `edgeplane loop (kafka→identity→kafka):               ${e.toLocaleString('en')} msg/s`,
+  );
   console.log(`ratio edgeplane/raw: ${((e / b) * 100).toFixed(1)}%`);
 } finally {
   await admin.deleteTopics({ topics }).catch(() => {});
-  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(run));
+  const groups = (await admin.listGroups()).groups
+    .map((g) => g.groupId)
+    .filter((g) => g.startsWith(run));
   if (groups.length > 0) await admin.deleteGroups(groups).catch(() => {});
   await admin.disconnect();
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { connect as tcpConnect, isIP, type Socket } from 'node:net';
+import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import kafkajs, {
   type ISocketFactory,

@@ -1,6 +1,12 @@
 import { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import { describe, expect, it } from 'vitest';
-import { codeOf, isMembershipError, isProducerStateError, kafkaError, rootCause } from './errors.js';
+import {
+  codeOf,
+  isMembershipError,
+  isProducerStateError,
+  kafkaError,
+  rootCause,
+} from './errors.js';
 
 /** A stand-in for a kafkajs error: the mapping reads only name, type, code and causes. */
 function native(name: string, fields: Record<string, unknown> = {}, message = 'boom'): Error {

@@ -114,7 +114,8 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   unauthenticated: 'check `saslMechanism`, `saslUsername`, `saslPassword` and the TLS settings',
   'permission-denied': 'grant this principal the ACLs on the topic and the consumer group',
   'not-found': 'create the topic, or enable `auto.create.topics.enable` on the brokers',
-  'too-large': "lower `maxBodyBytes` / `loop.batchMaxBytes`, or raise the broker's `message.max.bytes`",
+  'too-large':
+    "lower `maxBodyBytes` / `loop.batchMaxBytes`, or raise the broker's `message.max.bytes`",
 };
 
 interface Native {
@@ -197,9 +198,12 @@ export function isMembershipError(error: unknown): boolean {
   const e = rootCause(error) as Native | undefined;
   return (
     typeof e?.type === 'string' &&
-    ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR'].includes(
-      e.type,
-    )
+    [
+      'REBALANCE_IN_PROGRESS',
+      'ILLEGAL_GENERATION',
+      'UNKNOWN_MEMBER_ID',
+      'NOT_COORDINATOR',
+    ].includes(e.type)
   );
 }
 
@@ -208,7 +212,9 @@ export function isProducerStateError(error: unknown): boolean {
   const e = rootCause(error) as Native | undefined;
   return (
     typeof e?.type === 'string' &&
-    ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH'].includes(e.type)
+    ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH'].includes(
+      e.type,
+    )
   );
 }
 
@@ -242,12 +248,9 @@ export function tooLarge(index: number, bytes: number, limit: number): Edgeplane
 
 /** A `receive({ from })` that is not `[<topic>/]<partition>:<offset>`. */
 export function badPosition(from: string, why: string): EdgeplaneError {
-  return new EdgeplaneError(
-    'invalid-input',
-    COMPONENT,
-    `position ${JSON.stringify(from)} ${why}`,
-    { hint: 'pass a message position, `<partition>:<offset>` (or `<topic>/<partition>:<offset>`)' },
-  );
+  return new EdgeplaneError('invalid-input', COMPONENT, `position ${JSON.stringify(from)} ${why}`, {
+    hint: 'pass a message position, `<partition>:<offset>` (or `<topic>/<partition>:<offset>`)',
+  });
 }
 
 /** A state change (CRASH event, log entry) reported by kafkajs without an error object. */

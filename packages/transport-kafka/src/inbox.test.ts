@@ -43,7 +43,13 @@ describe('inbox and batches', () => {
     inbox.push(p1, records(0, 4));
     const o = owner();
     const batch = inbox.take(5, o);
-    expect(batch?.messages.map((m) => m.id)).toEqual(['t/0@10', 't/0@11', 't/0@12', 't/1@0', 't/1@1']);
+    expect(batch?.messages.map((m) => m.id)).toEqual([
+      't/0@10',
+      't/0@11',
+      't/0@12',
+      't/1@0',
+      't/1@1',
+    ]);
     expect(batch?.messages.map((m) => m.position)).toEqual(['0:10', '0:11', '0:12', '1:0', '1:1']);
     expect(inbox.size).toBe(2);
     await batch?.ack(2);

@@ -48,7 +48,11 @@ describe('kafka options', () => {
     [{ brokers: 'a:1', topics: 'ok,bad topic' }, 'topics', /not a legal topic/],
     [{ ...BASE, topic: 'has space' }, 'topic', /expected 1-249/],
     [{ ...BASE, compression: 'zstd' }, 'compression', /none, gzip/],
-    [{ ...BASE, sessionTimeoutMs: 3000, heartbeatIntervalMs: 3000 }, 'heartbeatIntervalMs', /lower/],
+    [
+      { ...BASE, sessionTimeoutMs: 3000, heartbeatIntervalMs: 3000 },
+      'heartbeatIntervalMs',
+      /lower/,
+    ],
     [{ ...BASE, maxWaitTimeMs: 'soon' }, 'maxWaitTimeMs', /integer/],
     [{ ...BASE, saslMechanism: 'plain', saslUsername: 'u' }, 'saslPassword', /together/],
     [{ ...BASE, saslMechanism: 'oauthbearer' }, 'saslMechanism', /plain, scram-sha-256/],
@@ -104,7 +108,10 @@ describe('kafka options', () => {
       saslUsername: 'svc',
       saslPassword: 'pw',
     });
-    const tls = (await kafkaConfig(plain, () => {})).ssl as { ca: Buffer[]; rejectUnauthorized: boolean };
+    const tls = (await kafkaConfig(plain, () => {})).ssl as {
+      ca: Buffer[];
+      rejectUnauthorized: boolean;
+    };
     expect(tls.rejectUnauthorized).toBe(false);
     expect(tls.ca[0]?.toString()).toContain('builds SASL and TLS settings');
     const missing = kafkaTransport.parseOptions({ ...BASE, sslCaFile: '/no/such/ca.pem' });

@@ -45,7 +45,7 @@ export async function* receiveBatches(
   if (options.from !== undefined) {
     const topics = sourceTopics(source.options);
     const { topic, partition, offset } = parsePosition(options.from, topics);
-    if (!(await source.seekAfter(topic, partition, offset))) {
+    if (!source.seekAfter(topic, partition, offset)) {
       throw badPosition(options.from, `names partition ${partition}, not assigned to this member`);
     }
   }

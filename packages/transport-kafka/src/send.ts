@@ -66,8 +66,10 @@ function cut(batch: readonly OutboundMessage[], limit: number): Message[][] {
     const body = m.body;
     run.push({
       key: m.key ?? null,
-      // A view of the caller's bytes: nothing is copied, nothing is mutated.
-      value: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      // The caller's bytes (a view, never a copy): nothing is mutated.
+      value: Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
       headers: m.headers && Object.keys(m.headers).length > 0 ? { ...m.headers } : undefined,
     });
     bytes += size;
@@ -143,7 +145,13 @@ export class KafkaSink {
       if (this.closed) return sendFailed(closedError());
       const compression = o.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
       for (const messages of cut(batch, o.maxBatchBytes)) {
-        await producer.send({ topic, messages, acks: -1, timeout: o.requestTimeoutMs, compression });
+        await producer.send({
+          topic,
+          messages,
+          acks: -1,
+          timeout: o.requestTimeoutMs,
+          compression,
+        });
       }
       this.ctx.tracker.ok();
       return sendOk();

@@ -1,4 +1,8 @@
-import type { ConnectionState, EdgeplaneError, OpenContext } from '@edgeplane/adapter-loop/transport';
+import type {
+  ConnectionState,
+  EdgeplaneError,
+  OpenContext,
+} from '@edgeplane/adapter-loop/transport';
 
 type Listener = NonNullable<OpenContext['onStateChange']>;
 

@@ -13,12 +13,9 @@ import type { Kafka, LogEntry } from 'kafkajs';
 import { createClient, type KafkaLogEntry, Sockets, toLogEntry } from './client.js';
 import { closedError, connectionLost, scrub } from './errors.js';
 import { LagReader } from './lag.js';
-import {
-  defineKafkaTransport,
-  type KafkaTransportOptions,
-  type ResolvedKafkaOptions,
-} from './options.js';
+import type { KafkaTransportOptions, ResolvedKafkaOptions } from './options.js';
 import { receiveBatches } from './receive.js';
+import { defineKafkaTransport } from './schema.js';
 import { KafkaSink } from './send.js';
 import { KafkaSource } from './source.js';
 import { ConnectionTracker } from './state.js';

@@ -46,17 +46,42 @@ describe('edgeplane run with kafka (built CLI)', () => {
     dirs.push(cwd);
     const brokers = server.brokers.join(',');
 
-    const toKafka = fileBinding('ingress', join(cwd, 'in.log')) + kafkaBinding('egress', { brokers, topic });
-    const wrote = await run(['run', '--spec=spec.kv', `--config=${write(cwd, 'to-kafka.kv', toKafka)}`, '--lane-path=lane-in', '--json'], cwd);
+    const toKafka =
+      fileBinding('ingress', join(cwd, 'in.log')) + kafkaBinding('egress', { brokers, topic });
+    const wrote = await run(
+      [
+        'run',
+        '--spec=spec.kv',
+        `--config=${write(cwd, 'to-kafka.kv', toKafka)}`,
+        '--lane-path=lane-in',
+        '--json',
+      ],
+      cwd,
+    );
     expect(wrote.code, wrote.stderr).toBe(0);
     expect(JSON.parse(wrote.stdout).egressMessages).toBe(2000);
 
     const group = `${topic}-whole`;
     created.groups.add(group);
     const fromKafka =
-      kafkaBinding('ingress', { brokers, topic, groupId: group, fromBeginning: true, ...FAST_INGRESS }) +
-      fileBinding('egress', join(cwd, 'out.log'));
-    const read = await run(['run', '--spec=spec.kv', `--config=${write(cwd, 'from-kafka.kv', fromKafka)}`, '--lane-path=lane-out', '--adapter-max-messages=2000', '--json'], cwd);
+      kafkaBinding('ingress', {
+        brokers,
+        topic,
+        groupId: group,
+        fromBeginning: true,
+        ...FAST_INGRESS,
+      }) + fileBinding('egress', join(cwd, 'out.log'));
+    const read = await run(
+      [
+        'run',
+        '--spec=spec.kv',
+        `--config=${write(cwd, 'from-kafka.kv', fromKafka)}`,
+        '--lane-path=lane-out',
+        '--adapter-max-messages=2000',
+        '--json',
+      ],
+      cwd,
+    );
     expect(read.code, read.stderr).toBe(0);
     expect(readFileSync(join(cwd, 'out.log'), 'utf8')).toBe(expected);
 
@@ -65,11 +90,26 @@ describe('edgeplane run with kafka (built CLI)', () => {
     const config = write(
       cwd,
       'bounded.kv',
-      kafkaBinding('ingress', { brokers, topic, groupId: bounded, fromBeginning: true, ...FAST_INGRESS }) +
-        fileBinding('egress', join(cwd, 'bounded.log')),
+      kafkaBinding('ingress', {
+        brokers,
+        topic,
+        groupId: bounded,
+        fromBeginning: true,
+        ...FAST_INGRESS,
+      }) + fileBinding('egress', join(cwd, 'bounded.log')),
     );
     for (let i = 1; i <= 4; i++) {
-      const r = await run(['run', '--spec=spec.kv', `--config=${config}`, '--lane-path=lane-bounded', '--adapter-max-messages=500', '--json'], cwd);
+      const r = await run(
+        [
+          'run',
+          '--spec=spec.kv',
+          `--config=${config}`,
+          '--lane-path=lane-bounded',
+          '--adapter-max-messages=500',
+          '--json',
+        ],
+        cwd,
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).egressMessages).toBe(500);
       expect(await readLines(join(cwd, 'bounded.log'))).toHaveLength(i * 500);

@@ -66,7 +66,13 @@ describe('kafka → file, SIGKILL mid-run', () => {
     expect(committed).toBeGreaterThan(0);
     expect(committed).toBeLessThan(total);
     const second = await run(
-      ['run', '--spec=spec.kv', '--lane-path=lane', `--adapter-max-messages=${total - committed}`, '--json'],
+      [
+        'run',
+        '--spec=spec.kv',
+        '--lane-path=lane',
+        `--adapter-max-messages=${total - committed}`,
+        '--json',
+      ],
       cwd,
     );
     expect(second.code, second.stderr).toBe(0);

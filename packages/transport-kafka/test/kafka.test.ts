@@ -22,7 +22,12 @@ const text = (s: string) => new TextEncoder().encode(s);
 const body = (m: InboundMessage) => Buffer.from(m.body).toString();
 
 function transport(options: Partial<KafkaTransportOptions> & { topic?: string }) {
-  const t = createKafkaTransport({ brokers: server.brokers, fromBeginning: true, ...FAST, ...options });
+  const t = createKafkaTransport({
+    brokers: server.brokers,
+    fromBeginning: true,
+    ...FAST,
+    ...options,
+  });
   opened.push(t);
   return t;
 }
@@ -50,7 +55,9 @@ async function committed(groupId: string, topic: string): Promise<Record<number,
   await admin.connect();
   try {
     const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return Object.fromEntries(
+      (entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
+    );
   } finally {
     await admin.disconnect();
   }
@@ -65,7 +72,9 @@ describe('kafka transport against the real broker', () => {
     const a = transport({ topic, groupId: topic });
     await a.open({ role: 'ingress' });
     const held = await take(a, 20);
-    expect(new Set(held.messages.map((m) => m.position?.split(':')[0]))).toEqual(new Set(['0', '1']));
+    expect(new Set(held.messages.map((m) => m.position?.split(':')[0]))).toEqual(
+      new Set(['0', '1']),
+    );
 
     const b = transport({ topic, groupId: topic });
     await b.open({ role: 'ingress' }); // joins: the group rebalances, one partition each
@@ -86,7 +95,11 @@ describe('kafka transport against the real broker', () => {
   it('lag is the group lag: end offsets minus committed offsets', async () => {
     const topic = created.name('ep-kafka-lag');
     await createTopic(server.brokers, topic, 1);
-    await produce(server.brokers, topic, Array.from({ length: 30 }, (_, i) => `l-${i}`));
+    await produce(
+      server.brokers,
+      topic,
+      Array.from({ length: 30 }, (_, i) => `l-${i}`),
+    );
     const t = transport({ topic, groupId: topic, lagIntervalMs: 100 });
     await t.open({ role: 'ingress' });
     const lagUntil = async (want: number) => {
@@ -109,7 +122,10 @@ describe('kafka transport against the real broker', () => {
     const topic = created.name('ep-kafka-split');
     const sink = transport({ topic, maxBatchBytes: 2048, maxBodyBytes: 200 });
     await sink.open({ role: 'egress' });
-    const sent = Array.from({ length: 100 }, (_, i) => `s-${String(i).padStart(3, '0')}-${'x'.repeat(90)}`);
+    const sent = Array.from(
+      { length: 100 },
+      (_, i) => `s-${String(i).padStart(3, '0')}-${'x'.repeat(90)}`,
+    );
     expect((await sink.send?.(sent.map((s) => ({ body: text(s) }))))?.status).toBe('ok');
     const tooBig = await sink.send?.([{ body: text('fine') }, { body: new Uint8Array(201) }]);
     expect(tooBig).toMatchObject({ status: 'failed', error: { code: 'too-large' } });
@@ -120,10 +136,15 @@ describe('kafka transport against the real broker', () => {
   }, 30_000);
 
   it('reads several topics: ids name the topic, replay takes <topic>/<partition>:<offset>', async () => {
-    const [t1, t2] = [created.name('ep-kafka-multi'), created.name('ep-kafka-multi')] as [string, string];
+    const [t1, t2] = [created.name('ep-kafka-multi'), created.name('ep-kafka-multi')] as [
+      string,
+      string,
+    ];
     for (const topic of [t1, t2]) {
       const sink = transport({ topic });
-      await sink.send(Array.from({ length: 10 }, (_, i) => ({ body: text(`${topic}-${i}`), key: 'k' })));
+      await sink.send(
+        Array.from({ length: 10 }, (_, i) => ({ body: text(`${topic}-${i}`), key: 'k' })),
+      );
     }
     const source = transport({ topics: [t1, t2], groupId: t1 });
     await source.open({ role: 'ingress' });

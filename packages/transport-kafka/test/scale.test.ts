@@ -88,10 +88,7 @@ describe('scale-out: two edgeplane runs in one consumer group', () => {
     let lines: string[] = [];
     const until = Date.now() + 60_000;
     for (;;) {
-      lines = [
-        ...(await readLines(join(cwd, 'a.out'))),
-        ...(await readLines(join(cwd, 'b.out'))),
-      ];
+      lines = [...(await readLines(join(cwd, 'a.out'))), ...(await readLines(join(cwd, 'b.out')))];
       const got = new Set(lines);
       if (sent.every((m) => got.has(m)) || Date.now() > until) break;
       await sleep(200);

@@ -55,9 +55,7 @@ export class Created {
 }
 
 /** The shared broker (started or reused by test-servers); `stop()` deletes what `created` holds. */
-export function kafkaWithCleanup(
-  created: Created,
-): () => Promise<KafkaTestServer> {
+export function kafkaWithCleanup(created: Created): () => Promise<KafkaTestServer> {
   return async () => {
     const server = await kafkaServer()();
     return {
@@ -79,7 +77,10 @@ export async function createTopic(
   const admin = testClient(brokers).admin();
   try {
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions }],
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }
@@ -146,7 +147,10 @@ export class Feeder {
   }
 
   private async feed(): Promise<void> {
-    const producer = testClient(this.brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = testClient(this.brokers).producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     const prefix = this.options.prefix ?? 'feed';
     while (this.running) {
@@ -155,7 +159,11 @@ export class Feeder {
         (_, i) => `${prefix} ${String(this.next + i).padStart(8, '0')}`,
       );
       try {
-        await producer.send({ topic: this.topic, acks: -1, messages: bodies.map((value) => ({ value })) });
+        await producer.send({
+          topic: this.topic,
+          acks: -1,
+          messages: bodies.map((value) => ({ value })),
+        });
         this.acked.push(...bodies);
         this.next += bodies.length;
       } catch {

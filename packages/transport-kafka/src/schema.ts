@@ -1,0 +1,226 @@
+import {
+  defineTransport,
+  kv,
+  type Transport,
+  type TransportDescriptor,
+} from '@edgeplane/adapter-loop/transport';
+import { z } from 'zod';
+import { type ResolvedKafkaOptions, SUMMARY } from './options.js';
+
+const MiB = 1024 * 1024;
+
+const int = (min: number, max: number, fallback: number, description: string) =>
+  kv.int(min, max).default(fallback).meta({ description });
+const bool = (fallback: boolean, description: string) =>
+  kv.bool().default(fallback).meta({ description });
+const path = (description: string) =>
+  z.string().min(1, 'expected a non-empty path').meta({ description, type: 'path' });
+
+/** Kafka's legal topic names: 1–249 of `[a-zA-Z0-9._-]`, not `.` or `..`. */
+const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
+const topicName = z
+  .string()
+  .regex(TOPIC, 'expected 1-249 characters of a-z, A-Z, 0-9, ".", "_" or "-"')
+  .refine((t) => t !== '.' && t !== '..', 'a topic cannot be "." or ".."');
+
+/**
+ * `host:port` entries. The message never echoes the value: a broker list with credentials
+ * (`user:secret@host:9092`) must not end up in an error.
+ */
+const brokerList = z
+  .unknown()
+  .transform((v, ctx) => {
+    const items = Array.isArray(v)
+      ? v
+      : typeof v === 'string'
+        ? v.split(',').map((x) => x.trim())
+        : [];
+    const ok = (x: unknown) =>
+      typeof x === 'string' && /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}$/.test(x);
+    if (items.length === 0 || !items.every(ok)) {
+      const withAt = items.some((x) => typeof x === 'string' && x.includes('@'));
+      ctx.addIssue({
+        code: 'custom',
+        message: withAt
+          ? 'expected host:port entries; credentials do not belong in broker addresses (use saslUsername / saslPassword)'
+          : 'expected a comma-separated list of host:port entries, e.g. 127.0.0.1:9092,kafka-2:9092',
+      });
+      return z.NEVER;
+    }
+    return items as string[];
+  })
+  .meta({
+    type: 'list',
+    description: 'Bootstrap brokers, `host:port`, comma-separated.',
+  }) as unknown as z.ZodType<string[]>;
+
+const schema = z
+  .object({
+    brokers: brokerList,
+    topic: topicName
+      .optional()
+      .meta({ description: 'The topic: the sink produces to it, the source consumes it.' }),
+    topics: kv.list().optional().meta({
+      description:
+        'Source: several topics to consume (instead of `topic`). A sink needs exactly one topic.',
+    }),
+    groupId: z.string().min(1).optional().meta({
+      description:
+        'Source: the consumer group. Offsets are committed to it after the egress has the messages. Required for the source role.',
+    }),
+    fromBeginning: bool(
+      false,
+      'Source: where a group without committed offsets starts: the oldest message (true) or new messages only (false).',
+    ),
+    clientId: z
+      .string()
+      .min(1)
+      .default('edgeplane')
+      .meta({ description: 'Client id sent to the brokers (quotas, broker logs).' }),
+    ssl: bool(false, 'Connect with TLS (verifying the brokers against the system CAs).'),
+    sslCaFile: path(
+      'PEM file of CA certificates to trust instead of the system CAs (implies TLS).',
+    ).optional(),
+    sslCertFile: path('PEM client certificate for mutual TLS (with `sslKeyFile`).').optional(),
+    sslKeyFile: path('PEM private key of `sslCertFile`.').optional(),
+    sslVerify: bool(
+      true,
+      'Reject brokers whose certificate does not verify. Turn off only for tests.',
+    ),
+    saslMechanism: kv
+      .oneOf(['plain', 'scram-sha-256', 'scram-sha-512'])
+      .optional()
+      .meta({ description: 'SASL mechanism; needs `saslUsername` and `saslPassword`.' }),
+    saslUsername: z.string().min(1).optional().meta({ description: 'SASL user name.' }),
+    saslPassword: kv.secret().optional().meta({
+      description:
+        'SASL password. Secret: redacted when the config is printed; pass it as an environment variable reference in the adapter config.',
+    }),
+    connectionTimeoutMs: int(100, 300_000, 3000, 'TCP (and TLS) connect timeout, in ms.'),
+    requestTimeoutMs: int(
+      1000,
+      600_000,
+      30_000,
+      'Longest wait for a broker response, in ms (also the produce ack timeout).',
+    ),
+    retries: int(
+      1,
+      100,
+      5,
+      "kafkajs's own attempts per operation (metadata refresh, reconnect, leader change) before an error reaches edgeplane.",
+    ),
+    retryInitialMs: int(10, 60_000, 300, 'First delay between those attempts, in ms (doubles).'),
+    retryMaxMs: int(
+      100,
+      600_000,
+      5000,
+      'Longest delay between those attempts (and between reconnection attempts), in ms.',
+    ),
+    reconnectRetries: int(
+      1,
+      1000,
+      10,
+      'Source: attempts to reach the brokers again (same backoff) before kafkajs restarts the consumer as a new group member, which then waits for the group to drop the old one (`sessionTimeoutMs`). The default rides out about 35 s.',
+    ),
+    sessionTimeoutMs: int(
+      1000,
+      3_600_000,
+      30_000,
+      'Source: the group forgets a member silent for this long (the broker bounds it: 6 s to 30 min by default).',
+    ),
+    heartbeatIntervalMs: int(100, 600_000, 3000, 'Source: heartbeat period, in ms.'),
+    rebalanceTimeoutMs: int(
+      1000,
+      3_600_000,
+      60_000,
+      'Source: how long a rebalance waits for members to rejoin, in ms.',
+    ),
+    maxWaitTimeMs: int(
+      0,
+      60_000,
+      500,
+      'Source: longest a fetch waits on the broker for new messages, in ms.',
+    ),
+    maxBytesPerPartition: int(
+      1024,
+      256 * MiB,
+      MiB,
+      'Source: bytes fetched per partition per request.',
+    ),
+    batchMaxMessages: int(1, 1_000_000, 4096, 'Source: most messages per received batch.'),
+    bufferMaxMessages: int(
+      1,
+      10_000_000,
+      20_000,
+      'Source: messages fetched ahead of the loop; fetching waits (heartbeating) beyond this.',
+    ),
+    lagIntervalMs: int(
+      100,
+      3_600_000,
+      5000,
+      'Source: how often `lag` asks the brokers for end offsets and the group offsets, in ms.',
+    ),
+    compression: kv.oneOf(['none', 'gzip']).default('none').meta({
+      description: 'Sink: compression of produced record batches.',
+    }),
+    maxBodyBytes: int(
+      1,
+      256 * MiB,
+      1_000_000,
+      "Sink: largest body accepted (`too-large` beyond). Keep it under the broker's `message.max.bytes` (1048588 by default).",
+    ),
+    maxBatchBytes: int(
+      1024,
+      256 * MiB,
+      1_000_000,
+      "Sink: a loop batch estimated larger than this is produced in several requests, so no record batch exceeds the broker's `message.max.bytes`.",
+    ),
+  })
+  .superRefine((o, ctx) => {
+    const fail = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (o.topic === undefined && o.topics === undefined)
+      fail('topic', 'set `topic` (or `topics` for a source reading several)');
+    if (o.topic !== undefined && o.topics !== undefined)
+      fail('topics', 'set either `topic` or `topics`, not both');
+    for (const t of o.topics ?? []) {
+      if (!TOPIC.test(t) || t === '.' || t === '..')
+        fail('topics', `"${t}" is not a legal topic name (a-z, A-Z, 0-9, ".", "_", "-")`);
+    }
+    const sasl = [o.saslMechanism, o.saslUsername, o.saslPassword];
+    if (sasl.some((x) => x !== undefined) && sasl.some((x) => x === undefined)) {
+      const missing = !o.saslMechanism
+        ? 'saslMechanism'
+        : !o.saslUsername
+          ? 'saslUsername'
+          : 'saslPassword';
+      fail(missing, 'SASL needs `saslMechanism`, `saslUsername` and `saslPassword` together');
+    }
+    if (o.heartbeatIntervalMs >= o.sessionTimeoutMs)
+      fail('heartbeatIntervalMs', 'must be lower than `sessionTimeoutMs` (about a third of it)');
+    if ((o.sslCertFile === undefined) !== (o.sslKeyFile === undefined))
+      fail(
+        o.sslCertFile ? 'sslKeyFile' : 'sslCertFile',
+        'set `sslCertFile` and `sslKeyFile` together',
+      );
+  });
+
+/**
+ * Builds the descriptor of the Kafka transport from the (private) zod schema: `parseOptions`
+ * rejects unknown or invalid options with `invalid-config`, `describeOptions` feeds help and docs.
+ */
+export function defineKafkaTransport(
+  create: (options: ResolvedKafkaOptions) => Transport,
+): TransportDescriptor<ResolvedKafkaOptions> {
+  return defineTransport({
+    name: 'kafka',
+    summary: SUMMARY,
+    options: schema,
+    create: (o) => create(o as ResolvedKafkaOptions),
+  });
+}
+
+// Compile-time check: the hand-written interfaces and the schema agree.
+type Parsed = z.output<typeof schema>;
+const _parsedIsResolved: ResolvedKafkaOptions = {} as Parsed;
+const _resolvedIsParsed: Parsed = {} as ResolvedKafkaOptions;
