@@ -1,14 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
-import kafkajs, {
-  type ISocketFactory,
-  type Kafka,
-  type KafkaConfig,
-  type LogEntry,
-  type RetryOptions,
-} from 'kafkajs';
+import type { ISocketFactory, Kafka, KafkaConfig, LogEntry, RetryOptions } from 'kafkajs';
 import { kafkaError, roleConfigError } from './errors.js';
+import { kafkajs } from './kafkajs.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
 const { logLevel } = kafkajs;

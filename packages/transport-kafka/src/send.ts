@@ -6,7 +6,7 @@ import {
   sendOk,
   sendRetryable,
 } from '@edgeplane/adapter-loop/transport';
-import kafkajs, { type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import { retryPolicy } from './client.js';
 import {
   cancelledError,
@@ -16,6 +16,7 @@ import {
   roleConfigError,
   tooLarge,
 } from './errors.js';
+import { kafkajs } from './kafkajs.js';
 import type { ResolvedKafkaOptions } from './options.js';
 import type { ConnectionTracker } from './state.js';
 
