@@ -118,3 +118,16 @@ describe('inbox and batches', () => {
     await expect(batch?.nack()).rejects.toMatchObject({ code: 'closed' });
   });
 });
+
+describe('inbox waits', () => {
+  it('a wait that times out leaves no waiter behind; wake() resolves the others', async () => {
+    const inbox = new Inbox();
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 5; i++) await inbox.changed(signal, 1);
+    expect((inbox as unknown as { waiters: unknown[] }).waiters).toHaveLength(0);
+    const pending = inbox.changed(signal, 60_000);
+    inbox.push(new PartitionState('t', 0), records(0, 1));
+    await pending;
+    expect((inbox as unknown as { waiters: unknown[] }).waiters).toHaveLength(0);
+  });
+});

@@ -102,6 +102,8 @@ export class Inbox {
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
+        const at = this.waiters.indexOf(done);
+        if (at >= 0) this.waiters.splice(at, 1);
         resolve();
       };
       timer = setTimeout(done, ms);
@@ -112,10 +114,8 @@ export class Inbox {
 
   /** Wakes every waiter. */
   wake(): void {
-    const waiters = this.waiters;
-    if (waiters.length === 0) return;
-    this.waiters = [];
-    for (const w of waiters) w();
+    if (this.waiters.length === 0) return;
+    for (const w of [...this.waiters]) w();
   }
 
   clear(): void {
