@@ -18,9 +18,11 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { createLoop } from '@edgeplane/adapter-loop';
+import { createKafkaTransport } from '@edgeplane/transport-kafka';
 
+// kafkajs and the test-server harness are not bench dependencies: take the very kafkajs the
+// transport uses (so both sides run the same client code), and the harness from its package.
 const pkg = new URL('../packages/transport-kafka/', import.meta.url);
-const { createKafkaTransport } = await import(new URL('dist/index.js', pkg).href);
 const { kafkaServer } = await import(new URL('../test-servers/dist/index.js', pkg).href);
 const kafkajs = createRequire(new URL('package.json', pkg))('kafkajs');
 
