@@ -72,7 +72,7 @@ export class Committer {
           generation !== group.generation ||
           isMembershipError(error) ||
           /not initialized/.test(String((error as Error)?.message));
-        if (!rejoining) {
+        if (!rejoining || attempt >= MAX_REJOINS) {
           const mapped = kafkaError(
             error,
             `commit offsets of group ${options.groupId}`,
