@@ -310,7 +310,16 @@ export class AdapterLoop implements Loop {
     const t = this.options.ingress.transport;
     if (!t.lag) return;
     try {
-      this.ingress.lag = await t.lag();
+      // A slow lag query must not stall the snapshot: give up on it after one interval.
+      const budget = this.options.snapshotIntervalMs ?? 1000;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), budget);
+      });
+      const reading = await Promise.race([t.lag.call(t), timeout]).finally(() =>
+        clearTimeout(timer),
+      );
+      if (reading) this.ingress.lag = reading;
     } catch (error) {
       this.ingress.fail(EdgeplaneError.from(error, `transport:${t.name}`));
     }
