@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG, SPEC, workdir } from './helpers.js';
@@ -101,7 +101,10 @@ describe('edgeplane as separate processes', () => {
     });
     const follow = `${CONFIG}ingress.follow=true\ningress.pollMs=20\n`;
     const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': follow, 'in.log': 'a\nb\nc\n' });
-    const child = start(['run', '--spec=spec.kv', '--lane-path=lane', `--ops-listen=127.0.0.1:${port}`], cwd);
+    const child = start(
+      ['run', '--spec=spec.kv', '--lane-path=lane', `--ops-listen=127.0.0.1:${port}`],
+      cwd,
+    );
     await snapshotUntil(cwd, (d) => d.egress_messages === 3);
     const get = async (path: string) => {
       const r = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -111,7 +114,10 @@ describe('edgeplane as separate processes', () => {
     expect((await get('/readyz')).status).toBe(200);
     const metrics = await get('/metrics');
     expect(metrics.text).toMatch(/edgeplane_adapter_messages_total\{[^}]*role="egress"[^}]*\} 3/);
-    expect(JSON.parse((await get('/snapshot')).text)).toMatchObject({ egress_messages: 3, mode: 'adapter_loop' });
+    expect(JSON.parse((await get('/snapshot')).text)).toMatchObject({
+      egress_messages: 3,
+      mode: 'adapter_loop',
+    });
     child.kill('SIGINT');
     expect(await exited(child)).toBe(130);
   }, 60_000);

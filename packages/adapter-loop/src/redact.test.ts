@@ -7,8 +7,12 @@ describe('redactText', () => {
       'connect redis://:[redacted]@127.0.0.1:6379 failed',
     );
     expect(redactText('amqp://guest:guest@host/', [])).toBe('amqp://guest:[redacted]@host/');
-    expect(redactText('nats://s3cr3t-token@127.0.0.1:4222', [])).toBe('nats://[redacted]@127.0.0.1:4222');
-    expect(redactText('see https://example.org/a@b and http://host/path', [])).toBe('see https://example.org/a@b and http://host/path');
+    expect(redactText('nats://s3cr3t-token@127.0.0.1:4222', [])).toBe(
+      'nats://[redacted]@127.0.0.1:4222',
+    );
+    expect(redactText('see https://example.org/a@b and http://host/path', [])).toBe(
+      'see https://example.org/a@b and http://host/path',
+    );
   });
   it('redacts known secret values of 4+ characters everywhere', () => {
     expect(redactText('token abcd1234 in abcd1234', ['abcd1234', 'ab'])).toBe(

@@ -256,7 +256,8 @@ describe('metrics hooks', () => {
       egress: { transport: sink, name: 'out' },
       batch: { maxMessages: 10 },
       retry: { minDelayMs: 1 },
-      onEgressBatch: ({ messages, bytes, attempts, ok }) => batches.push({ messages, bytes, attempts, ok }),
+      onEgressBatch: ({ messages, bytes, attempts, ok }) =>
+        batches.push({ messages, bytes, attempts, ok }),
       onAdapterFailure: (e) => failures.push(e),
     }).run();
     expect(batches).toEqual([

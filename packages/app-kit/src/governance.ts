@@ -2,10 +2,10 @@ import {
   type ApprovalMaterial,
   decidePolicy,
   discoverApprovalMaterial,
+  POSTURES,
   type PolicyAuditRecord,
   type PolicyDecision,
   type Posture,
-  POSTURES,
   policyAuditRecord,
   resolveTrust,
   type SideEffectStage,
@@ -22,13 +22,21 @@ import { RUNTIME } from './runtime.js';
  * `BYTEOR_ENVIRONMENT_POSTURE`, else `dev`.
  * @throws EdgeplaneError `invalid-input` for any other value, naming where it came from.
  */
-export function parsePosture(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): Posture {
+export function parsePosture(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Posture {
   const value = flag ?? env.BYTEOR_ENVIRONMENT_POSTURE ?? 'dev';
   if ((POSTURES as readonly string[]).includes(value)) return value as Posture;
   const from = flag !== undefined ? '--environment' : 'BYTEOR_ENVIRONMENT_POSTURE';
-  throw new EdgeplaneError('invalid-input', 'app-kit', `${from} must be dev, staging or prod, got "${value}"`, {
-    hint: `e.g. ${from === '--environment' ? '--environment=prod' : 'BYTEOR_ENVIRONMENT_POSTURE=prod'}`,
-  });
+  throw new EdgeplaneError(
+    'invalid-input',
+    'app-kit',
+    `${from} must be dev, staging or prod, got "${value}"`,
+    {
+      hint: `e.g. ${from === '--environment' ? '--environment=prod' : 'BYTEOR_ENVIRONMENT_POSTURE=prod'}`,
+    },
+  );
 }
 
 /** What `evaluateGovernance` needs. Paths resolve against `cwd`. */
@@ -81,7 +89,11 @@ export async function evaluateGovernance(input: GovernanceInput): Promise<Govern
   let approval: VerifiedApproval | null = null;
   let rejection: Error | null = null;
   if (material.credential !== null) {
-    trust = await resolveTrust({ localKeySet: material.keySet, env: input.env, fetch: input.fetch });
+    trust = await resolveTrust({
+      localKeySet: material.keySet,
+      env: input.env,
+      fetch: input.fetch,
+    });
     try {
       approval = await verifyApproval(material.credential, {
         keySet: trust.keySet,
@@ -94,12 +106,22 @@ export async function evaluateGovernance(input: GovernanceInput): Promise<Govern
       rejection = error as Error;
     }
   }
-  const decision = decidePolicy({ posture: input.posture, dryRun: input.dryRun, sideEffects, approval });
+  const decision = decidePolicy({
+    posture: input.posture,
+    dryRun: input.dryRun,
+    sideEffects,
+    approval,
+  });
   const audit = policyAuditRecord({
     specPath: input.specPath,
     lanePath: input.lanePath ?? null,
     runtimeCrate: RUNTIME,
-    spec: { model: 'single_ring', name: input.spec.name, spec_hash: input.specHash, stages: input.spec.stages.map((s) => s.stage) },
+    spec: {
+      model: 'single_ring',
+      name: input.spec.name,
+      spec_hash: input.specHash,
+      stages: input.spec.stages.map((s) => s.stage),
+    },
     posture: input.posture,
     dryRun: input.dryRun,
     mode: 'adapter_loop',

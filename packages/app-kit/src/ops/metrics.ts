@@ -6,6 +6,7 @@ import type {
 } from '@edgeplane/adapter-loop';
 
 export type { AdapterFailureEvent, EgressBatchEvent };
+
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Metrics of one loop, in a private prom-client Registry (never the global one). */
