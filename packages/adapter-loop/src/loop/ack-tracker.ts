@@ -15,7 +15,8 @@ interface Pending {
  * batch the egress has taken only part of is acknowledged partially (`ack(k)`), so what is
  * written but not acknowledged never exceeds what the egress is sending right now. With
  * `coalesce` (transports declaring total ordering, whose acks are cumulative), only the newest
- * acknowledgement of a step is sent.
+ * acknowledgement of a step is sent; with `parallel` (`ordering: 'none'`, each message acked on
+ * its own) the acks of a step go out at once.
  */
 export class AckTracker {
   private pending: (Pending | undefined)[] = [];
@@ -27,6 +28,8 @@ export class AckTracker {
 
   constructor(
     private readonly coalesce: boolean,
+    /** Transports with `ordering: 'none'` ack each message on its own: send a step's acks at once. */
+    private readonly parallel: boolean,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -74,7 +77,8 @@ export class AckTracker {
     const messages = steps.reduce((n, s) => n + s.messages, 0);
     this.chain = this.chain.then(async () => {
       try {
-        for (const s of toAck) await s.batch.ack(s.upTo);
+        if (this.parallel) await Promise.all(toAck.map((s) => s.batch.ack(s.upTo)));
+        else for (const s of toAck) await s.batch.ack(s.upTo);
         this.acked += messages;
       } catch (error) {
         this.onError(error);

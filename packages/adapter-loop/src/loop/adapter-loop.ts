@@ -48,7 +48,8 @@ export class AdapterLoop implements Loop {
     );
     this.batcher = new EgressBatcher(options.batch ?? {}, this.ring.notifier);
     const coalesce = ingress.transport.capabilities.ordering === 'total';
-    this.tracker = new AckTracker(coalesce, (error) =>
+    const parallel = ingress.transport.capabilities.ordering === 'none';
+    this.tracker = new AckTracker(coalesce, parallel, (error) =>
       this.ingress.fail(EdgeplaneError.from(error, `transport:${ingress.transport.name}`)),
     );
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
