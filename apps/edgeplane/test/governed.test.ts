@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG, cli, lines, workdir } from './helpers.js';
+import { TEST_SECRETS } from './secrets.js';
 
 interface Recorded {
   path: string;
@@ -37,7 +38,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 const spec = (url: string) =>
   `v=1\nname=gov\nsingle_ring.stages.0.id=fwd\nsingle_ring.stages.1.id=post\nsingle_ring.stages.1.stage=http_post:${url}\nsingle_ring.stages.1.depends_on=0\n`;
-const API_KEY = 'ep-agent-key-5f1c9a7e';
+const API_KEY = TEST_SECRETS.agentApiKey;
 
 async function governedDir(): Promise<{ cwd: string; env: Record<string, string> }> {
   const cwd = workdir({

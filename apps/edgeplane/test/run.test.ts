@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG, cli, lines, SPEC, workdir } from './helpers.js';
+import { TEST_SECRETS } from './secrets.js';
 
 const out = (cwd: string): string[] =>
   readFileSync(join(cwd, 'out.log'), 'utf8').split('\n').slice(0, -1);
@@ -157,7 +158,11 @@ describe('edgeplane snapshot / describe / dot / doctor / incident-bundle', () =>
         'egress.path=${OUT_TOKEN}',
       ),
     });
-    const env = { CKPT: 'ck.offset', OUT_TOKEN: 'out-secret-value.log', MY_API_KEY: 'k-123456789' };
+    const env = {
+      CKPT: 'ck.offset',
+      OUT_TOKEN: `${TEST_SECRETS.outToken}.log`,
+      MY_API_KEY: TEST_SECRETS.envApiKey,
+    };
     const r = await cli(['incident-bundle', '--out=bundle', '--spec=spec.kv', '--lane-path=lane'], {
       cwd,
       env,
@@ -175,8 +180,8 @@ describe('edgeplane snapshot / describe / dot / doctor / incident-bundle', () =>
       'spec_validation.json',
     ]);
     const all = files.map((f) => readFileSync(join(cwd, 'bundle', f), 'utf8')).join('\n');
-    expect(all).not.toContain('out-secret-value');
-    expect(all).not.toContain('k-123456789');
+    expect(all).not.toContain(TEST_SECRETS.outToken);
+    expect(all).not.toContain(TEST_SECRETS.envApiKey);
     expect(readFileSync(join(cwd, 'bundle/adapters.kv'), 'utf8')).toContain(
       'egress.path=[redacted]',
     );
