@@ -267,3 +267,57 @@ describe('metrics hooks', () => {
     expect(failures).toEqual([{ adapter: 'out', role: 'egress', code: 'unavailable' }]);
   });
 });
+
+describe('stopping and failures at the edges', () => {
+  it('stop() while a transport hangs in open() ends the run at once', async () => {
+    const hanging = new MemorySink();
+    hanging.open = () => new Promise<void>(() => {});
+    const loop = createLoop({
+      spec: spec(),
+      ingress: { transport: new MemorySource(bodies(3)) },
+      egress: { transport: hanging },
+    });
+    const running = loop.run();
+    await new Promise((r) => setTimeout(r, 20));
+    loop.stop();
+    const r = await running;
+    expect(r).toMatchObject({ state: 'failed', reason: 'stopped', failedDuring: 'open' });
+    expect(r.error?.code).toBe('cancelled');
+  });
+
+  it('an ingress failure is recorded on the ingress, and what the egress took is counted', async () => {
+    const source = new MemorySource(bodies(10), 5);
+    const original = source.receive.bind(source);
+    source.receive = async function* (options) {
+      let n = 0;
+      for await (const b of original(options)) {
+        if (n++ === 1) throw new EdgeplaneError('invalid-input', 'memory', 'line too long');
+        yield b;
+      }
+    };
+    const sink = new MemorySink();
+    const r = await createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink },
+      batch: { lingerMs: 0 },
+    }).run();
+    expect(r.state).toBe('failed');
+    expect(r.snapshot.adapters[0]).toMatchObject({
+      recent_failures: 1,
+      last_error: '[memory] line too long',
+    });
+    expect(r.snapshot.adapters[1].recent_failures).toBe(0);
+    expect(r.egressMessages).toBe(sink.received.length);
+  });
+
+  it('maxMessages 0 moves nothing and says why', async () => {
+    const r = await createLoop({
+      spec: spec(),
+      ingress: { transport: new MemorySource(bodies(3)) },
+      egress: { transport: new MemorySink() },
+      maxMessages: 0,
+    }).run();
+    expect(r).toMatchObject({ reason: 'max-messages', egressMessages: 0 });
+  });
+});

@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
+import { mkdirs } from './mkdirs.js';
 import { dirname } from 'node:path';
 import type { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import { badCheckpoint, fileError } from './errors.js';
@@ -122,7 +123,7 @@ export class CheckpointWriter {
 
   private async write(checkpoint: Checkpoint): Promise<void> {
     const tmp = `${this.path}.tmp`;
-    if (!this.dirReady) await mkdir(dirname(this.path), { recursive: true });
+    if (!this.dirReady) await mkdirs(dirname(this.path));
     this.dirReady = true;
     const handle = await open(tmp, 'w');
     try {

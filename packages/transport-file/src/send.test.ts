@@ -192,3 +192,14 @@ describe('stdout sink (path "-")', () => {
     );
   });
 });
+
+describe('sink parent directories', () => {
+  it('fails fast (not-found) for a path under /proc instead of hanging in a recursive mkdir', async () => {
+    const t = createFileTransport({ path: '/proc/1/edgeplane-nope/out.log' });
+    const started = Date.now();
+    const result = await t.send?.([{ body: Buffer.from('x') }]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result?.status).toBe('failed');
+    await t.close();
+  });
+});

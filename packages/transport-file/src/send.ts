@@ -1,4 +1,5 @@
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
+import { mkdirs } from './mkdirs.js';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
@@ -64,7 +65,7 @@ export class FileSink {
       return;
     }
     try {
-      if (makeDirs) await mkdir(dirname(path), { recursive: true });
+      if (makeDirs) await mkdirs(dirname(path));
       this.handle = await open(path, append ? 'a' : 'w');
       const st = await this.handle.stat();
       this.size = st.size;

@@ -1,4 +1,5 @@
-import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { mkdirs } from './mkdirs.js';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LagReading } from '@edgeplane/adapter-loop/transport';
@@ -124,7 +125,7 @@ export class FileSource {
     splitter.deadLetter = [];
     try {
       if (!this.deadLetter) {
-        await mkdir(dirname(path), { recursive: true });
+        await mkdirs(dirname(path));
         this.deadLetter = await open(path, 'a');
       }
       for (let at = 0; at < bytes.length; ) {

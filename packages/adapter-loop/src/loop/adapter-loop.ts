@@ -77,6 +77,12 @@ export class AdapterLoop implements Loop {
   stop(): void {
     if (this.flags.producerDone || this.state === 'stopped' || this.state === 'failed') return;
     if (this.reason === 'end-of-input') this.reason = 'stopped';
+    if (this.started && this.phase === 'open') {
+      // Nothing is in flight yet: stop opening at once (a transport stuck in open() included).
+      const detail = 'stopped while opening the transports; nothing was moved';
+      this.halt(new EdgeplaneError('cancelled', 'adapter-loop', detail), 'stopped');
+      return;
+    }
     this.drainWithDeadline();
   }
 
@@ -113,19 +119,29 @@ export class AdapterLoop implements Loop {
     const stages = this.resolveStages();
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.all([
-        openAdapter(
-          this.options.ingress.transport,
-          this.ingress,
-          stateDirFor(lanePath, 'ingress'),
-          this.hardAbort.signal,
-        ),
-        openAdapter(
-          this.options.egress.transport,
-          this.egressHealth,
-          stateDirFor(lanePath, 'egress'),
-          this.hardAbort.signal,
-        ),
+      const aborted = new Promise<never>((_, reject) => {
+        const fail = (): void =>
+          reject(this.failure ?? new EdgeplaneError('cancelled', 'adapter-loop', 'stopped'));
+        if (this.hardAbort.signal.aborted) fail();
+        else this.hardAbort.signal.addEventListener('abort', fail, { once: true });
+      });
+      aborted.catch(() => undefined);
+      await Promise.race([
+        aborted,
+        Promise.all([
+          openAdapter(
+            this.options.ingress.transport,
+            this.ingress,
+            stateDirFor(lanePath, 'ingress'),
+            this.hardAbort.signal,
+          ),
+          openAdapter(
+            this.options.egress.transport,
+            this.egressHealth,
+            stateDirFor(lanePath, 'egress'),
+            this.hardAbort.signal,
+          ),
+        ]),
       ]);
       this.phase = 'run';
       timer = this.startReporting();
@@ -193,7 +209,10 @@ export class AdapterLoop implements Loop {
       );
     let published = 0;
     try {
-      if (max !== undefined && max <= 0) return;
+      if (max !== undefined && max <= 0) {
+        this.reason = 'max-messages';
+        return;
+      }
       const batches = transport.receive({
         signal: this.receiveAbort.signal,
         maxBatchMessages: this.batcher.maxMessages,
@@ -223,6 +242,11 @@ export class AdapterLoop implements Loop {
         }
         if (this.receiveAbort.signal.aborted) break;
       }
+    } catch (error) {
+      // An ingress failure (an over-long line, a lost connection that gave up) is the ingress's.
+      const e = EdgeplaneError.from(error, `transport:${transport.name}`);
+      if (!this.flags.halted) this.ingress.fail(e);
+      throw e;
     } finally {
       this.flags.producerDone = true;
       if (this.state === 'running' || this.state === 'idle') this.state = 'draining';
@@ -244,7 +268,9 @@ export class AdapterLoop implements Loop {
           const result = await sendWithRetry(transport, batch.messages, {
             ...this.options.retry,
             signal: this.hardAbort.signal,
-            onRetry: (error) => this.egressHealth.fail(error),
+            onRetry: (error) => {
+              if (!this.hardAbort.signal.aborted) this.egressHealth.fail(error);
+            },
             onAttempt: () => {
               attempts++;
             },
@@ -255,15 +281,17 @@ export class AdapterLoop implements Loop {
             attempts,
             result.status === 'ok',
           );
-          if (this.flags.halted) return;
           if (result.status !== 'ok') {
+            if (this.flags.halted) return;
             this.egressHealth.fail(result.error);
             this.halt(result.error);
             return;
           }
+          // Taken durably: count it and let its acks go out, even when the loop is halting.
           this.egressHealth.messageCount += batch.messages.length;
         }
         this.tracker.advance(batch.lastSeq);
+        if (this.flags.halted) return;
         // The next batch goes out only once this one's ingress acks are done: what is written but
         // not acknowledged (the duplicates after a crash) stays within one egress batch.
         await this.tracker.idle();

@@ -34,6 +34,7 @@ export async function sendWithRetry(
       `transport "${transport.name}" cannot be an egress (no send)`,
     );
   let retryAfterMs = 0;
+  let succeeded = false;
   try {
     await pRetry(
       async () => {
@@ -45,7 +46,10 @@ export async function sendWithRetry(
           const error = EdgeplaneError.from(thrown, `transport:${transport.name}`);
           result = error.retryable ? { status: 'retryable', error } : { status: 'failed', error };
         }
-        if (result.status === 'ok') return;
+        if (result.status === 'ok') {
+          succeeded = true;
+          return;
+        }
         if (result.status === 'failed') throw new AbortError(result.error);
         retryAfterMs = result.retryAfterMs ?? 0;
         throw result.error;
@@ -65,6 +69,8 @@ export async function sendWithRetry(
     );
     return { status: 'ok' };
   } catch (error) {
+    // p-retry rejects once its signal is aborted, even after an attempt that succeeded.
+    if (succeeded) return { status: 'ok' };
     if (options.signal.aborted) {
       const detail = 'send cancelled: the loop stopped before the egress confirmed the batch';
       return { status: 'failed', error: new EdgeplaneError('cancelled', 'adapter-loop', detail) };
