@@ -30,6 +30,9 @@ describe('redactText', () => {
       'credential',
     ])
       expect(isSecretKey(k)).toBe(true);
-    for (const k of ['path', 'topic', 'brokers']) expect(isSecretKey(k)).toBe(false);
+    for (const k of ['GH_PAT', 'GPG_KEY', 'SESSION_COOKIE', 'sshPassphrase'])
+      expect(isSecretKey(k)).toBe(true);
+    for (const k of ['path', 'topic', 'brokers', 'keyField', 'PATH', 'KEYBOARD'])
+      expect(isSecretKey(k)).toBe(false);
   });
 });

@@ -143,7 +143,7 @@ export async function loadConfig(
     config,
     ingress,
     egress,
-    secrets: configSecrets(config, secretKeys),
+    secrets: configSecrets(config, secretKeys, env),
     redacted: redactConfig(config, secretKeys),
   };
 }

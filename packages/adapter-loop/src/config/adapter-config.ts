@@ -115,13 +115,20 @@ export function redactConfig(config: AdapterConfig, secretOptions: readonly stri
   return `${lines.join('\n')}\n`;
 }
 
-/** Values to scrub from logs and errors: secret-keyed values and secret-named variables. */
+/**
+ * Values to scrub from logs, errors and bundles: the values of secret keys (by name or declared by
+ * the transport), values built from secret-named variables, and every variable substituted into
+ * such a value (pass the same `env` the config was parsed with).
+ */
 export function configSecrets(
   config: AdapterConfig,
   secretOptions: readonly string[] = [],
+  env: Readonly<Record<string, string | undefined>> = {},
 ): string[] {
-  return config.entries
-    .filter((e) => isSecretKey(e.key) || secretOptions.includes(e.key) || e.vars.some(isSecretKey))
-    .map((e) => e.value)
-    .filter((v) => v.length > 0);
+  const secret = config.entries.filter(
+    (e) => isSecretKey(e.key) || secretOptions.includes(e.key) || e.vars.some(isSecretKey),
+  );
+  // The value, and each variable substituted into it (a password inside a URL is its own secret).
+  const values = secret.flatMap((e) => [e.value, ...e.vars.map((v) => env[v] ?? '')]);
+  return [...new Set(values.filter((v) => v.length > 0))];
 }

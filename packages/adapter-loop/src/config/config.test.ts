@@ -80,6 +80,11 @@ describe('parseAdapterConfig', () => {
     expect(text).not.toContain('hunter22');
     expect(text).not.toContain('tok-123456');
     expect(configSecrets(c)).toEqual(['hunter22', 'tok-123456']);
+    const u = parse(`${base}egress.url=redis://:\${PW}@127.0.0.1\n`, { PW: 'pw-77777' });
+    expect(configSecrets(u, ['egress.url'], { PW: 'pw-77777' })).toEqual([
+      'redis://:pw-77777@127.0.0.1',
+      'pw-77777',
+    ]);
   });
   it("reports a transport's rejected option at its line", () => {
     const t = defineTransport({
