@@ -11,8 +11,17 @@ export interface Io {
   readonly onSignal: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
 }
 
-/** The real process. */
+/**
+ * The real process. A closed standard output (`edgeplane ... | head`) ends the process quietly
+ * instead of throwing EPIPE.
+ */
 export function nodeIo(): Io {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,

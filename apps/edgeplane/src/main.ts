@@ -1,4 +1,5 @@
-import { isEdgeplaneError } from '@edgeplane/errors';
+import { RUNTIME } from '@edgeplane/app-kit';
+import { EdgeplaneError, isEdgeplaneError } from '@edgeplane/errors';
 import { type Command, helpText, parseFlags } from './args.js';
 import { approval } from './commands/approval.js';
 import { describe } from './commands/describe.js';
@@ -36,6 +37,10 @@ function usage(): string {
  */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [verb, ...rest] = argv;
+  if (verb === '--version' || verb === '-v' || verb === 'version') {
+    io.stdout.write(`edgeplane ${RUNTIME.version}\n`);
+    return EXIT.ok;
+  }
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
     io.stdout.write(usage());
     return verb ? EXIT.ok : EXIT.usage;
@@ -52,6 +57,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (flags.help) {
       io.stdout.write(helpText(command));
       return EXIT.ok;
+    }
+    if (positionals.length > 0 && command.name !== 'approval') {
+      throw new EdgeplaneError(
+        'invalid-input',
+        'cli',
+        `${command.name}: unexpected argument "${positionals[0]}"`,
+        {
+          hint: `flags take the form --name=value; see \`edgeplane ${command.name} --help\``,
+        },
+      );
     }
     return await command.handler(flags, io, positionals);
   } catch (error) {

@@ -112,3 +112,48 @@ describe('edgeplane validate', () => {
     }
   });
 });
+
+describe('edges found by a fresh-eyes run', () => {
+  it('rejects a stray argument and answers --version', async () => {
+    const cwd = workdir({ 'spec.kv': SPEC });
+    const stray = await cli(['validate', '--spec=spec.kv', 'extra'], { cwd });
+    expect(stray).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('validate: unexpected argument "extra"'),
+    });
+    expect((await cli(['--version'], { cwd })).stdout).toMatch(/^edgeplane \d+\.\d+\.\d+\n$/);
+  });
+
+  it('names the config line of an unknown transport', async () => {
+    const cwd = workdir({
+      'spec.kv': SPEC,
+      'adapters.kv': CONFIG.replace('egress.transport=file', 'egress.transport=nosuch'),
+    });
+    const r = await cli(['validate', '--spec=spec.kv'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error: adapters.kv:3:18: unknown transport "nosuch"');
+    expect(r.stderr).toContain('hint: run `edgeplane transports`');
+  });
+
+  it('rejects settings for a stage the spec does not have', async () => {
+    const cwd = workdir({
+      'spec.kv': SPEC,
+      'adapters.kv': `${CONFIG}stages.zzz.x=1\n`,
+      'in.log': 'a\n',
+    });
+    const r = await cli(['run', '--spec=spec.kv', '--lane-path=lane'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'adapters.kv:5:1: stage settings for "zzz", but spec.kv has no stage with that id',
+    );
+  });
+
+  it('dot --json and run --sp --json print JSON', async () => {
+    const cwd = workdir({ 'spec.kv': SPEC });
+    expect(
+      JSON.parse((await cli(['dot', '--spec=spec.kv', '--json'], { cwd })).stdout).dot,
+    ).toMatch(/^digraph/);
+    const sp = await cli(['run', '--sp', '--spec=spec.kv', '--json'], { cwd, stdin: 'a\nb\n' });
+    expect(JSON.parse(sp.stdout)).toMatchObject({ output: ['a', 'b'], egressMessages: 2 });
+  });
+});

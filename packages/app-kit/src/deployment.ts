@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import {
   type AdapterConfig,
   bindingOptions,
+  ConfigError,
   configSecrets,
   createStageResolver,
   EdgeplaneError,
@@ -128,7 +129,23 @@ export async function loadConfig(
   const bind = async (
     b: AdapterConfig['ingress'],
   ): Promise<ResolvedBinding & { secretKeys: string[] }> => {
-    const descriptor = await loadTransport(b.transport, cwd, importer);
+    const descriptor = await loadTransport(b.transport, cwd, importer).catch(
+      (error: EdgeplaneError) => {
+        const entry = config.entries.find((e) => e.key === `${b.role}.transport`);
+        const place = {
+          file: path,
+          line: entry?.line ?? 1,
+          column: entry?.column ?? 1,
+          key: `${b.role}.transport`,
+        };
+        throw new ConfigError(
+          place,
+          error.detail ?? error.message,
+          error.hint ?? 'see `edgeplane transports`',
+          error,
+        );
+      },
+    );
     const options = bindingOptions(config, b, descriptor);
     const secretKeys = descriptor
       .describeOptions()
@@ -166,6 +183,18 @@ export async function loadDeployment(input: {
   const spec = await loadSpec(input.specPath, { cwd: input.cwd, stages });
   const configPath = configPathFor(input.specPath, input.configPath);
   const loaded = await loadConfig(configPath, input.env, input.cwd, input.importer);
+  const ids = new Set(spec.spec.stages.map((st) => st.id));
+  for (const e of loaded.config.entries) {
+    const id = e.key.startsWith('stages.') ? e.key.split('.')[1] : undefined;
+    if (id !== undefined && !ids.has(id)) {
+      const place = { file: configPath, line: e.line, column: 1, key: e.key };
+      throw new ConfigError(
+        place,
+        `stage settings for "${id}", but ${spec.path} has no stage with that id`,
+        `stage ids in the spec: ${[...ids].join(', ')}`,
+      );
+    }
+  }
   return {
     spec,
     configPath,

@@ -10,19 +10,24 @@ export function renderSnapshot(snapshot: LoopSnapshot, status?: string): string 
     `messages    ingress ${snapshot.ingress_messages}  egress ${snapshot.egress_messages}  acked ${snapshot.acked_messages}  dropped ${snapshot.dropped_messages}`,
     `ring        capacity ${snapshot.ring.capacity}  cursor ${snapshot.ring.cursor}  released ${snapshot.ring.released}  gating ${snapshot.ring.gating.map((g) => `${g.stage}=${g.sequence}`).join(' ')}`,
     '',
-    `${pad('ADAPTER', 22)}${pad('ROLE', 9)}${pad('TRANSPORT', 11)}${pad('STATE', 14)}${pad('MESSAGES', 10)}${pad('FAILURES', 10)}${pad('LAG', 8)}LAST ERROR`,
   ];
-  const rows = snapshot.adapters.map((a) =>
-    [
-      pad(a.name, 22),
-      pad(a.role, 9),
-      pad(a.transport, 11),
-      pad(a.connection_state, 14),
-      pad(String(a.message_count), 10),
-      pad(String(a.recent_failures), 10),
-      pad(a.lag === null ? '-' : `${a.lag}${a.lag_unit ? ` ${a.lag_unit}` : ''}`, 8),
+  const table = [
+    ['ADAPTER', 'ROLE', 'TRANSPORT', 'STATE', 'MESSAGES', 'FAILURES', 'LAG', 'LAST ERROR'],
+    ...snapshot.adapters.map((a) => [
+      a.name,
+      a.role,
+      a.transport,
+      a.connection_state,
+      String(a.message_count),
+      String(a.recent_failures),
+      a.lag === null ? '-' : `${a.lag}${a.lag_unit ? ` ${a.lag_unit}` : ''}`,
       a.last_error ?? '-',
-    ].join(''),
+    ]),
+  ];
+  const widths =
+    table[0]?.map((_, col) => Math.max(...table.map((row) => (row[col] ?? '').length)) + 2) ?? [];
+  const rows = table.map((row) =>
+    row.map((cell, col) => (col === row.length - 1 ? cell : pad(cell, widths[col] ?? 0))).join(''),
   );
   return `${[...head, ...rows].join('\n')}\n`;
 }
@@ -32,7 +37,7 @@ export function renderSummary(result: LoopResult): string {
   const secs = result.durationMs / 1000;
   const rate = secs > 0 ? Math.round(result.egressMessages / secs) : 0;
   const lines = [
-    `run ${result.state} (${result.reason}) in ${secs.toFixed(2)} s`,
+    `run ${result.state} (${result.reason === 'stopped' ? 'stop requested' : result.reason}) in ${secs.toFixed(2)} s`,
     `  ingress ${result.ingressMessages}  egress ${result.egressMessages}  acked ${result.ackedMessages}  dropped ${result.droppedMessages}  (${rate} msg/s)`,
   ];
   if (result.error) lines.push(`  error: ${result.error.message}`);

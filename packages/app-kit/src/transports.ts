@@ -73,10 +73,14 @@ export async function loadTransport(
   throw new EdgeplaneError(
     'invalid-config',
     'app-kit',
-    `unknown transport "${name}" (tried ${['built-ins', ...candidates].join(', ')})`,
+    local
+      ? `no transport module at ${name}`
+      : `unknown transport "${name}" (tried ${candidates.join(', ')})`,
     {
       details: { transport: name },
-      hint: `built-in transports: ${[...BUILT_IN_TRANSPORTS.keys()].join(', ')}; install @edgeplane/transport-${name} to add one`,
+      hint: local
+        ? 'check the path; a transport module exports its defineTransport(...) descriptor'
+        : 'run `edgeplane transports` for the installed ones; a third-party transport is a package edgeplane-transport-<name> or a module path',
     },
   );
 }

@@ -1,7 +1,7 @@
 import { loadSpec } from '@edgeplane/app-kit';
 import { renderDot } from '@edgeplane/spec-kv';
 import { type Command, defineCommand, specPath } from '../args.js';
-import { SPEC_FLAG } from './shared.js';
+import { printJson, SPEC_FLAG } from './shared.js';
 
 export const dot: Command = defineCommand({
   name: 'dot',
@@ -10,7 +10,8 @@ export const dot: Command = defineCommand({
   flags: { spec: SPEC_FLAG },
   async handler(flags, io) {
     const { parsed } = await loadSpec(specPath(flags, io), { cwd: io.cwd });
-    io.stdout.write(renderDot(parsed.spec));
+    if (flags.json) printJson(io, { spec_hash: parsed.hash, dot: renderDot(parsed.spec) });
+    else io.stdout.write(renderDot(parsed.spec));
     return 0;
   },
 });

@@ -37,16 +37,25 @@ export async function runSp(flags: Readonly<Record<string, unknown>>, io: Io): P
             { hint: 'pass --input=<file>, or - for standard input' },
           );
         });
+  const output: string[] = [];
   const result = await runSinglePass({
     spec: loaded.spec,
     specHash: loaded.parsed.hash,
     stages,
     input: bytes,
     emit: (body) => {
-      io.stdout.write(body);
-      io.stdout.write('\n');
+      if (flags.json) output.push(Buffer.from(body).toString('utf8'));
+      else {
+        io.stdout.write(body);
+        io.stdout.write('\n');
+      }
     },
   });
-  io.stderr.write(renderSummary(result));
+  if (flags.json) {
+    const { snapshot, error, ...summary } = result;
+    io.stdout.write(
+      `${JSON.stringify({ ...summary, error: error?.message ?? null, output }, null, 2)}\n`,
+    );
+  } else io.stderr.write(renderSummary(result));
   return result.error ? EXIT.runtime : EXIT.ok;
 }
