@@ -1,8 +1,8 @@
 import { open, readFile, rename } from 'node:fs/promises';
-import { mkdirs } from './mkdirs.js';
 import { dirname } from 'node:path';
 import type { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import { badCheckpoint, fileError } from './errors.js';
+import { mkdirs } from './mkdirs.js';
 
 /**
  * What the source remembers: the acknowledged offset in one file, identified by device and inode,

@@ -13,7 +13,11 @@ export async function mkdirs(dir: string): Promise<void> {
   for (;;) {
     const st = await stat(at).catch(() => undefined);
     if (st) {
-      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: 'ENOTDIR', path: at });
+      if (!st.isDirectory())
+        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), {
+          code: 'ENOTDIR',
+          path: at,
+        });
       break;
     }
     missing.unshift(at);

@@ -1,5 +1,4 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { mkdirs } from './mkdirs.js';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
@@ -13,6 +12,7 @@ import {
 } from '@edgeplane/adapter-loop/transport';
 import { cancelledError, closedError, fileError } from './errors.js';
 import { frameBatch } from './frame.js';
+import { mkdirs } from './mkdirs.js';
 
 /** Largest frame buffer kept for reuse between batches, in bytes. */
 const MAX_SCRATCH_BYTES = 16 * 1024 * 1024;

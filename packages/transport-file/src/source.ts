@@ -1,5 +1,4 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { mkdirs } from './mkdirs.js';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LagReading } from '@edgeplane/adapter-loop/transport';
@@ -7,6 +6,7 @@ import { type Checkpoint, CheckpointWriter, isResumable, readCheckpoint } from '
 import { badPosition, closedError, fileError, notRegularFile } from './errors.js';
 import type { LineSplitter } from './lines.js';
 import type { FileRef } from './message.js';
+import { mkdirs } from './mkdirs.js';
 import type { ResolvedFileOptions } from './options.js';
 import { FileReader } from './reader.js';
 import { StreamReader } from './stream-reader.js';
