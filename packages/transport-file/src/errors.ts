@@ -23,9 +23,13 @@ const RULES: Readonly<Record<string, Rule>> = {
     hint: (path, role) =>
       role === 'source'
         ? `check \`path\` (${path}); the source reads an existing file`
-        : `create the directory of ${path}, or set \`mkdir=true\``,
+        : `check that the directory of ${path} can be created (mkdir=true, the default, creates missing parents on a writable file system)`,
   },
-  ENOTDIR: { code: 'not-found', text: 'a parent of the path is not a directory' },
+  ENOTDIR: {
+    code: 'not-found',
+    text: 'a parent of the path is not a directory',
+    hint: (path) => `a parent of ${path} is a regular file: fix the path`,
+  },
   // transport.test.ts "permission denied"
   EACCES: {
     code: 'permission-denied',

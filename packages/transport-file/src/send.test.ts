@@ -136,7 +136,7 @@ describe('file sink', () => {
     expect(error).toMatchObject({
       code: 'not-found',
       message: `[transport:file] cannot open ${path}: no such file or directory (ENOENT)`,
-      hint: `create the directory of ${path}, or set \`mkdir=true\``,
+      hint: `check that the directory of ${path} can be created (mkdir=true, the default, creates missing parents on a writable file system)`,
     });
     // Opened lazily by send(), the same error is a result, not a throw.
     const lazy = track(createFileTransport({ path, mkdir: false }));
