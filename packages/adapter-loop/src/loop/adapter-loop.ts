@@ -115,8 +115,8 @@ export class AdapterLoop implements Loop {
     this.started = true;
     const t0 = performance.now();
     const { lanePath } = this.options;
+    const stages = this.resolveStages(); // before the lane lock: a refused stage leaves nothing behind
     const release = lanePath ? await acquireLaneLock(lanePath) : undefined;
-    const stages = this.resolveStages();
     let timer: NodeJS.Timeout | undefined;
     try {
       const aborted = new Promise<never>((_, reject) => {
