@@ -32,7 +32,15 @@ describe('redactText', () => {
       expect(isSecretKey(k)).toBe(true);
     for (const k of ['GH_PAT', 'GPG_KEY', 'SESSION_COOKIE', 'sshPassphrase'])
       expect(isSecretKey(k)).toBe(true);
-    for (const k of ['path', 'topic', 'brokers', 'keyField', 'PATH', 'KEYBOARD'])
+    for (const k of [
+      'path',
+      'topic',
+      'brokers',
+      'keyField',
+      'PATH',
+      'KEYBOARD',
+      'sessionTimeoutMs',
+    ])
       expect(isSecretKey(k)).toBe(false);
   });
 });

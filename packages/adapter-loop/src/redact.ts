@@ -17,10 +17,10 @@ export function redactText(text: string, secrets: readonly string[]): string {
 
 /**
  * Key names that hold secrets: password, passphrase, secret, token, api key, credential, private
- * key, auth, cookie, session, and `PAT` / `KEY` as a whole `_`-separated word (`GH_PAT`, `GPG_KEY`).
+ * key, auth, cookie, and `PAT` / `KEY` as a whole `_`-separated word (`GH_PAT`, `GPG_KEY`).
  */
 export const SECRET_KEY_PATTERN: RegExp =
-  /pass(word|phrase)?|secret|token|api[_-]?key|credential|private[_-]?key|auth|cookie|session|(^|_)(pat|key)($|_)/i;
+  /pass(word|phrase)?|secret|token|api[_-]?key|credential|private[_-]?key|auth|cookie|(^|_)(pat|key)($|_)/i;
 
 /** True when a config or environment key names a secret. */
 export function isSecretKey(key: string): boolean {
