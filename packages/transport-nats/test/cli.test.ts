@@ -170,10 +170,16 @@ describe('edgeplane run with nats (built CLI)', () => {
         expect(a.recent_failures, `${a.role} recent_failures`).toBeGreaterThan(0);
         expect(a.last_error, `${a.role} last_error`).toBeTruthy();
       }
+      // egress_messages counts redeliveries too: wait until OUT holds every distinct body (a
+      // message held across the restart comes back after ackWaitMs), then stop the run.
       const done = await snapshotUntil(cwd, (d) => d.egress_messages >= total, 60_000);
+      let got = await readStream(server.url, 'OUT');
+      for (const until = Date.now() + 60_000; new Set(got).size < total && Date.now() < until; ) {
+        await sleep(500);
+        got = await readStream(server.url, 'OUT');
+      }
       run.kill('SIGTERM');
       expect(await exited(run)).toBe(143);
-      const got = await readStream(server.url, 'OUT');
       const seen = new Set(got);
       for (const b of bodies) expect(seen.has(b), b).toBe(true);
       console.log(
