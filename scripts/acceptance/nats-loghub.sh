@@ -6,11 +6,9 @@
 #
 #   scripts/acceptance/nats-loghub.sh ../shared/data/loghub/*.log
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="node $root/apps/edgeplane/dist/cli.js"
+. "$(dirname "$0")/lib.sh"
+acceptance_setup "$@"
 server="${EDGEPLANE_NATS_URL:-nats://127.0.0.1:4222}"
-[ "$#" -gt 0 ] || { echo "usage: $0 FILE..." >&2; exit 2; }
-work="$(mktemp -d)"
 streams=()
 # Deletes the streams this run created (JetStream keeps them in the server's store).
 cleanup() {
@@ -28,18 +26,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-printf 'v=1\nname=acceptance\nsingle_ring.stages.0.id=forward\nsingle_ring.stages.0.stage=identity\n' > "$work/spec.kv"
-json_field() { node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(process.argv[1]))[process.argv[2]]))' "$1" "$2"; }
-fail=0
 for input in "$@"; do
   name="$(basename "$input")"
   stream="ep-accept-$(printf '%s' "$name" | tr -c 'A-Za-z0-9_-' '-')-$$-$RANDOM"
   streams+=("$stream")
   expected="$work/$name.expected"
-  # The expected output: CRLF → LF, and a final LF after an unterminated last line.
-  sed -e 's/\r$//' "$input" > "$expected"
-  [ -z "$(tail -c1 "$expected")" ] || echo >> "$expected"
-  lines="$(wc -l < "$expected")"
+  lines="$(expected_of "$input" "$expected")"
   out="$work/$name.out"
   {
     printf 'ingress.transport=file\ningress.path=%s\n' "$input"
@@ -52,15 +44,8 @@ for input in "$@"; do
     printf 'egress.transport=file\negress.path=%s\n' "$out"
   } > "$work/from-nats.kv"
   $cli run --spec="$work/spec.kv" --config="$work/to-nats.kv" --lane-path="$work/$name.lane1" --json > "$work/result.json"
-  sent="$(json_field "$work/result.json" egressMessages)"
+  sent="$(moved "$work/result.json")"
   [ "$sent" = "$lines" ] || { echo "FAIL $name: file → nats moved $sent of $lines lines"; fail=1; continue; }
-  $cli run --spec="$work/spec.kv" --config="$work/from-nats.kv" --lane-path="$work/$name.lane2" \
-    --adapter-max-messages="$lines" --json > "$work/result.json"
-  got="$(json_field "$work/result.json" egressMessages)"
-  if [ "$got" = "$lines" ] && cmp -s "$expected" "$out"; then
-    echo "ok   $name: $lines lines file → nats ($stream) → file, content identical"
-  else
-    echo "FAIL $name: nats → file moved $got of $lines lines; output differs from input"; fail=1
-  fi
+  drain_and_check "$name" whole "$work/from-nats.kv" "$work/$name.lane2" "$out" "$expected" "$lines"
 done
 exit "$fail"

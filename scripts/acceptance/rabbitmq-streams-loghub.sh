@@ -9,12 +9,10 @@
 # The broker: $EDGEPLANE_RABBITMQ_STREAM_URL, else the machine's RabbitMQ on 127.0.0.1:5552 (set up
 # by `node packages/test-servers/dist/cli.js ensure rabbitmq-stream`). Streams are deleted at exit.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="node $root/apps/edgeplane/dist/cli.js"
-[ "$#" -gt 0 ] || { echo "usage: $0 FILE..." >&2; exit 2; }
+. "$(dirname "$0")/lib.sh"
+acceptance_setup "$@"
 url="${EDGEPLANE_RABBITMQ_STREAM_URL:-rabbitmq-stream://guest:guest@127.0.0.1:5552/}"
 [ -n "${EDGEPLANE_RABBITMQ_STREAM_URL:-}" ] || node "$root/packages/test-servers/dist/cli.js" ensure rabbitmq-stream >/dev/null
-work="$(mktemp -d)"
 streams=()
 cleanup() {
   # Delete the streams this run created (through the transport package's shimmed client).
@@ -34,17 +32,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-printf 'v=1\nname=acceptance\nsingle_ring.stages.0.id=forward\nsingle_ring.stages.0.stage=identity\n' > "$work/spec.kv"
-moved() { node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(process.argv[1])).egressMessages))' "$1"; }
-fail=0
 for input in "$@"; do
   name="$(basename "$input")"
   stream="ep-acceptance-$(date +%s%N | tail -c 9)-${name//[^A-Za-z0-9]/-}"
   streams+=("$stream")
   expected="$work/$name.expected"
-  sed -e 's/\r$//' "$input" > "$expected"
-  [ -z "$(tail -c1 "$expected")" ] || echo >> "$expected"
-  lines="$(wc -l < "$expected")"
+  lines="$(expected_of "$input" "$expected")"
   printf 'ingress.transport=file\ningress.path=%s\negress.transport=rabbitmq-streams\negress.url=%s\negress.stream=%s\negress.publisherRef=acceptance\n' \
     "$input" "$url" "$stream" > "$work/in.kv"
   $cli run --spec="$work/spec.kv" --config="$work/in.kv" --lane-path="$work/$name.in.lane" --json > "$work/result.json"
@@ -53,19 +46,7 @@ for input in "$@"; do
     out="$work/$name.$mode.out"
     printf 'ingress.transport=rabbitmq-streams\ningress.url=%s\ningress.stream=%s\ningress.consumerName=acceptance-%s\negress.transport=file\negress.path=%s\n' \
       "$url" "$stream" "$mode" "$out" > "$work/out.kv"
-    left="$lines"; step="$lines"; [ "$mode" = whole ] || step=500
-    while [ "$left" -gt 0 ]; do
-      n=$(( left < step ? left : step ))
-      $cli run --spec="$work/spec.kv" --config="$work/out.kv" --lane-path="$work/$name.$mode.lane" --adapter-max-messages="$n" --json > "$work/result.json"
-      [ "$(moved "$work/result.json")" = "$n" ] || { echo "FAIL $name ($mode): a run moved $(moved "$work/result.json"), not $n"; fail=1; break; }
-      left=$(( left - n ))
-      [ "$(wc -l < "$out")" = $(( lines - left )) ] || { echo "FAIL $name ($mode): the output has $(wc -l < "$out") lines, not $(( lines - left ))"; fail=1; break; }
-    done
-    if cmp -s "$expected" "$out"; then
-      echo "ok   $name ($mode): $lines lines, content identical"
-    else
-      echo "FAIL $name ($mode): output differs from input ($(wc -l < "$out") of $lines lines)"; fail=1
-    fi
+    drain_and_check "$name" "$mode" "$work/out.kv" "$work/$name.$mode.lane" "$out" "$expected" "$lines"
   done
 done
 exit "$fail"
