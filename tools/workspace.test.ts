@@ -18,12 +18,21 @@ const DOC_HEADINGS = [
   'Limits and gotchas',
 ];
 
+describe('the runtime', () => {
+  it('the tests run on the Node.js major pinned by the root devDependency `node`', () => {
+    const pinned = (json(join(root, 'package.json')).devDependencies as Record<string, string>)
+      .node;
+    expect(pinned).toMatch(/^24\.\d+\.\d+$/);
+    expect(process.versions.node).toBe(pinned);
+  });
+});
+
 describe('every package', () => {
   it.each(packages)('%s: folder name = package name, ESM-only, dist exports, engines', (dir) => {
     const pkg = json(join(root, 'packages', dir, 'package.json'));
     expect(pkg.name).toBe(`@edgeplane/${dir}`);
     expect(pkg.type).toBe('module');
-    expect((pkg.engines as Record<string, string>).node).toBe('>=20.19');
+    expect((pkg.engines as Record<string, string>).node).toBe('>=22.22');
     if (pkg.private) return;
     expect(pkg.sideEffects).toBe(false);
     expect(pkg.files).toEqual(['dist']);

@@ -157,3 +157,29 @@ describe('edges found by a fresh-eyes run', () => {
     expect(JSON.parse(sp.stdout)).toMatchObject({ output: ['a', 'b'], egressMessages: 2 });
   });
 });
+
+describe('the runtime', () => {
+  it('runs on Node.js 24 (the root devDependency `node`), and doctor says so', async () => {
+    expect(process.versions.node.split('.')[0]).toBe('24');
+    const r = await cli(['doctor', '--json', `--lane-path=${workdir()}/lane`], { cwd: workdir() });
+    const report = JSON.parse(r.stdout) as {
+      checks: { name: string; status: string; detail: string }[];
+    };
+    expect(report.checks.find((c) => c.name === 'node')).toEqual({
+      name: 'node',
+      status: 'ok',
+      detail: `Node.js ${process.version}`,
+    });
+  });
+
+  it('doctor fails a Node.js older than the engines floor and names the fix', async () => {
+    const { runDoctor } = await import('@edgeplane/app-kit');
+    const report = await runDoctor({ lanePath: `${workdir()}/lane`, nodeVersion: 'v20.19.0' });
+    expect(report.ready).toBe(false);
+    expect(report.checks.find((c) => c.name === 'node')).toMatchObject({
+      status: 'fail',
+      detail: 'Node.js v20.19.0 is older than 22.22',
+      fix: 'install Node.js 22.22 or newer (24 LTS recommended)',
+    });
+  });
+});

@@ -18,7 +18,7 @@ export interface DoctorReport {
 }
 
 /** Minimum Node.js version (package.json `engines`). */
-export const MIN_NODE: readonly [number, number] = [20, 19];
+export const MIN_NODE: readonly [number, number] = [22, 22];
 /** Open files a loop wants at least (sockets, files, checkpoints). */
 export const MIN_OPEN_FILES = 1024;
 
@@ -49,7 +49,7 @@ function nodeCheck(version: string): DoctorCheck {
         name: 'node',
         status: 'fail',
         detail: `Node.js ${version} is older than ${MIN_NODE.join('.')}`,
-        fix: 'install Node.js 20.19 or newer',
+        fix: `install Node.js ${MIN_NODE.join('.')} or newer (24 LTS recommended)`,
       };
 }
 
