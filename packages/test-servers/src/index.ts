@@ -19,7 +19,7 @@ export {
   restartKafka,
   stopKafka,
 } from './kafka.js';
-export { KAFKA_VERSION } from './kafka-dist.js';
+export { ensureKafkaTools, javaBinary, KAFKA_VERSION } from './kafka-dist.js';
 export {
   ensureMachineService,
   type MachineService,

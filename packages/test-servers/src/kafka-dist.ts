@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { TestServerError } from './errors.js';
 import { exec, tail, which } from './exec.js';
-import { packageRoot } from './paths.js';
+import { cacheDir, packageRoot } from './paths.js';
 
 /** The Apache Kafka version the broker runs; keep in sync with kafka/pom.xml. */
 export const KAFKA_VERSION = '3.9.1';
@@ -27,10 +27,29 @@ export function javaBinary(): string {
  * download); afterwards returns at once. The marker file records the pom's hash, so editing
  * the pom re-resolves.
  */
-export async function ensureKafkaDistribution(home: string): Promise<string> {
+export function ensureKafkaDistribution(home: string): Promise<string> {
+  return ensureMavenClasspath(home, join(packageRoot(), 'kafka', 'pom.xml'));
+}
+
+/**
+ * The classpath directory (`<cache>/kafka-tools-<version>/libs`) of Kafka's own command-line
+ * tools (`org.apache.kafka:kafka-tools`, the broker's version): `ProducerPerformance` and
+ * `ConsumerPerformance`, the Java reference of the Kafka bench. Resolved with Maven once, like the
+ * broker (kafka-tools/pom.xml), in a directory of its own so the broker's classpath never moves.
+ * @throws TestServerError when Maven is missing or cannot resolve the artifacts.
+ */
+export function ensureKafkaTools(): Promise<string> {
+  const home = join(cacheDir(), `kafka-tools-${KAFKA_VERSION}`);
+  return ensureMavenClasspath(home, join(packageRoot(), 'kafka-tools', 'pom.xml'));
+}
+
+/**
+ * `<home>/libs` filled with the runtime dependencies of the dependency-list `pom` (resolved once;
+ * a changed pom, by its sha-256, resolves again). Returns the libs directory.
+ */
+async function ensureMavenClasspath(home: string, pom: string): Promise<string> {
   const libs = join(home, 'libs');
   const marker = join(home, 'libs.complete');
-  const pom = join(packageRoot(), 'kafka', 'pom.xml');
   const pomHash = createHash('sha256').update(readFileSync(pom)).digest('hex');
   if (existsSync(marker) && readFileSync(marker, 'utf8') === pomHash) return libs;
 

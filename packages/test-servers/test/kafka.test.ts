@@ -1,8 +1,14 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ensureKafka,
+  ensureKafkaTools,
   freePort,
+  javaBinary,
+  KAFKA_VERSION,
   type KafkaTestServer,
   kafkaServer,
   restartKafka,
@@ -117,4 +123,20 @@ describe('restartKafka', () => {
     console.info(`kafka restart: ${Date.now() - began} ms`);
     expect(await consumeAll(client(server.brokers), topic, 1)).toEqual(['before']);
   });
+});
+
+describe('ensureKafkaTools', () => {
+  it('resolves kafka-tools at the broker version, and ProducerPerformance runs from it', async () => {
+    for (const pom of ['kafka/pom.xml', 'kafka-tools/pom.xml']) {
+      const text = readFileSync(new URL(`../${pom}`, import.meta.url), 'utf8');
+      expect(text).toContain(`<kafka.version>${KAFKA_VERSION}</kafka.version>`);
+    }
+    const libs = await ensureKafkaTools();
+    expect(readdirSync(libs)).toContain(`kafka-tools-${KAFKA_VERSION}.jar`);
+    const help = await new Promise<string>((resolve) => {
+      const args = ['-cp', join(libs, '*'), 'org.apache.kafka.tools.ProducerPerformance', '--help'];
+      execFile(javaBinary(), args, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
+    });
+    expect(help).toContain('--num-records');
+  }, 300_000);
 });
