@@ -1,196 +1,246 @@
 #!/usr/bin/env node
-// Benchmark (not a timed test): kafka→kafka through the adapter loop with the identity stage,
-// beside a hand-written kafkajs pipe doing the same at-least-once work, measured in the same run.
-// Prints messages/s for both and their ratio.
+// Benchmark (not a timed test): Kafka, in one run on one broker —
+//   Kafka's own Java client (ProducerPerformance / ConsumerPerformance, the broker's version),
+//   the raw Node clients (kafkajs, @platformatic/kafka): producer, consumer, kafka→kafka pipe,
+//   and edgeplane's Kafka transport through createLoop: egress, ingress, kafka→kafka.
 //
-//   node bench/kafka.mjs [--messages=200000] [--bytes=100] [--rounds=3] [--batch=1024]
-//                        [--partitions=1] [--ring=8192] [--compression=none|gzip]
+//   node bench/kafka.mjs [--messages=1000000] [--bytes=100] [--partitions=1] [--rounds=2]
+//                        [--batch=1024] [--only=java,kafkajs,platformatic,edgeplane,baseline]
+//                        [--baseline=PATH]   (another build of the transport, e.g. an older one)
 //
-// Broker: $EDGEPLANE_KAFKA_BROKERS, else the single-node broker @edgeplane/test-servers runs on
-// 127.0.0.1:19092 (started, and downloaded once, if needed; left running for reuse).
-//
-// Both sides use kafkajs 2.2.4 with the same client settings and batch size, and both:
-// consume with a consumer group from the beginning, produce each batch with an idempotent
-// producer (acks=-1, gzip if asked), and commit the consumed offsets only once the batch is
-// acknowledged. Each side gets its own group and output topic, every round; times include
-// connecting and joining the group.
-import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
+// Every case runs in a process of its own (CPU seconds and peak RSS are that process's); rounds
+// alternate the order of the clients. All producers are idempotent with acks=all. Consumers and
+// pipes read one source topic, filled once (untimed) by ProducerPerformance, each with a new
+// consumer group, and commit offsets only after the batch is done (pipes: after the produce).
+// Broker: $EDGEPLANE_KAFKA_BROKERS, else the single-node broker of @edgeplane/test-servers
+// (127.0.0.1:$EDGEPLANE_KAFKA_PORT, default 19092; started, and downloaded once, if needed).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLoop } from '@edgeplane/adapter-loop';
-import { createKafkaTransport } from '@edgeplane/transport-kafka';
-
-// kafkajs and the test-server harness are not bench dependencies: take the very kafkajs the
-// transport uses (so both sides run the same client code), and the harness from its package.
-const pkg = new URL('../packages/transport-kafka/', import.meta.url);
-const { kafkaServer } = await import(new URL('../test-servers/dist/index.js', pkg).href);
-const kafkajs = createRequire(new URL('package.json', pkg))('kafkajs');
+import { ensureKafkaTools, javaBinary, KAFKA_VERSION, kafkaServer } from '@edgeplane/test-servers';
+import { table } from './kafka/table.mjs';
 
 const { values } = parseArgs({
   options: {
-    messages: { type: 'string', default: '200000' },
+    messages: { type: 'string', default: '1000000' },
     bytes: { type: 'string', default: '100' },
-    rounds: { type: 'string', default: '3' },
-    batch: { type: 'string', default: '1024' },
     partitions: { type: 'string', default: '1' },
-    ring: { type: 'string', default: '8192' },
-    compression: { type: 'string', default: 'none' },
+    rounds: { type: 'string', default: '2' },
+    batch: { type: 'string', default: '1024' },
+    only: { type: 'string', default: 'java,kafkajs,platformatic,edgeplane,baseline' },
+    baseline: { type: 'string' },
   },
 });
-const N = Number(values.messages);
-const BYTES = Number(values.bytes);
-const BATCH = Number(values.batch);
-const PARTITIONS = Number(values.partitions);
-const GZIP = values.compression === 'gzip';
+const only = new Set(values.only.split(','));
+const brokers = (await kafkaServer()()).brokers.join(',');
+const libs = join(await ensureKafkaTools(), '*');
+const java = javaBinary();
+const tmp = mkdtempSync(join(tmpdir(), 'ep-kafka-bench-'));
+const common = [
+  `--brokers=${brokers}`,
+  `--messages=${values.messages}`,
+  `--bytes=${values.bytes}`,
+  `--partitions=${values.partitions}`,
+  `--batch=${values.batch}`,
+];
+const stamp = Date.now().toString(36);
 
-const server = await kafkaServer()();
-const brokers = [...server.brokers];
-const run = `ep-bench-${randomBytes(3).toString('hex')}`;
-const client = new kafkajs.Kafka({
-  clientId: 'edgeplane-bench',
-  brokers,
-  logLevel: kafkajs.logLevel.NOTHING,
-  retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000, factor: 0.2, multiplier: 2 },
-});
-const admin = client.admin();
-await admin.connect();
-const topics = [];
-async function topic(name, partitions = PARTITIONS) {
-  await admin.createTopics({
-    topics: [{ topic: name, numPartitions: partitions }],
-    waitForLeaders: true,
+/** Runs argv under /usr/bin/time; resolves { stdout, wall, cpu, rssMiB }. */
+function timed(argv) {
+  const out = join(tmp, 'time');
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', out, ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => {
+      if (code !== 0)
+        return reject(new Error(`${argv.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`));
+      const [wall, user, sys, rss] = readFileSync(out, 'utf8').trim().split(/\s+/).map(Number);
+      resolve({ stdout, wall, cpu: user + sys, rssMiB: rss / 1024 });
+    });
   });
-  topics.push(name);
+}
+
+const jvm = (main, args) => [
+  java,
+  '-Xmx1g',
+  '-cp',
+  libs,
+  `org.apache.kafka.tools.${main}`,
+  ...args,
+];
+const producerProps = (extra) => [
+  '--producer-props',
+  `bootstrap.servers=${brokers}`,
+  'acks=all',
+  'enable.idempotence=true',
+  ...extra,
+];
+
+async function javaProduce(topic, extra) {
+  const r = await timed(
+    jvm('ProducerPerformance', [
+      '--topic',
+      topic,
+      '--num-records',
+      values.messages,
+      '--record-size',
+      values.bytes,
+      '--throughput',
+      '-1',
+      ...producerProps(extra),
+    ]),
+  );
+  const rate = Number(/([\d.]+) records\/sec/.exec(r.stdout.trim().split('\n').pop())?.[1]);
+  return { msgPerSec: rate, cpuSeconds: r.cpu, rssMiB: r.rssMiB, cpuNote: 'process' };
+}
+
+async function javaConsume(topic) {
+  const r = await timed(
+    jvm('ConsumerPerformance', [
+      '--bootstrap-server',
+      brokers,
+      '--topic',
+      topic,
+      '--messages',
+      values.messages,
+      '--group',
+      `bench-java-${Math.random().toString(36).slice(2)}`,
+      '--timeout',
+      '120000',
+    ]),
+  );
+  const cols = r.stdout
+    .trim()
+    .split('\n')
+    .pop()
+    .split(',')
+    .map((s) => s.trim());
+  return { msgPerSec: Number(cols[9]), cpuSeconds: r.cpu, rssMiB: r.rssMiB, cpuNote: 'process' };
+}
+
+async function node(script, args) {
+  const r = await timed([
+    process.execPath,
+    join(import.meta.dirname, 'kafka', script),
+    ...args,
+    ...common,
+  ]);
+  const line = JSON.parse(
+    r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop(),
+  );
+  return {
+    msgPerSec: line.msgPerSec,
+    cpuSeconds: line.cpuSeconds,
+    rssMiB: r.rssMiB,
+    cpuNote: 'timed section',
+  };
+}
+
+function createTopic(name) {
+  execFileSync(
+    java,
+    [
+      '-cp',
+      libs,
+      'org.apache.kafka.tools.TopicCommand',
+      '--bootstrap-server',
+      brokers,
+      '--create',
+      '--topic',
+      name,
+      '--partitions',
+      values.partitions,
+      '--replication-factor',
+      '1',
+    ],
+    { stdio: 'ignore' },
+  );
   return name;
 }
 
-/** N messages of BYTES bytes (a sequence number, padded). */
-async function fill(name) {
-  const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const pad = 'x'.repeat(BYTES);
-  for (let i = 0; i < N; i += 5000) {
-    const messages = [];
-    for (let j = i; j < Math.min(N, i + 5000); j++) {
-      messages.push({ value: `${String(j).padStart(12, '0')}${pad}`.slice(0, BYTES) });
-    }
-    await producer.send({ topic: name, acks: -1, messages });
-  }
-  await producer.disconnect();
-}
-
-async function edgeplane(input, round) {
-  const output = await topic(`${run}-out-e${round}`);
-  const groupId = `${run}-e${round}`;
-  const common = { brokers, maxWaitTimeMs: 100 };
-  const loop = createLoop({
-    spec: {
-      name: 'bench',
-      capacity: Number(values.ring),
-      stages: [{ id: 'forward', stage: 'identity', dependsOn: [] }],
-    },
-    ingress: {
-      transport: createKafkaTransport({ ...common, topic: input, groupId, fromBeginning: true }),
-    },
-    egress: {
-      transport: createKafkaTransport({
-        ...common,
-        topic: output,
-        compression: GZIP ? 'gzip' : 'none',
-      }),
-    },
-    batch: { maxMessages: BATCH, maxBytes: 16 << 20, lingerMs: 5 },
-    maxMessages: N,
-  });
-  const t0 = performance.now();
-  const result = await loop.run();
-  const secs = (performance.now() - t0) / 1000;
-  if (result.state !== 'stopped' || result.ackedMessages !== N) {
-    throw new Error(
-      `edgeplane did not move every message: ${JSON.stringify({ ...result, snapshot: undefined })}`,
-    );
-  }
-  return { messages: N, secs };
-}
-
-/** The hand-written pipe: eachBatch → produce BATCH at a time (acks=-1) → commit → next. */
-async function raw(input, round) {
-  const output = await topic(`${run}-out-r${round}`);
-  const groupId = `${run}-r${round}`;
-  const consumer = client.consumer({ groupId, maxWaitTimeInMs: 100 });
-  const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const compression = GZIP ? kafkajs.CompressionTypes.GZIP : kafkajs.CompressionTypes.None;
-  let moved = 0;
-  let finish;
-  const finished = new Promise((resolve) => {
-    finish = resolve;
-  });
-  const t0 = performance.now();
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topics: [input], fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-      for (let i = 0; i < batch.messages.length && moved < N; i += BATCH) {
-        const chunk = batch.messages.slice(i, Math.min(i + BATCH, i + N - moved));
-        await producer.send({
-          topic: output,
-          acks: -1,
-          compression,
-          messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-        });
-        const last = chunk[chunk.length - 1].offset;
-        await consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) },
-        ]);
-        resolveOffset(last);
-        moved += chunk.length;
-        await heartbeat();
-      }
-      if (moved >= N) finish();
-    },
-  });
-  await finished;
-  const secs = (performance.now() - t0) / 1000;
-  await consumer.disconnect();
-  await producer.disconnect();
-  return { messages: moved, secs };
-}
-
+const source = createTopic(`bench-source-${stamp}`);
+await javaProduce(source, ['batch.size=131072', 'linger.ms=10']);
+const src = [`--topic=${source}`];
+const groups = {
+  java: [
+    [
+      'java',
+      'produce (defaults)',
+      () => javaProduce(createTopic(`bench-java-${Math.random().toString(36).slice(2)}`), []),
+    ],
+    [
+      'java',
+      'produce (batch.size=131072 linger.ms=10)',
+      () =>
+        javaProduce(createTopic(`bench-java-${Math.random().toString(36).slice(2)}`), [
+          'batch.size=131072',
+          'linger.ms=10',
+        ]),
+    ],
+    ['java', 'consume', () => javaConsume(source)],
+  ],
+  kafkajs: ['produce', 'consume', 'pipe'].map((op) => [
+    'kafkajs',
+    op,
+    () => node('kafkajs.mjs', [op, ...(op === 'produce' ? [] : src)]),
+  ]),
+  platformatic: ['produce', 'consume', 'pipe'].map((op) => [
+    'platformatic',
+    op,
+    () => node('platformatic.mjs', [op, ...(op === 'produce' ? [] : src)]),
+  ]),
+  edgeplane: ['egress', 'ingress', 'pipe'].map((op) => [
+    'edgeplane',
+    op,
+    () => node('edgeplane.mjs', [op, ...(op === 'egress' ? [] : src)]),
+  ]),
+  baseline: values.baseline
+    ? [
+        [
+          'baseline',
+          'pipe',
+          () => node('edgeplane.mjs', ['pipe', ...src, `--transport=${values.baseline}`]),
+        ],
+      ]
+    : [],
+};
+const order = Object.keys(groups).filter((g) => only.has(g));
+const results = new Map();
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(
+  `Kafka ${KAFKA_VERSION} at ${brokers}; ${values.messages} × ${values.bytes} B, ${values.partitions} partition(s), ${values.rounds} rounds; Node ${process.version}; load ${load()}`,
+);
 try {
-  const input = await topic(`${run}-in`);
-  await fill(input);
-  console.log(
-    `kafka→kafka, identity stage, ${N} messages of ${BYTES} bytes, ${PARTITIONS} partition(s), batch ${BATCH}, ` +
-      `compression ${values.compression}, ${values.rounds} rounds (best of each), broker ${brokers.join(',')}`,
-  );
-  const results = { raw: [], edgeplane: [] };
-  // Alternate which side goes first, so neither always runs on a cold JIT or a warm page cache.
-  for (let r = 0; r < Number(values.rounds); r++) {
-    if (r % 2 === 0) results.edgeplane.push(await edgeplane(input, r));
-    results.raw.push(await raw(input, r));
-    if (r % 2 === 1) results.edgeplane.push(await edgeplane(input, r));
+  for (let round = 0; round < Number(values.rounds); round++) {
+    const groupsThisRound = round % 2 === 0 ? order : [...order].reverse();
+    for (const g of groupsThisRound) {
+      for (const [client, op, run] of groups[g]) {
+        const r = await run();
+        const key = `${client}|${op}`;
+        results.set(key, [...(results.get(key) ?? []), r]);
+        console.log(
+          `  round ${round + 1} ${client} ${op}: ${Math.round(r.msgPerSec).toLocaleString('en')} msg/s, ${r.cpuSeconds.toFixed(1)} s CPU, ${r.rssMiB.toFixed(0)} MiB`,
+        );
+      }
+    }
   }
-  const rate = (x) => Math.round(x.messages / x.secs);
-  const best = (xs) => xs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
-  const e = rate(best(results.edgeplane));
-  const b = rate(best(results.raw));
-  console.log(`rounds edgeplane: ${results.edgeplane.map(rate).join(', ')} msg/s`);
-  console.log(`rounds raw:       ${results.raw.map(rate).join(', ')} msg/s`);
-  console.log(
-    `raw kafkajs pipe (eachBatch → send acks=-1 → commit): ${b.toLocaleString('en')} msg/s`,
-  );
-  console.log(
-    `edgeplane loop (kafka→identity→kafka):               ${e.toLocaleString('en')} msg/s`,
-  );
-  console.log(`ratio edgeplane/raw: ${((e / b) * 100).toFixed(1)}%`);
+  console.log(`load at the end ${load()}\n`);
+  console.log(table(results, Number(values.messages)));
 } finally {
-  await admin.deleteTopics({ topics }).catch(() => {});
-  const groups = (await admin.listGroups()).groups
-    .map((g) => g.groupId)
-    .filter((g) => g.startsWith(run));
-  if (groups.length > 0) await admin.deleteGroups(groups).catch(() => {});
-  await admin.disconnect();
+  rmSync(tmp, { recursive: true, force: true });
 }
