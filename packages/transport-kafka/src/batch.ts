@@ -42,7 +42,7 @@ export class KafkaBatch implements InboundBatch {
       for (const s of this.segments) {
         if (s.start >= n) break;
         const last = this.messages[Math.min(s.end, n) - 1] as KafkaInboundMessage;
-        s.state.ack(s.epoch, Number(last.offset) + 1);
+        s.state.ack(s.epoch, last.offsetNumber + 1);
       }
       this.acked = n;
     }
@@ -56,7 +56,7 @@ export class KafkaBatch implements InboundBatch {
       if (s.end <= this.acked || seen.has(s.state)) continue;
       seen.add(s.state);
       const first = this.messages[Math.max(s.start, this.acked)] as KafkaInboundMessage;
-      this.owner.rewind(s.state, s.epoch, Number(first.offset), options?.retryAfterMs ?? 0);
+      this.owner.rewind(s.state, s.epoch, first.offsetNumber, options?.retryAfterMs ?? 0);
     }
     this.acked = this.messages.length;
   }

@@ -1,4 +1,4 @@
-import type { Consumer } from 'kafkajs';
+import type { Consumer } from '@platformatic/kafka';
 import { isMembershipError, kafkaError } from './errors.js';
 import type { GroupMembership } from './group.js';
 import type { ResolvedKafkaOptions } from './options.js';
@@ -26,8 +26,6 @@ const MAX_REJOINS = 5;
  */
 export class Committer {
   private chain: Promise<void> = Promise.resolve();
-  /** COMMIT_OFFSETS events seen: kafkajs resolves a commit it skipped (consumer restarting). */
-  confirmed = 0;
 
   constructor(private readonly ctx: CommitContext) {}
 
@@ -51,27 +49,21 @@ export class Committer {
       if (due.length === 0 || !consumer) return;
       const offsets = due.map((state) => ({ state, offset: state.acked }));
       const generation = group.generation;
-      const seen = this.confirmed;
       try {
-        await consumer.commitOffsets(
-          offsets.map(({ state, offset }) => ({
+        await consumer.commit({
+          offsets: offsets.map(({ state, offset }) => ({
             topic: state.topic,
             partition: state.partition,
-            offset: String(offset),
+            offset: BigInt(offset),
+            leaderEpoch: -1,
           })),
-        );
-        if (this.confirmed !== seen) {
-          for (const { state, offset } of offsets) {
-            if (state.committed < offset) state.committed = offset;
-          }
-          return;
+        });
+        for (const { state, offset } of offsets) {
+          if (state.committed < offset) state.committed = offset;
         }
-        // kafkajs skipped it: its consumer is restarting, and that crash revokes everything.
+        return;
       } catch (error) {
-        const rejoining =
-          generation !== group.generation ||
-          isMembershipError(error) ||
-          /not initialized/.test(String((error as Error)?.message));
+        const rejoining = generation !== group.generation || isMembershipError(error);
         if (!rejoining || attempt >= MAX_REJOINS) {
           const mapped = kafkaError(
             error,

@@ -1,67 +1,54 @@
-import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
-import { retryPolicy } from './client.js';
-import { kafkaError } from './errors.js';
+import { Consumer, FetchIsolationLevels } from '@platformatic/kafka';
+import { clientOptions } from './client.js';
+import { codeOf, kafkaError } from './errors.js';
 import { sleep } from './inbox.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
-/** kafkajs consumer settings from the options; `restart` decides restarts after a crash. */
-export function consumerConfig(
-  o: ResolvedKafkaOptions,
-  groupId: string,
-  restart: () => boolean,
-): ConsumerConfig {
-  return {
+/**
+ * The group member's client. It only joins, heartbeats (on its own timer, whatever the fetch
+ * loop does), fetches what `Fetcher` asks and commits what `Committer` asks: `autocommit` is off
+ * and no stream is opened. Its operations are attempted `reconnectRetries` times (at least
+ * `retries`), so a running member rides out a broker restart as the same member.
+ */
+export async function createConsumer(o: ResolvedKafkaOptions, groupId: string): Promise<Consumer> {
+  const base = await clientOptions(o, Math.max(o.retries, o.reconnectRetries));
+  return new Consumer({
+    ...base,
     groupId,
+    autocommit: false,
+    autocreateTopics: true,
     sessionTimeout: o.sessionTimeoutMs,
     rebalanceTimeout: o.rebalanceTimeoutMs,
     heartbeatInterval: o.heartbeatIntervalMs,
-    maxWaitTimeInMs: o.maxWaitTimeMs,
+    maxWaitTime: o.maxWaitTimeMs,
     maxBytesPerPartition: o.maxBytesPerPartition,
-    retry: {
-      ...retryPolicy(o, Math.max(o.retries, o.reconnectRetries)),
-      restartOnFailure: async () => restart(),
-    },
-  };
+    minBytes: 1,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+  });
 }
 
 /**
- * Fails fast (after `retries`, not `reconnectRetries`) when no broker answers: the consumer's
- * own client keeps trying much longer, which suits a running member, not `open()`.
- */
-export async function assertReachable(
-  client: Kafka,
-  o: ResolvedKafkaOptions,
-  secrets: readonly string[],
-): Promise<void> {
-  const admin = client.admin();
-  try {
-    await admin.connect();
-  } catch (error) {
-    throw kafkaError(error, `reach the brokers ${o.brokers.join(',')}`, secrets);
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
-
-/**
- * Subscribes. A topic the brokers are still creating (auto-creation on the metadata request
- * answers UNKNOWN_TOPIC_OR_PARTITION until it exists) is asked for again, with backoff, up to
- * `retries` times: kafkajs retries only LEADER_NOT_AVAILABLE there.
+ * Asks the brokers for the topics' metadata, creating them where the brokers auto-create topics.
+ * Fails after `retries` attempts, not `reconnectRetries`: `open()` should not wait long for brokers
+ * that are not there. A topic the brokers are still creating (UNKNOWN_TOPIC_OR_PARTITION until it
+ * exists) is asked for again, with backoff, up to `retries` times.
  */
 export async function subscribe(
   consumer: Consumer,
   topics: string[],
   o: ResolvedKafkaOptions,
   signal: AbortSignal,
+  secrets: readonly string[],
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await consumer.subscribe({ topics, fromBeginning: o.fromBeginning });
+      await consumer.metadata({ topics, autocreateTopics: true, retries: o.retries });
+      consumer.topics.trackAll(...topics);
+      return;
     } catch (error) {
-      const type = (error as { type?: unknown }).type;
-      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' || attempt >= o.retries) throw error;
+      const mapped = kafkaError(error, `subscribe to ${topics.join(', ')}`, secrets);
+      if (codeOf(error) !== 'not-found' || attempt >= o.retries || signal.aborted) throw mapped;
       await sleep(Math.min(o.retryMaxMs, o.retryInitialMs * 2 ** attempt), signal);
-      if (signal.aborted) throw error;
     }
   }
 }

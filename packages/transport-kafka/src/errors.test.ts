@@ -1,77 +1,76 @@
 import { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
-import { describe, expect, it } from 'vitest';
 import {
-  codeOf,
-  isMembershipError,
-  isProducerStateError,
-  kafkaError,
-  rootCause,
-} from './errors.js';
+  AuthenticationError,
+  MultipleErrors,
+  NetworkError,
+  ProtocolError,
+  ResponseError,
+  TimeoutError,
+  UnsupportedApiError,
+  UserError,
+} from '@platformatic/kafka';
+import { describe, expect, it } from 'vitest';
+import { codeOf, isMembershipError, kafkaError, rootCause } from './errors.js';
 
-/** A stand-in for a kafkajs error: the mapping reads only name, type, code and causes. */
-function native(name: string, fields: Record<string, unknown> = {}, message = 'boom'): Error {
-  return Object.assign(new Error(message), { name, ...fields });
-}
+/** A broker answer with one protocol error, as @platformatic/kafka reports it. */
+const response = (id: string) => {
+  const e = new ProtocolError(id);
+  return new ResponseError(0, 9, { '/responses/0': [e.apiCode, null] }, {});
+};
+const errno = (code: string) => Object.assign(new Error(`connect ${code}`), { code });
 
 describe('kafka error mapping', () => {
   it.each([
-    [native('KafkaJSConnectionError', { code: 'ECONNREFUSED' }), 'unavailable'],
-    [native('KafkaJSConnectionClosedError'), 'unavailable'],
-    [native('KafkaJSRequestTimeoutError'), 'timeout'],
-    [native('KafkaJSSASLAuthenticationError'), 'unauthenticated'],
-    [native('KafkaJSProtocolError', { type: 'SASL_AUTHENTICATION_FAILED' }), 'unauthenticated'],
-    [native('KafkaJSProtocolError', { type: 'TOPIC_AUTHORIZATION_FAILED' }), 'permission-denied'],
-    [native('KafkaJSProtocolError', { type: 'GROUP_AUTHORIZATION_FAILED' }), 'permission-denied'],
-    [native('KafkaJSProtocolError', { type: 'UNKNOWN_TOPIC_OR_PARTITION' }), 'not-found'],
-    [native('KafkaJSProtocolError', { type: 'MESSAGE_TOO_LARGE' }), 'too-large'],
-    [native('KafkaJSProtocolError', { type: 'NOT_LEADER_FOR_PARTITION' }), 'unavailable'],
-    [native('KafkaJSProtocolError', { type: 'REQUEST_TIMED_OUT' }), 'timeout'],
-    [native('KafkaJSProtocolError', { type: 'INVALID_SESSION_TIMEOUT' }), 'invalid-config'],
-    [native('KafkaJSProtocolError', { type: 'REBALANCE_IN_PROGRESS' }), 'conflict'],
-    [native('KafkaJSProtocolError', { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' }), 'unavailable'],
-    [native('KafkaJSProtocolError', { type: 'UNSUPPORTED_VERSION' }), 'protocol'],
-    [native('KafkaJSBrokerNotFound'), 'unavailable'],
-    [native('Error', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), 'unauthenticated'],
-    [native('Error', { code: 'ENOTFOUND' }), 'unavailable'],
-    [native('TypeError'), 'internal'],
+    [new NetworkError('Connection to 127.0.0.1:1 failed.', { cause: errno('ECONNREFUSED') }), 'unavailable'],
+    [new NetworkError('Connection closed'), 'unavailable'],
+    [new TimeoutError('Request timed out'), 'timeout'],
+    [new AuthenticationError('SASL authentication failed.'), 'unauthenticated'],
+    [response('SASL_AUTHENTICATION_FAILED'), 'unauthenticated'],
+    [response('TOPIC_AUTHORIZATION_FAILED'), 'permission-denied'],
+    [response('GROUP_AUTHORIZATION_FAILED'), 'permission-denied'],
+    [response('UNKNOWN_TOPIC_OR_PARTITION'), 'not-found'],
+    [response('MESSAGE_TOO_LARGE'), 'too-large'],
+    [response('NOT_LEADER_OR_FOLLOWER'), 'unavailable'],
+    [response('REQUEST_TIMED_OUT'), 'timeout'],
+    [response('INVALID_SESSION_TIMEOUT'), 'invalid-config'],
+    [response('REBALANCE_IN_PROGRESS'), 'conflict'],
+    [response('OUT_OF_ORDER_SEQUENCE_NUMBER'), 'unavailable'],
+    [response('UNSUPPORTED_VERSION'), 'protocol'],
+    [new UnsupportedApiError('no Fetch'), 'protocol'],
+    [new NetworkError('TLS', { cause: new UserError('TLS handshake failed.', { cause: errno('DEPTH_ZERO_SELF_SIGNED_CERT') }) }), 'unauthenticated'],
+    [errno('ENOTFOUND'), 'unavailable'],
+    [new UserError('bad option'), 'internal'],
+    [new TypeError('x'), 'internal'],
   ])('%s → %s', (error, code) => {
     expect(codeOf(error)).toBe(code);
   });
 
-  it('unwraps retry exhaustion and aggregate errors to the cause', () => {
-    const cause = native('KafkaJSProtocolError', { type: 'TOPIC_AUTHORIZATION_FAILED' });
-    const wrapped = native('KafkaJSNumberOfRetriesExceeded', { cause });
-    expect(rootCause(wrapped)).toBe(cause);
-    expect(codeOf(native('KafkaJSNonRetriableError', { cause: wrapped }))).toBe(
-      'permission-denied',
-    );
-    expect(codeOf(native('KafkaJSAggregateError', { errors: [cause] }))).toBe('permission-denied');
+  it('unwraps retry exhaustion (last attempt) and responses (first protocol error)', () => {
+    const cause = response('TOPIC_AUTHORIZATION_FAILED');
+    const retried = new MultipleErrors('metadata failed 3 times.', [new NetworkError('x'), cause]);
+    expect((rootCause(retried) as ProtocolError).apiId).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(codeOf(retried)).toBe('permission-denied');
   });
 
-  it('names the action and the protocol error type, scrubs secrets, keeps the cause', () => {
-    const error = native(
-      'KafkaJSProtocolError',
-      { type: 'SASL_AUTHENTICATION_FAILED' },
-      'SASL Authentication failed for user with password hunter22',
-    );
-    const e = kafkaError(error, 'connect a producer for "orders"', ['hunter22']);
+  it('names the action, the socket error and the protocol error, scrubs secrets, keeps the cause', () => {
+    const refused = new NetworkError('Connection to kafka:9092 failed.', {
+      cause: errno('ECONNREFUSED hunter22'),
+    });
+    const e = kafkaError(refused, 'connect a producer for "orders"', ['hunter22']);
     expect(e).toBeInstanceOf(EdgeplaneError);
     expect(e.message).toBe(
-      '[transport:kafka] cannot connect a producer for "orders": SASL Authentication failed for user with password [redacted] (SASL_AUTHENTICATION_FAILED)',
+      '[transport:kafka] cannot connect a producer for "orders": Connection to kafka:9092 failed: connect ECONNREFUSED [redacted]',
     );
-    expect(e.hint).toMatch(/saslMechanism/);
-    expect(e.cause).toBe(error);
-    expect(e.retryable).toBe(false);
-    expect(kafkaError(native('KafkaJSConnectionError'), 'x').retryable).toBe(true);
+    expect(e.retryable).toBe(true);
+    expect(e.cause).toBe(refused);
+    const denied = kafkaError(response('SASL_AUTHENTICATION_FAILED'), 'x');
+    expect(denied.message).toMatch(/\(SASL_AUTHENTICATION_FAILED\)$/);
+    expect(denied.hint).toMatch(/saslMechanism/);
+    expect(denied.retryable).toBe(false);
   });
 
-  it('recognises membership and producer-state errors', () => {
-    expect(isMembershipError(native('KafkaJSProtocolError', { type: 'ILLEGAL_GENERATION' }))).toBe(
-      true,
-    );
-    expect(isMembershipError(native('KafkaJSConnectionError'))).toBe(false);
-    expect(
-      isProducerStateError(native('KafkaJSProtocolError', { type: 'UNKNOWN_PRODUCER_ID' })),
-    ).toBe(true);
+  it('recognises membership errors by the client flag', () => {
+    expect(isMembershipError(response('ILLEGAL_GENERATION'))).toBe(true);
+    expect(isMembershipError(new NetworkError('x'))).toBe(false);
   });
 });

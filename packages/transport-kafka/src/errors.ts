@@ -3,18 +3,20 @@ import {
   type ErrorCode,
   isEdgeplaneError,
 } from '@edgeplane/adapter-loop/transport';
+import { findErrorBy, TimeoutError } from '@platformatic/kafka';
 
 /** The component name in every message of this package. */
 export const COMPONENT = 'transport:kafka';
 
 /**
- * Kafka protocol error types (kafkajs `KafkaJSProtocolError.type`) by edgeplane code. The
- * conformance or unit test that pins a rule is named beside it (errors.test.ts covers each row).
+ * Kafka protocol errors by their name (`apiId` of @platformatic/kafka's `ProtocolError`, the
+ * broker's error code as named by the protocol) and edgeplane code. errors.test.ts covers each
+ * group; the conformance or integration test that pins a rule is named beside it.
  */
 const PROTOCOL: Readonly<Record<string, ErrorCode>> = {
-  // Transient: leader elections, coordinator moves, a broker restarting.
+  // Transient: leader elections, coordinator moves, a broker restarting (restart.test.ts).
   LEADER_NOT_AVAILABLE: 'unavailable',
-  NOT_LEADER_FOR_PARTITION: 'unavailable',
+  NOT_LEADER_OR_FOLLOWER: 'unavailable',
   FENCED_LEADER_EPOCH: 'unavailable',
   UNKNOWN_LEADER_EPOCH: 'unavailable',
   BROKER_NOT_AVAILABLE: 'unavailable',
@@ -22,21 +24,19 @@ const PROTOCOL: Readonly<Record<string, ErrorCode>> = {
   NOT_ENOUGH_REPLICAS: 'unavailable',
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: 'unavailable',
   COORDINATOR_NOT_AVAILABLE: 'unavailable',
-  GROUP_COORDINATOR_NOT_AVAILABLE: 'unavailable',
   NOT_COORDINATOR: 'unavailable',
-  NOT_COORDINATOR_FOR_GROUP: 'unavailable',
   COORDINATOR_LOAD_IN_PROGRESS: 'unavailable',
-  GROUP_LOAD_IN_PROGRESS: 'unavailable',
   NETWORK_EXCEPTION: 'unavailable',
   KAFKA_STORAGE_ERROR: 'unavailable',
   OFFSET_NOT_AVAILABLE: 'unavailable',
   THROTTLING_QUOTA_EXCEEDED: 'unavailable',
   CONCURRENT_TRANSACTIONS: 'unavailable',
   // The idempotent producer's sequence state was lost (a broker restart, producer expiry): the
-  // sink starts a new producer id and the loop retries the batch.
+  // client starts a new producer id and the loop retries the batch.
   OUT_OF_ORDER_SEQUENCE_NUMBER: 'unavailable',
   UNKNOWN_PRODUCER_ID: 'unavailable',
   INVALID_PRODUCER_EPOCH: 'unavailable',
+  PRODUCER_FENCED: 'unavailable',
   REQUEST_TIMED_OUT: 'timeout',
   // Auth.
   SASL_AUTHENTICATION_FAILED: 'unauthenticated',
@@ -49,6 +49,7 @@ const PROTOCOL: Readonly<Record<string, ErrorCode>> = {
   DELEGATION_TOKEN_AUTHORIZATION_FAILED: 'permission-denied',
   // Configuration and input.
   UNKNOWN_TOPIC_OR_PARTITION: 'not-found',
+  UNKNOWN_TOPIC_ID: 'not-found',
   INVALID_TOPIC_EXCEPTION: 'invalid-config',
   INVALID_SESSION_TIMEOUT: 'invalid-config',
   INVALID_GROUP_ID: 'invalid-config',
@@ -68,28 +69,23 @@ const PROTOCOL: Readonly<Record<string, ErrorCode>> = {
   OFFSET_OUT_OF_RANGE: 'invalid-input',
 };
 
-/** kafkajs error classes (by `name`) that carry no protocol type. */
-const NAMES: Readonly<Record<string, ErrorCode>> = {
-  KafkaJSConnectionError: 'unavailable',
-  KafkaJSConnectionClosedError: 'unavailable',
-  KafkaJSBrokerNotFound: 'unavailable',
-  KafkaJSNoBrokerAvailableError: 'unavailable',
-  KafkaJSMetadataNotLoaded: 'unavailable',
-  KafkaJSTopicMetadataNotLoaded: 'unavailable',
-  KafkaJSGroupCoordinatorNotFound: 'unavailable',
-  KafkaJSStaleTopicMetadataAssignment: 'unavailable',
-  KafkaJSRequestTimeoutError: 'timeout',
-  KafkaJSTimeout: 'timeout',
-  KafkaJSLockTimeout: 'timeout',
-  KafkaJSSASLAuthenticationError: 'unauthenticated',
-  KafkaJSServerDoesNotSupportApiKey: 'protocol',
-  KafkaJSUnsupportedMagicByteInMessageSet: 'protocol',
-  KafkaJSPartialMessageError: 'protocol',
-  KafkaJSInvalidVarIntError: 'protocol',
-  KafkaJSInvalidLongError: 'protocol',
+/**
+ * @platformatic/kafka error codes (`PLT_KFK_*`) that carry no protocol error. Its `TimeoutError`
+ * carries the network code (`PLT_KFK_NETWORK`), so a timeout is told apart by its class (below).
+ */
+const CLIENT: Readonly<Record<string, ErrorCode>> = {
+  PLT_KFK_NETWORK: 'unavailable',
+  PLT_KFK_TIMEOUT: 'timeout',
+  PLT_KFK_AUTHENTICATION: 'unauthenticated',
+  PLT_KFK_UNSUPPORTED_API: 'protocol',
+  PLT_KFK_UNSUPPORTED_FORMAT: 'protocol',
+  PLT_KFK_UNSUPPORTED_COMPRESSION: 'protocol',
+  PLT_KFK_UNEXPECTED_CORRELATION_ID: 'protocol',
+  PLT_KFK_PROTOCOL: 'protocol',
+  PLT_KFK_OUT_OF_BOUNDS: 'protocol',
 };
 
-/** Node socket / TLS / file errors that reach us through kafkajs or the TLS file options. */
+/** Node socket / TLS / file errors that reach us as the `cause` of a network error, or directly. */
 const ERRNO: Readonly<Record<string, ErrorCode>> = {
   ECONNREFUSED: 'unavailable',
   ECONNRESET: 'unavailable',
@@ -119,59 +115,75 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
 };
 
 interface Native {
-  name?: unknown;
-  type?: unknown;
   code?: unknown;
+  apiId?: unknown;
   message?: unknown;
-  retriable?: unknown;
   cause?: unknown;
-  originalError?: unknown;
   errors?: unknown;
 }
 
-/** The innermost error kafkajs wrapped (retry exhaustion and non-retriable wrappers). */
+const WRAPPERS = new Set(['PLT_KFK_MULTIPLE', 'PLT_KFK_RESPONSE']);
+
+/**
+ * The error that says what went wrong. @platformatic/kafka wraps retries (`MultipleErrors`, "…
+ * failed 3 times": the last attempt counts) and broker responses (`ResponseError`: the first
+ * protocol error counts).
+ */
 export function rootCause(error: unknown): unknown {
   let current = error;
   for (let depth = 0; depth < 8; depth++) {
     const e = current as Native | undefined;
-    if (!e || typeof e !== 'object') return current;
-    if (e.name === 'KafkaJSAggregateError' && Array.isArray(e.errors) && e.errors.length > 0) {
-      current = e.errors[0];
-      continue;
-    }
-    const wrapper =
-      e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSNonRetriableError';
-    const inner = e.cause ?? e.originalError;
-    if (!wrapper || !inner || inner === current) return current;
-    current = inner;
+    if (!e || typeof e !== 'object' || !WRAPPERS.has(e.code as string)) return current;
+    const inner = Array.isArray(e.errors) ? e.errors.filter(Boolean) : [];
+    if (inner.length === 0) return current;
+    current = e.code === 'PLT_KFK_RESPONSE' ? inner[0] : inner[inner.length - 1];
   }
   return current;
 }
 
-/** The edgeplane code of a native (kafkajs, Node) error. */
+/** A Node errno / TLS code on `error` or its causes (a network error's socket error). */
+function errnoOf(error: unknown): ErrorCode | undefined {
+  let e = error as Native | undefined;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
+    if (typeof e.code === 'string' && ERRNO[e.code]) return ERRNO[e.code];
+    e = e.cause as Native | undefined;
+  }
+  return undefined;
+}
+
+/** The edgeplane code of a native (@platformatic/kafka, Node) error. */
 export function codeOf(error: unknown): ErrorCode {
   if (isEdgeplaneError(error)) return error.code;
   const e = rootCause(error) as Native | undefined;
   if (!e || typeof e !== 'object') return 'internal';
-  if (typeof e.type === 'string' && PROTOCOL[e.type]) return PROTOCOL[e.type] as ErrorCode;
-  if (typeof e.name === 'string' && NAMES[e.name]) return NAMES[e.name] as ErrorCode;
-  if (typeof e.code === 'string' && ERRNO[e.code]) return ERRNO[e.code] as ErrorCode;
-  const text = typeof e.message === 'string' ? e.message : '';
-  if (/SASL .*authentication failed|Authentication failed/i.test(text)) return 'unauthenticated';
-  if (e.retriable === true && typeof e.type === 'string') return 'unavailable';
+  if (typeof e.apiId === 'string') return PROTOCOL[e.apiId] ?? 'internal';
+  // its request timeouts are `TimeoutError`s with the network code: only the class tells them apart
+  if (e instanceof TimeoutError) return 'timeout';
+  const errno = errnoOf(e);
+  if (errno) return errno;
+  if (typeof e.code === 'string' && CLIENT[e.code]) return CLIENT[e.code] as ErrorCode;
   return 'internal';
 }
 
-/** Removes `secrets` from a text (a defence in depth: kafkajs messages carry none we know of). */
+/** Removes `secrets` from a text (a defence in depth: client messages carry none we know of). */
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s.length >= 3) out = out.split(s).join('[redacted]');
   return out;
 }
 
+/** The root's message, followed by its cause's (a network error names the socket error there). */
+function describe(root: Native | undefined): string {
+  if (!root || typeof root !== 'object') return String(root);
+  const own = String(root.message ?? root);
+  const cause = root.cause as Native | undefined;
+  const inner = cause && typeof cause === 'object' ? String(cause.message ?? '') : '';
+  return inner && !own.includes(inner) ? `${own.replace(/\.$/, '')}: ${inner}` : own;
+}
+
 /**
  * Maps a native error from `action` to an `EdgeplaneError`:
- * `[transport:kafka] cannot produce to "orders": Connection error: connect ECONNREFUSED ...`.
+ * `[transport:kafka] cannot produce to "orders": Connection to 127.0.0.1:9092 failed: connect ECONNREFUSED ...`.
  * `secrets` are scrubbed from the text; the native error stays available as `cause`.
  */
 export function kafkaError(
@@ -182,40 +194,19 @@ export function kafkaError(
   if (isEdgeplaneError(error)) return error;
   const code = codeOf(error);
   const root = rootCause(error) as Native | undefined;
-  const type = typeof root?.type === 'string' ? root.type : undefined;
-  const raw =
-    root instanceof Error ? root.message : String((root as Native | undefined)?.message ?? root);
+  const type = typeof root?.apiId === 'string' ? root.apiId : undefined;
+  const raw = describe(root);
   const what = scrub(type && !raw.includes(type) ? `${raw} (${type})` : raw, secrets);
   return new EdgeplaneError(code, COMPONENT, `cannot ${action}: ${what}`, {
     cause: error,
-    details: { type, name: typeof root?.name === 'string' ? root.name : undefined },
+    details: { type, name: typeof root?.code === 'string' ? root.code : undefined },
     hint: HINTS[code],
   });
 }
 
-/** True for errors that mean "the group moved on; rejoin, then commit again". */
+/** True for errors that mean "the group moved on; rejoin, then commit again" (client's flag). */
 export function isMembershipError(error: unknown): boolean {
-  const e = rootCause(error) as Native | undefined;
-  return (
-    typeof e?.type === 'string' &&
-    [
-      'REBALANCE_IN_PROGRESS',
-      'ILLEGAL_GENERATION',
-      'UNKNOWN_MEMBER_ID',
-      'NOT_COORDINATOR',
-    ].includes(e.type)
-  );
-}
-
-/** True for producer errors after which a new producer id is needed. */
-export function isProducerStateError(error: unknown): boolean {
-  const e = rootCause(error) as Native | undefined;
-  return (
-    typeof e?.type === 'string' &&
-    ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH'].includes(
-      e.type,
-    )
-  );
+  return error instanceof Error && findErrorBy(error, 'needsRejoin', true) !== null;
 }
 
 /** `send` / `ack` / `open` after `close()`. */
@@ -253,7 +244,14 @@ export function badPosition(from: string, why: string): EdgeplaneError {
   });
 }
 
-/** A state change (CRASH event, log entry) reported by kafkajs without an error object. */
+/** The group assigned nothing within the join deadline of `open()`. */
+export function joinTimeout(groupId: string): EdgeplaneError {
+  return new EdgeplaneError('timeout', COMPONENT, `cannot join the group ${groupId}: no assignment in time`, {
+    hint: 'check that the group\'s other members are healthy; `rebalanceTimeoutMs` bounds the wait',
+  });
+}
+
+/** A state change reported by the client without an error object. */
 export function connectionLost(text: string, secrets: readonly string[]): EdgeplaneError {
   return new EdgeplaneError(
     'unavailable',

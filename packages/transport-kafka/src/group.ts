@@ -3,27 +3,29 @@ import { PartitionState, partitionKey } from './partition.js';
 
 /**
  * This member's view of its consumer group: the partitions assigned to it and a counter that
- * moves on every group join and every consumer crash (commits refused during a rebalance wait
+ * moves on every group join and every lost membership (commits refused during a rebalance wait
  * for it to move).
  */
 export class GroupMembership {
   private parts = new Map<string, PartitionState>();
   private memberId: string | undefined;
-  /** Bumped on every group join and consumer crash. */
+  /** Bumped on every group join and lost membership. */
   generation = 0;
   private readonly changes = new Inbox();
 
   /**
    * A new assignment. It continues the previous one only for the same member id (the member
    * stayed in the group through the rebalance, so nobody else owned its partitions meanwhile);
-   * partitions it keeps keep their state (in-flight acks still commit, refetched records already
-   * taken are skipped), every other one is revoked.
+   * partitions it keeps keep their state (in-flight acks still commit, their fetch positions carry on), every other one is revoked.
    */
-  join(memberId: string, assignment: Readonly<Record<string, readonly number[]>>): void {
+  join(
+    memberId: string,
+    assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[],
+  ): void {
     const continuous = memberId === this.memberId;
     this.memberId = memberId;
     const next = new Map<string, PartitionState>();
-    for (const [topic, partitions] of Object.entries(assignment)) {
+    for (const { topic, partitions } of assignment) {
       for (const p of partitions) {
         const key = partitionKey(topic, p);
         next.set(key, (continuous && this.parts.get(key)) || new PartitionState(topic, p));
@@ -34,7 +36,7 @@ export class GroupMembership {
     this.moved();
   }
 
-  /** The consumer crashed (kafkajs restarts it as a new member): nothing is owned any more. */
+  /** The membership was lost (a failed rejoin): nothing is owned any more. */
   revokeAll(): void {
     for (const state of this.parts.values()) state.revoked = true;
     this.parts = new Map();
@@ -47,15 +49,9 @@ export class GroupMembership {
     this.changes.wake();
   }
 
-  /** The state of an assigned partition (made if kafkajs fetched one not seen in a join yet). */
-  state(topic: string, partition: number): PartitionState {
-    const key = partitionKey(topic, partition);
-    let state = this.parts.get(key);
-    if (!state) {
-      state = new PartitionState(topic, partition);
-      this.parts.set(key, state);
-    }
-    return state;
+  /** The partitions assigned to this member. */
+  owned(): PartitionState[] {
+    return [...this.parts.values()];
   }
 
   /** The state of a partition if it is assigned to this member. */

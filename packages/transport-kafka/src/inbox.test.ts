@@ -1,18 +1,29 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaRecord } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import type { BatchOwner } from './batch.js';
-import { Inbox } from './inbox.js';
+import { Inbox, type RecordRun } from './inbox.js';
 import { PartitionState } from './partition.js';
 
-const record = (offset: number, value = `v${offset}`): KafkaMessage => ({
-  key: offset % 2 ? Buffer.from(`k${offset}`) : null,
-  value: Buffer.from(value),
-  timestamp: '0',
+/** A fetched record at `offset` (of a record batch based at 0), as @platformatic/kafka parses it. */
+const record = (offset: number, value: string | null = `v${offset}`): KafkaRecord => ({
+  length: 0,
   attributes: 0,
-  offset: String(offset),
-  headers: offset === 1 ? { a: Buffer.from('ü'), b: [Buffer.from('1'), Buffer.from('2')] } : {},
+  timestampDelta: 0n,
+  offsetDelta: offset,
+  key: offset % 2 ? Buffer.from(`k${offset}`) : null,
+  value: value === null ? null : Buffer.from(value),
+  headers:
+    offset === 1
+      ? [
+          [Buffer.from('a'), Buffer.from('ü')],
+          [Buffer.from('b'), Buffer.from('1')],
+          [Buffer.from('b'), Buffer.from('2')],
+        ]
+      : [],
 });
-const records = (from: number, n: number) => Array.from({ length: n }, (_, i) => record(from + i));
+const run = (records: KafkaRecord[]): RecordRun => ({ base: 0, records });
+const records = (from: number, n: number) =>
+  run(Array.from({ length: n }, (_, i) => record(from + i)));
 
 /** A source stand-in: commits are recorded, rewinds too. */
 function owner() {
@@ -62,7 +73,7 @@ describe('inbox and batches', () => {
   it('decodes keys and headers lazily; a null value is an empty body', () => {
     const inbox = new Inbox();
     const p = new PartitionState('t', 0);
-    inbox.push(p, [record(1), { ...record(2), value: null }]);
+    inbox.push(p, run([record(1), record(2, null)]));
     const [one, two] = inbox.take(10, owner())?.messages ?? [];
     expect(one?.key).toBe('k1');
     expect(one?.headers).toEqual({ a: 'ü', b: '2' });

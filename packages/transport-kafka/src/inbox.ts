@@ -1,12 +1,19 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaRecord } from '@platformatic/kafka';
 import { type BatchOwner, KafkaBatch, type Segment } from './batch.js';
 import { KafkaInboundMessage } from './message.js';
 import type { PartitionState } from './partition.js';
 
+/** Records of one record batch: record `i` has offset `base + records[i].offsetDelta`. */
+export interface RecordRun {
+  readonly base: number;
+  readonly records: readonly KafkaRecord[];
+}
+
 interface Chunk {
   readonly state: PartitionState;
   readonly epoch: number;
-  readonly messages: readonly KafkaMessage[];
+  readonly base: number;
+  readonly messages: readonly KafkaRecord[];
   at: number;
 }
 
@@ -40,7 +47,7 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | un
 }
 
 /**
- * Fetched messages waiting for `receive()`: runs per partition, in fetch order. `eachBatch`
+ * Fetched records waiting for `receive()`: runs per partition, in fetch order. The fetcher
  * pushes, `receive()` takes batches. Runs of a partition that was revoked or re-positioned are
  * dropped (they will be fetched again, by this member or the new owner).
  */
@@ -50,10 +57,12 @@ export class Inbox {
   /** Messages held. */
   size = 0;
 
-  push(state: PartitionState, messages: readonly KafkaMessage[]): void {
-    if (messages.length === 0) return;
-    this.chunks.push({ state, epoch: state.epoch, messages, at: 0 });
-    this.size += messages.length;
+  /** Queues `run.records` from index `from` on (earlier ones were taken already). */
+  push(state: PartitionState, run: RecordRun, from = 0): void {
+    const n = run.records.length - from;
+    if (n <= 0) return;
+    this.chunks.push({ state, epoch: state.epoch, base: run.base, messages: run.records, at: from });
+    this.size += n;
     this.wake();
   }
 
@@ -82,7 +91,8 @@ export class Inbox {
       const start = out.length;
       const { topic, partition } = c.state;
       for (let i = c.at; i < c.at + n; i++) {
-        out.push(new KafkaInboundMessage(topic, partition, c.messages[i] as KafkaMessage));
+        const record = c.messages[i] as KafkaRecord;
+        out.push(new KafkaInboundMessage(topic, partition, c.base + record.offsetDelta, record));
       }
       segments.push({ state: c.state, epoch: c.epoch, start, end: out.length });
       c.at += n;

@@ -1,7 +1,7 @@
 /**
  * `@edgeplane/transport-kafka`: Apache Kafka as an edgeplane ingress (a consumer-group member
  * that commits offsets only after the egress has the messages) or egress (an idempotent
- * producer, `acks=-1`). Built on kafkajs 2.2.4.
+ * producer, `acks=-1`). Built on @platformatic/kafka 2.12.
  *
  * @module
  */

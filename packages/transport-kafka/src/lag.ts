@@ -1,5 +1,6 @@
 import type { LagReading } from '@edgeplane/adapter-loop/transport';
-import type { Admin, Kafka } from 'kafkajs';
+import { Consumer, ListOffsetTimestamps } from '@platformatic/kafka';
+import { clientOptions } from './client.js';
 import { kafkaError } from './errors.js';
 import { within } from './inbox.js';
 import { type ResolvedKafkaOptions, sourceTopics } from './options.js';
@@ -10,12 +11,12 @@ const WAIT_MS = 250;
 /**
  * The group's lag: per partition, the high watermark minus the group's committed offset (or
  * minus the low watermark when nothing is committed and `fromBeginning`), summed over the topics'
- * partitions. Read with an admin client at most every `lagIntervalMs`, in the background: `lag()`
+ * partitions. Read with a client of its own (it never joins the group) at most every `lagIntervalMs`, in the background: `lag()`
  * never makes the loop's snapshot timer wait on the brokers. `null` when unknown (no group, or
  * the last refresh failed).
  */
 export class LagReader {
-  private admin: Admin | undefined;
+  private admin: Consumer | undefined;
   private value: number | null = null;
   private at = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | undefined;
@@ -23,10 +24,7 @@ export class LagReader {
   /** Why the last refresh failed, if it did. */
   lastError: Error | undefined;
 
-  constructor(
-    private readonly options: ResolvedKafkaOptions,
-    private readonly client: () => Promise<Kafka>,
-  ) {}
+  constructor(private readonly options: ResolvedKafkaOptions) {}
 
   async read(): Promise<LagReading> {
     if (!this.options.groupId || this.closed) return { lag: null };
@@ -43,24 +41,27 @@ export class LagReader {
   private async refresh(): Promise<void> {
     const groupId = this.options.groupId as string;
     try {
-      if (!this.admin) {
-        const admin = (await this.client()).admin({
-          retry: { retries: 0, initialRetryTime: 100, maxRetryTime: 100, factor: 0, multiplier: 1 },
-        });
-        await admin.connect();
-        this.admin = admin;
-      }
+      this.admin ??= new Consumer({ ...(await clientOptions(this.options, 0)), groupId });
       const topics = sourceTopics(this.options);
-      const committed = await this.admin.fetchOffsets({ groupId, topics });
+      const [high, low] = await Promise.all([
+        this.admin.listOffsets({ topics, timestamp: ListOffsetTimestamps.LATEST }),
+        this.admin.listOffsets({ topics, timestamp: ListOffsetTimestamps.EARLIEST }),
+      ]);
+      const committed = await this.admin.listCommittedOffsets({
+        topics: topics.map((topic) => ({
+          topic,
+          partitions: (high.get(topic) ?? []).map((_, partition) => partition),
+        })),
+      });
       let total = 0;
       for (const topic of topics) {
-        const ends = await this.admin.fetchTopicOffsets(topic);
-        const group = committed.find((c) => c.topic === topic)?.partitions ?? [];
-        for (const end of ends) {
-          const high = Number(end.high);
-          const offset = Number(group.find((g) => g.partition === end.partition)?.offset ?? -1);
-          const from = offset >= 0 ? offset : this.options.fromBeginning ? Number(end.low) : high;
-          total += Math.max(0, high - from);
+        const ends = high.get(topic) ?? [];
+        for (let p = 0; p < ends.length; p++) {
+          const end = Number(ends[p] ?? 0);
+          const offset = Number(committed.get(topic)?.[p] ?? -1);
+          const start = Number(low.get(topic)?.[p] ?? 0);
+          const from = offset >= 0 ? offset : this.options.fromBeginning ? start : end;
+          total += Math.max(0, end - from);
         }
       }
       this.value = total;
@@ -70,14 +71,14 @@ export class LagReader {
       this.lastError = kafkaError(error, `read the lag of group ${groupId}`);
       const admin = this.admin;
       this.admin = undefined;
-      await admin?.disconnect().catch(() => {});
+      await admin?.close().catch(() => {});
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await this.refreshing?.catch(() => {});
-    await this.admin?.disconnect().catch(() => {});
+    await this.admin?.close().catch(() => {});
     this.admin = undefined;
   }
 }

@@ -1,19 +1,16 @@
 import type { InboundMessage } from '@edgeplane/adapter-loop/transport';
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaRecord } from '@platformatic/kafka';
 
 const EMPTY_BODY = new Uint8Array(0);
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** kafkajs header values are Buffers (or arrays of them for repeated names: the last one wins). */
-function decodeHeaders(raw: KafkaMessage['headers']): Readonly<Record<string, string>> {
-  if (!raw) return NO_HEADERS;
-  const names = Object.keys(raw);
-  if (names.length === 0) return NO_HEADERS;
+/** Record headers are `[name, value]` Buffers, in record order: for a repeated name the last wins. */
+function decodeHeaders(raw: KafkaRecord['headers']): Readonly<Record<string, string>> {
+  if (!raw || raw.length === 0) return NO_HEADERS;
   const out: Record<string, string> = {};
-  for (const name of names) {
-    let value = raw[name];
-    if (Array.isArray(value)) value = value[value.length - 1];
-    out[name] = value === undefined ? '' : value.toString();
+  for (const [name, value] of raw) {
+    if (name === null) continue;
+    out[name.toString()] = value === null || value === undefined ? '' : value.toString();
   }
   return out;
 }
@@ -28,22 +25,24 @@ export class KafkaInboundMessage implements InboundMessage {
   constructor(
     readonly topic: string,
     readonly partition: number,
-    readonly raw: KafkaMessage,
+    /** The record's offset in its partition. */
+    readonly offsetNumber: number,
+    readonly raw: KafkaRecord,
   ) {}
 
   /** `<topic>/<partition>@<offset>`: stable across redelivery. */
   get id(): string {
-    return `${this.topic}/${this.partition}@${this.raw.offset}`;
+    return `${this.topic}/${this.partition}@${this.offsetNumber}`;
   }
 
   /** `<partition>:<offset>`, for `receive({ from })`. */
   get position(): string {
-    return `${this.partition}:${this.raw.offset}`;
+    return `${this.partition}:${this.offsetNumber}`;
   }
 
-  /** The record's offset in its partition (decimal string, as on the wire). */
+  /** The record's offset in its partition (decimal string, as kafkajs gave it). */
   get offset(): string {
-    return this.raw.offset;
+    return String(this.offsetNumber);
   }
 
   get key(): string | undefined {

@@ -1,6 +1,6 @@
 import { isEdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import { describe, expect, it } from 'vitest';
-import { kafkaConfig } from './client.js';
+import { clientOptions, retryDelay } from './client.js';
 import { createKafkaTransport, kafkaTransport } from './transport.js';
 
 const BASE = { brokers: '127.0.0.1:9092', topic: 'orders' };
@@ -88,18 +88,29 @@ describe('kafka options', () => {
     expect(secret).toEqual(['saslPassword']);
   });
 
-  it('builds SASL and TLS settings for kafkajs (SCRAM, PLAIN, CA file)', async () => {
+  it('builds SASL, TLS and retry settings for @platformatic/kafka (SCRAM, PLAIN, CA file)', async () => {
     const scram = kafkaTransport.parseOptions({
       ...BASE,
+      brokers: 'kafka-1:9093',
       ssl: true,
       saslMechanism: 'scram-sha-256',
       saslUsername: 'svc',
       saslPassword: 'pw',
     });
-    const config = await kafkaConfig(scram, () => {});
-    expect(config.ssl).toBe(true);
-    expect(config.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'svc', password: 'pw' });
-    expect(config.retry).toMatchObject({ retries: 5, initialRetryTime: 300, maxRetryTime: 5000 });
+    const config = await clientOptions(scram);
+    expect(config).toMatchObject({
+      bootstrapBrokers: ['kafka-1:9093'],
+      tls: { rejectUnauthorized: true },
+      tlsServerName: true,
+      sasl: { mechanism: 'SCRAM-SHA-256', username: 'svc', password: 'pw' },
+      retries: 5,
+      connectTimeout: 3000,
+      timeout: 30_000,
+    });
+    const delay = retryDelay(scram);
+    expect([1, 2, 3, 5, 9].map((attempt) => delay({}, 'fetch', attempt))).toEqual([
+      300, 600, 1200, 4800, 5000,
+    ]);
     const plain = kafkaTransport.parseOptions({
       ...BASE,
       sslCaFile: import.meta.filename,
@@ -108,14 +119,13 @@ describe('kafka options', () => {
       saslUsername: 'svc',
       saslPassword: 'pw',
     });
-    const tls = (await kafkaConfig(plain, () => {})).ssl as {
-      ca: Buffer[];
-      rejectUnauthorized: boolean;
-    };
+    const tls = (await clientOptions(plain)).tls as { ca: Buffer[]; rejectUnauthorized: boolean };
     expect(tls.rejectUnauthorized).toBe(false);
-    expect(tls.ca[0]?.toString()).toContain('builds SASL and TLS settings');
+    expect(tls.ca[0]?.toString()).toContain('builds SASL, TLS and retry settings');
+    expect((await clientOptions(plain)).tlsServerName).toBeUndefined(); // 127.0.0.1: no SNI
+    expect((await clientOptions(kafkaTransport.parseOptions(BASE))).tls).toBeUndefined();
     const missing = kafkaTransport.parseOptions({ ...BASE, sslCaFile: '/no/such/ca.pem' });
-    await expect(kafkaConfig(missing, () => {})).rejects.toMatchObject({
+    await expect(clientOptions(missing)).rejects.toMatchObject({
       code: 'invalid-config',
       details: { option: 'sslCaFile' },
     });

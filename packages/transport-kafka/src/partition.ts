@@ -9,8 +9,12 @@ export class PartitionState {
   revoked = false;
   /** Bumped by a seek (replay, nack): acks of messages yielded before it are no-ops. */
   epoch = 0;
-  /** Offset of the next message to take from a fetch; lower ones are already taken (-1: any). */
+  /** The fetch position: offset of the next record to take (-1: not known yet, see `Fetcher`). */
   next = -1;
+  /** Not fetched before this time (epoch ms): a nack with `retryAfterMs` pauses the partition. */
+  pausedUntil = 0;
+  /** The position fell out of the log: restart like a group without offsets (not committed). */
+  resetting = false;
   /** Commit offset (last acknowledged + 1) not yet committed, if above `committed`. */
   acked = -1;
   /** Last commit offset the broker confirmed (-1: none by this member since the last seek). */
@@ -37,6 +41,18 @@ export class PartitionState {
     this.next = offset;
     this.acked = -1;
     this.committed = -1;
+  }
+
+  /** The position is out of range: find it again (earlier acks still count). */
+  reset(): void {
+    this.next = -1;
+    this.resetting = true;
+  }
+
+  /** The position found for a partition that had none. */
+  start(offset: number): void {
+    this.next = offset;
+    this.resetting = false;
   }
 
   /** True when an acknowledged offset still awaits its commit. */

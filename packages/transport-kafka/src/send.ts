@@ -6,28 +6,20 @@ import {
   sendOk,
   sendRetryable,
 } from '@edgeplane/adapter-loop/transport';
-import type { Kafka, Message, Producer } from 'kafkajs';
-import { retryPolicy } from './client.js';
-import {
-  cancelledError,
-  closedError,
-  isProducerStateError,
-  kafkaError,
-  roleConfigError,
-  tooLarge,
-} from './errors.js';
-import { kafkajs } from './kafkajs.js';
+import { type MessageToProduce, Producer } from '@platformatic/kafka';
+import { clientOptions } from './client.js';
+import { cancelledError, closedError, kafkaError, roleConfigError, tooLarge } from './errors.js';
 import type { ResolvedKafkaOptions } from './options.js';
 import type { ConnectionTracker } from './state.js';
 
-const { CompressionTypes } = kafkajs;
+type Message = MessageToProduce<string | undefined, Buffer, string, string>;
+type KafkaProducer = Producer<string | undefined, Buffer, string, string>;
 
 /** What the sink shares with the rest of the transport. */
 export interface SinkContext {
   readonly options: ResolvedKafkaOptions;
   readonly tracker: ConnectionTracker;
   readonly secrets: readonly string[];
-  client(): Promise<Kafka>;
 }
 
 /** Estimated bytes a record adds to a record batch beyond its key, value and headers. */
@@ -53,7 +45,7 @@ function estimate(m: OutboundMessage): number {
  * Cuts a batch into runs of at most `limit` estimated bytes (usually one run: the whole batch),
  * so no record batch exceeds the broker's `message.max.bytes`.
  */
-function cut(batch: readonly OutboundMessage[], limit: number): Message[][] {
+function cut(batch: readonly OutboundMessage[], limit: number, topic: string): Message[][] {
   const runs: Message[][] = [];
   let run: Message[] = [];
   let bytes = 0;
@@ -66,7 +58,8 @@ function cut(batch: readonly OutboundMessage[], limit: number): Message[][] {
     }
     const body = m.body;
     run.push({
-      key: m.key ?? null,
+      topic,
+      key: m.key,
       // The caller's bytes (a view, never a copy): nothing is mutated.
       value: Buffer.isBuffer(body)
         ? body
@@ -79,20 +72,29 @@ function cut(batch: readonly OutboundMessage[], limit: number): Message[][] {
   return runs;
 }
 
+/** Keys and header values are UTF-8 strings: encoded by the client, no copy made here. */
+const serializers = {
+  key: (key: string | undefined) => (key === undefined ? undefined : Buffer.from(key)),
+  value: (value: Buffer | undefined) => value,
+  headerKey: (name: string | undefined) => Buffer.from(name ?? ''),
+  headerValue: (value: string | undefined) => Buffer.from(value ?? ''),
+};
+
 /**
- * The sink: an idempotent producer (`acks=-1`, one request in flight), one `producer.send` per
- * batch (kafkajs groups it per partition), `ok` only once the brokers acknowledged every record.
+ * The sink: an idempotent producer (`acks=-1`, one request in flight per connection), one
+ * `producer.send` per batch (the client groups it per partition; keys pick the partition with
+ * murmur2, as the Java client does), `ok` only once the brokers acknowledged every record.
  */
 export class KafkaSink {
-  private producer: Producer | undefined;
-  private starting: Promise<Producer> | undefined;
+  private producer: KafkaProducer | undefined;
+  private starting: Promise<KafkaProducer> | undefined;
   private inflight: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly ctx: SinkContext) {}
 
   /** Connects the producer (idempotent; a failed attempt can be retried). */
-  start(): Promise<Producer> {
+  start(): Promise<KafkaProducer> {
     this.starting ??= this.connect().catch((error: unknown) => {
       this.starting = undefined;
       throw error;
@@ -100,19 +102,22 @@ export class KafkaSink {
     return this.starting;
   }
 
-  private async connect(): Promise<Producer> {
+  private async connect(): Promise<KafkaProducer> {
     const o = this.ctx.options;
     const topic = sinkTopic(o);
-    const producer = (await this.ctx.client()).producer({
+    const producer = new Producer<string | undefined, Buffer, string, string>({
+      ...(await clientOptions(o)),
       idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: true,
-      retry: retryPolicy(o),
+      acks: -1,
+      autocreateTopics: true,
+      compression: o.compression === 'gzip' ? 'gzip' : 'none',
+      serializers,
     });
     try {
-      await producer.connect();
+      await producer.initIdempotentProducer({});
+      await producer.metadata({ topics: [topic], autocreateTopics: true });
     } catch (error) {
-      await producer.disconnect().catch(() => {});
+      await producer.close(true).catch(() => {});
       throw kafkaError(error, `connect a producer for "${topic}"`, this.ctx.secrets);
     }
     this.producer = producer;
@@ -144,34 +149,17 @@ export class KafkaSink {
     try {
       const producer = await this.start();
       if (this.closed) return sendFailed(closedError());
-      const compression = o.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-      for (const messages of cut(batch, o.maxBatchBytes)) {
-        await producer.send({
-          topic,
-          messages,
-          acks: -1,
-          timeout: o.requestTimeoutMs,
-          compression,
-        });
-      }
+      for (const messages of cut(batch, o.maxBatchBytes, topic)) await producer.send({ messages });
       this.ctx.tracker.ok();
       return sendOk();
     } catch (error) {
+      // After a failed send the client starts a new producer id itself (new sequences).
       const mapped = kafkaError(error, `produce to "${topic}"`, this.ctx.secrets);
-      if (isProducerStateError(error)) await this.reset();
       if (!mapped.retryable) return sendFailed(mapped);
       // The loop records the error itself (from the result): report the state only.
       this.ctx.tracker.lost();
       return sendRetryable(mapped);
     }
-  }
-
-  /** Drops the producer: the next send starts a new one (a new producer id and sequences). */
-  private async reset(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    this.starting = undefined;
-    await producer?.disconnect().catch(() => {});
   }
 
   /** Waits for the send in flight, then disconnects; idempotent, never rejects. */
@@ -180,7 +168,7 @@ export class KafkaSink {
     this.closed = true;
     await this.inflight;
     await this.starting?.catch(() => undefined);
-    await this.producer?.disconnect().catch(() => {});
+    await this.producer?.close(true).catch(() => {});
     this.producer = undefined;
   }
 }

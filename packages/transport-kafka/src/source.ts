@@ -1,8 +1,9 @@
 import type { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer } from '@platformatic/kafka';
 import { Committer } from './commit.js';
-import { assertReachable, consumerConfig, subscribe } from './consumer.js';
-import { kafkaError, roleConfigError } from './errors.js';
+import { createConsumer, subscribe } from './consumer.js';
+import { joinTimeout, kafkaError, roleConfigError } from './errors.js';
+import { Fetcher } from './fetcher.js';
 import { GroupMembership } from './group.js';
 import { Inbox, sleep, within } from './inbox.js';
 import { type ResolvedKafkaOptions, sourceTopics } from './options.js';
@@ -14,28 +15,29 @@ export interface SourceContext {
   readonly options: ResolvedKafkaOptions;
   readonly tracker: ConnectionTracker;
   readonly secrets: readonly string[];
-  client(kind?: 'default' | 'consumer'): Promise<Kafka>;
+  log(level: 'error' | 'warn', namespace: string, message: string): void;
 }
 
-/** Longest `close()` waits for kafkajs to leave the group and disconnect. */
+/** Longest `close()` waits to commit, leave the group and disconnect. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
- * The consumer-group member. kafkajs fetches in the background and `eachBatch` hands each
- * partition's records to the inbox (fetching waits, heartbeating, while the inbox is full);
- * acknowledgements become explicit offset commits (`autoCommit: false`, see `Committer`), and
- * group membership is tracked so that only owned partitions are ever committed.
+ * The consumer-group member. @platformatic/kafka keeps the membership (join, heartbeats, rejoins);
+ * `Fetcher` fetches the owned partitions into the inbox (pausing while it is full); acks become
+ * explicit offset commits (`Committer`), only for partitions this member owns.
  */
 export class KafkaSource {
   readonly inbox: Inbox = new Inbox();
-  /** Aborts when `close()` starts: ends `receive()` iterations and backpressure waits. */
+  /** Aborts when `close()` starts: ends `receive()` iterations, the fetch loop and waits. */
   readonly closing: AbortController = new AbortController();
-  /** A failure kafkajs will not recover from; `receive()` throws it. */
+  /** A failure that will not pass; `receive()` throws it. */
   fatal: EdgeplaneError | undefined;
   private readonly group = new GroupMembership();
   private readonly committer: Committer;
   private consumer: Consumer | undefined;
   private starting: Promise<void> | undefined;
+  private fetching: Promise<void> | undefined;
+  private rejoining = false;
   private fetched = false;
 
   constructor(private readonly ctx: SourceContext) {
@@ -55,13 +57,13 @@ export class KafkaSource {
     return this.ctx.options;
   }
 
-  /** Starts the consumer (idempotent): connect, subscribe, join the group, first fetch. */
+  /** Starts the member (idempotent): metadata, group join, first fetch round. */
   start(): Promise<void> {
     this.starting ??= this.startConsumer().catch(async (error: unknown) => {
       const consumer = this.consumer;
       this.consumer = undefined;
       this.starting = undefined;
-      await consumer?.disconnect().catch(() => {});
+      await consumer?.close(true).catch(() => {});
       throw error;
     });
     return this.starting;
@@ -75,28 +77,48 @@ export class KafkaSource {
         'a Kafka source needs `groupId`: the consumer group that keeps its committed offsets',
       );
     }
-    await assertReachable(await this.ctx.client(), o, secrets);
-    const kafka = await this.ctx.client('consumer');
-    const consumer = kafka.consumer(consumerConfig(o, o.groupId, () => !this.closed));
+    const consumer = await createConsumer(o, o.groupId);
     this.consumer = consumer;
     this.listen(consumer);
-    const topics = sourceTopics(o);
+    await subscribe(consumer, sourceTopics(o), o, this.closing.signal, secrets);
     try {
-      await consumer.connect();
-      await subscribe(consumer, topics, o, this.closing.signal);
+      await consumer.joinGroup({});
     } catch (error) {
-      throw kafkaError(error, `subscribe to ${topics.join(', ')}`, secrets);
+      throw kafkaError(error, `join the group ${o.groupId}`, secrets);
     }
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    this.fetching = new Fetcher({
+      options: o,
+      group: this.group,
+      inbox: this.inbox,
+      signal: this.closing.signal,
+      consumer: () => this.consumer,
+      fetched: () => this.roundDone(),
+      failed: (error) => this.lost(error, 'fetch'),
+    }).run();
     await this.untilFetched();
   }
 
-  /** Waits for the first fetch after the group join: the start offsets are then resolved. */
+  private roundDone(): void {
+    this.ctx.tracker.ok();
+    if (this.group.generation > 0 && !this.fetched) {
+      this.fetched = true;
+      this.group.wake();
+    }
+  }
+
+  private lost(error: unknown, what: string): void {
+    if (this.closed) return;
+    const topics = sourceTopics(this.ctx.options).join(', ');
+    const mapped = kafkaError(error, `${what} ${topics}`, this.ctx.secrets);
+    this.ctx.log('warn', 'consumer', mapped.message);
+    if (mapped.retryable || mapped.code === 'conflict') return this.ctx.tracker.lost(mapped);
+    this.fatal = mapped;
+    this.ctx.tracker.failed(mapped);
+    this.inbox.wake();
+    this.group.wake();
+  }
+
+  /** Waits for the first fetch round after the group join: the start offsets are then resolved. */
   private async untilFetched(): Promise<void> {
     const o = this.ctx.options;
     const deadline = Date.now() + o.rebalanceTimeoutMs + o.sessionTimeoutMs + 10_000;
@@ -104,66 +126,46 @@ export class KafkaSource {
       if (this.fatal) throw this.fatal;
       if (this.closed) return;
       if (Date.now() > deadline) {
-        const error = new Error(`group ${o.groupId} assigned no partitions in time`);
-        throw kafkaError(Object.assign(error, { name: 'KafkaJSTimeout' }), 'join the group');
+        throw joinTimeout(o.groupId as string);
       }
       await this.group.changed(this.closing.signal, 100);
     }
   }
 
   private listen(consumer: Consumer): void {
-    const { events } = consumer;
-    const { tracker, secrets } = this.ctx;
-    consumer.on(events.GROUP_JOIN, ({ payload }) => {
-      this.group.join(payload.memberId, payload.memberAssignment);
+    const { tracker } = this.ctx;
+    consumer.on('consumer:group:join', ({ memberId, assignments }) => {
+      this.group.join(memberId, assignments ?? []);
       this.inbox.dropStale();
       tracker.ok();
     });
-    consumer.on(events.FETCH, () => {
-      if (this.group.generation > 0 && !this.fetched) {
-        this.fetched = true;
-        this.group.wake();
-      }
-    });
-    consumer.on(events.HEARTBEAT, () => tracker.ok());
-    consumer.on(events.COMMIT_OFFSETS, () => {
-      this.committer.confirmed++;
-    });
-    consumer.on(events.CRASH, ({ payload }) => {
+    consumer.on('consumer:heartbeat:end', () => tracker.ok());
+    consumer.on('consumer:heartbeat:error', ({ error }) => this.lost(error, 'heartbeat for'));
+    // A rejoin failed (the brokers stayed away): the client stops heartbeating, so this member
+    // is as good as gone. Everything is revoked, and the source joins again until it is back.
+    consumer.on('error', (error: Error) => {
       this.group.revokeAll();
       this.inbox.dropStale();
-      if (this.closed) return;
-      const topics = sourceTopics(this.ctx.options).join(', ');
-      const error = kafkaError(payload.error, `consume ${topics}`, secrets);
-      if (payload.restart) return tracker.lost(error);
-      this.fatal = error;
-      tracker.failed(error);
-      this.inbox.wake();
-      this.group.wake();
+      this.lost(error, 'rejoin the group for');
+      void this.rejoin(consumer);
     });
   }
 
-  /** kafkajs hands one partition's fetched records: into the inbox, offsets resolved. */
-  private async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, isRunning, isStale, heartbeat, resolveOffset } = payload;
-    if (this.closed || !isRunning() || isStale()) return;
-    const state = this.group.state(batch.topic, batch.partition);
-    const next = state.next;
-    const fresh =
-      next < 0 ? batch.messages : batch.messages.filter((m) => Number(m.offset) >= next);
-    const last = fresh[fresh.length - 1];
-    if (last) {
-      this.inbox.push(state, fresh);
-      state.next = Number(last.offset) + 1;
+  private async rejoin(consumer: Consumer): Promise<void> {
+    if (this.rejoining) return;
+    this.rejoining = true;
+    const o = this.ctx.options;
+    for (let attempt = 0; !this.closed && consumer === this.consumer; attempt++) {
+      await sleep(Math.min(o.retryMaxMs, o.retryInitialMs * 2 ** attempt), this.closing.signal);
+      if (this.closed) break;
+      try {
+        await consumer.joinGroup({});
+        break;
+      } catch (error) {
+        this.lost(error, 'rejoin the group for');
+      }
     }
-    resolveOffset(batch.lastOffset());
-    this.ctx.tracker.ok();
-    // Backpressure: hold the fetch loop (heartbeating) while the loop has enough to do.
-    const max = this.ctx.options.bufferMaxMessages;
-    while (this.inbox.size >= max && !this.closed && isRunning() && !isStale()) {
-      await this.inbox.changed(this.closing.signal, 1000);
-      if (this.inbox.size >= max) await heartbeat();
-    }
+    this.rejoining = false;
   }
 
   /** Commits what was acknowledged (see `Committer`). */
@@ -173,25 +175,14 @@ export class KafkaSource {
 
   /**
    * Re-positions an owned partition at `offset` (nack, replay): its queued records are dropped,
-   * acks taken before stop counting, and kafkajs fetches from there (after `delayMs`, paused).
+   * acks taken before stop counting, and the fetch loop goes on from there (after `delayMs`).
    */
   rewind(state: PartitionState, epoch: number, offset: number, delayMs: number): void {
-    const consumer = this.consumer;
-    if (!state.owns(epoch) || !consumer) return;
+    if (!state.owns(epoch)) return;
     state.rewind(offset);
+    state.pausedUntil = delayMs > 0 ? Date.now() + delayMs : 0;
     this.inbox.dropStale();
-    const tp = [{ topic: state.topic, partitions: [state.partition] }];
-    try {
-      if (delayMs > 0) {
-        consumer.pause(tp);
-        void sleep(delayMs, this.closing.signal).then(() => {
-          if (!state.revoked) consumer.resume(tp);
-        });
-      }
-      consumer.seek({ topic: state.topic, partition: state.partition, offset: String(offset) });
-    } catch {
-      // the consumer is restarting: that crash revoked the partition, which is refetched anyway
-    }
+    this.group.wake();
   }
 
   /** `receive({ from })`: resumes right after `offset`; false if the partition is not ours. */
@@ -210,9 +201,10 @@ export class KafkaSource {
     this.group.wake();
     const consumer = this.consumer;
     const leave = async () => {
+      await this.fetching?.catch(() => {});
       await this.committer.flush();
       this.consumer = undefined;
-      await consumer?.disconnect().catch(() => {});
+      await consumer?.close(true).catch(() => {});
     };
     await within(leave(), CLOSE_TIMEOUT_MS);
     this.consumer = undefined;

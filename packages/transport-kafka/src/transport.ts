@@ -9,9 +9,8 @@ import type {
   TransportCapabilities,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
-import type { Kafka, LogEntry } from 'kafkajs';
-import { createClient, type KafkaLogEntry, Sockets, toLogEntry } from './client.js';
-import { closedError, connectionLost, scrub } from './errors.js';
+import type { KafkaLogEntry } from './client.js';
+import { closedError, scrub } from './errors.js';
 import { LagReader } from './lag.js';
 import type { KafkaTransportOptions, ResolvedKafkaOptions } from './options.js';
 import { receiveBatches } from './receive.js';
@@ -22,7 +21,10 @@ import { ConnectionTracker } from './state.js';
 
 /** Optional hooks of a Kafka transport (library users only; the CLI passes none). */
 export interface KafkaTransportHooks {
-  /** Receives every kafkajs log entry (warn and above), credentials scrubbed. Default: dropped. */
+  /**
+   * Receives the transport's client events (lost connections, failed fetches and rejoins), credentials
+   * scrubbed. Default: dropped. @platformatic/kafka itself logs nothing (its `debug` namespace aside).
+   */
   readonly log?: ((entry: KafkaLogEntry) => void) | undefined;
 }
 
@@ -34,9 +36,6 @@ export interface KafkaTransport extends Transport {
   /** The group's lag over the source's topics, in messages (refreshed every `lagIntervalMs`). */
   lag(): Promise<LagReading>;
 }
-
-/** kafkajs error logs that mean a connection to a broker was lost or refused. */
-const CONNECTION_LOST = /^(Connection error|Connection timeout|Failed to connect to seed broker)/;
 
 /** What the Kafka transport promises; the same for every option set but `maxBodyBytes`. */
 export function kafkaCapabilities(maxBodyBytes = 1_000_000): TransportCapabilities {
@@ -87,29 +86,12 @@ function buildKafkaTransport(
 ): KafkaTransport {
   const tracker = new ConnectionTracker();
   const secrets = [options.saslPassword].filter((s): s is string => s !== undefined);
-  const scrubText = (text: string) => scrub(text, secrets);
-  const onLog = (entry: LogEntry) => {
-    const message = String(entry.log.message);
-    if (entry.level <= 1 && CONNECTION_LOST.test(message)) {
-      tracker.lost(connectionLost(message, secrets));
-    }
-    hooks.log?.(toLogEntry(entry, scrubText));
-  };
-  const sockets = new Sockets();
-  const clients = new Map<'default' | 'consumer', Promise<Kafka>>();
-  const client = (kind: 'default' | 'consumer' = 'default') => {
-    let kafka = clients.get(kind);
-    if (!kafka) {
-      kafka = createClient(options, onLog, kind, sockets);
-      kafka.catch(() => clients.delete(kind));
-      clients.set(kind, kafka);
-    }
-    return kafka;
-  };
-  const context = { options, tracker, secrets, client };
+  const log = (level: KafkaLogEntry['level'], namespace: string, message: string) =>
+    hooks.log?.({ level, namespace, message: scrub(message, secrets) });
+  const context = { options, tracker, secrets, log };
   const source = new KafkaSource(context);
   const sink = new KafkaSink(context);
-  const lag = new LagReader(options, client);
+  const lag = new LagReader(options);
   let closed = false;
   return {
     name: 'kafka',
@@ -131,7 +113,6 @@ function buildKafkaTransport(
       closed = true;
       tracker.closed();
       await Promise.allSettled([source.close(), sink.close(), lag.close()]);
-      sockets.destroyAll();
     },
   };
 }
