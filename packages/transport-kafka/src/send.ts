@@ -20,6 +20,8 @@ export interface SinkContext {
   readonly options: ResolvedKafkaOptions;
   readonly tracker: ConnectionTracker;
   readonly secrets: readonly string[];
+  /** Reports the client's lost and refused connections. */
+  watch(client: KafkaProducer): void;
 }
 
 /** Estimated bytes a record adds to a record batch beyond its key, value and headers. */
@@ -113,6 +115,7 @@ export class KafkaSink {
       compression: o.compression === 'gzip' ? 'gzip' : 'none',
       serializers,
     });
+    this.ctx.watch(producer);
     try {
       await producer.initIdempotentProducer({});
       await producer.metadata({ topics: [topic], autocreateTopics: true });

@@ -16,6 +16,8 @@ export interface SourceContext {
   readonly tracker: ConnectionTracker;
   readonly secrets: readonly string[];
   log(level: 'error' | 'warn', namespace: string, message: string): void;
+  /** Reports the client's lost and refused connections. */
+  watch(client: Consumer): void;
 }
 
 /** Longest `close()` waits to commit, leave the group and disconnect. */
@@ -80,6 +82,7 @@ export class KafkaSource {
     const consumer = await createConsumer(o, o.groupId);
     this.consumer = consumer;
     this.listen(consumer);
+    this.ctx.watch(consumer);
     await subscribe(consumer, sourceTopics(o), o, this.closing.signal, secrets);
     try {
       await consumer.joinGroup({});

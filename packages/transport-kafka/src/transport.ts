@@ -10,7 +10,7 @@ import type {
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
 import type { KafkaLogEntry } from './client.js';
-import { closedError, scrub } from './errors.js';
+import { closedError, connectionLost, scrub } from './errors.js';
 import { LagReader } from './lag.js';
 import type { KafkaTransportOptions, ResolvedKafkaOptions } from './options.js';
 import { receiveBatches } from './receive.js';
@@ -26,6 +26,14 @@ export interface KafkaTransportHooks {
    * scrubbed. Default: dropped. @platformatic/kafka itself logs nothing (its `debug` namespace aside).
    */
   readonly log?: ((entry: KafkaLogEntry) => void) | undefined;
+}
+
+/** The client events the transport watches (every @platformatic/kafka client has them). */
+export interface ClientEvents {
+  on(
+    event: 'client:broker:failed' | 'client:broker:disconnect',
+    listener: (event: { broker: { host: string; port: number } }) => void,
+  ): unknown;
 }
 
 /** The Kafka transport: a `Transport` with both roles. */
@@ -88,11 +96,22 @@ function buildKafkaTransport(
   const secrets = [options.saslPassword].filter((s): s is string => s !== undefined);
   const log = (level: KafkaLogEntry['level'], namespace: string, message: string) =>
     hooks.log?.({ level, namespace, message: scrub(message, secrets) });
-  const context = { options, tracker, secrets, log };
+  let closed = false;
+  /** A lost or refused broker connection: `reconnecting` (the client retries on its own). */
+  const watch = (client: ClientEvents) => {
+    const lost = (what: string) => (event: { broker: { host: string; port: number } }) => {
+      if (closed) return;
+      const error = connectionLost(`${what} ${event.broker.host}:${event.broker.port}`, secrets);
+      log('warn', 'connection', error.message);
+      tracker.lost(error);
+    };
+    client.on('client:broker:failed', lost('cannot connect to'));
+    client.on('client:broker:disconnect', lost('disconnected from'));
+  };
+  const context = { options, tracker, secrets, log, watch };
   const source = new KafkaSource(context);
   const sink = new KafkaSink(context);
   const lag = new LagReader(options);
-  let closed = false;
   return {
     name: 'kafka',
     capabilities: kafkaCapabilities(options.maxBodyBytes),
