@@ -1,4 +1,4 @@
-import { Consumer, FetchIsolationLevels } from '@platformatic/kafka';
+import { ConnectionPool, Consumer, FetchIsolationLevels } from '@platformatic/kafka';
 import { clientOptions } from './client.js';
 import { codeOf, kafkaError } from './errors.js';
 import { sleep } from './inbox.js';
@@ -25,6 +25,15 @@ export async function createConsumer(o: ResolvedKafkaOptions, groupId: string): 
     minBytes: 1,
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
   });
+}
+
+/**
+ * The connections the fetch loop uses, apart from the client's own: a broker answers one request
+ * per connection at a time, so a fetch waiting up to `maxWaitTimeMs` for records would hold back
+ * the commits and heartbeats queued behind it on a shared connection.
+ */
+export async function createFetchPool(o: ResolvedKafkaOptions): Promise<ConnectionPool> {
+  return new ConnectionPool(o.clientId, await clientOptions(o));
 }
 
 /**

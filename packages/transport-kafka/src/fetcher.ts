@@ -1,5 +1,6 @@
 import {
   type ClusterMetadata,
+  type ConnectionPool,
   type Consumer,
   findErrorBy,
   IS_CONTROL,
@@ -21,6 +22,8 @@ export interface FetcherContext {
   readonly inbox: Inbox;
   readonly signal: AbortSignal;
   consumer(): Consumer | undefined;
+  /** The fetch loop's own connections (see `createFetchPool`). */
+  readonly pool: ConnectionPool;
   /** A round completed (records or not): the brokers answered. */
   fetched(): void;
   /** A round failed; the loop waits (backoff) and tries again. */
@@ -110,7 +113,13 @@ export class Fetcher {
     }
     let response: FetchResponse;
     try {
-      response = await consumer.fetch({ node, topics: [...topics.values()], maxWaitTime: o.maxWaitTimeMs, minBytes: 1 });
+      response = await consumer.fetch({
+        node,
+        topics: [...topics.values()],
+        maxWaitTime: o.maxWaitTimeMs,
+        minBytes: 1,
+        connectionPool: this.ctx.pool,
+      });
     } catch (error) {
       // Out of range (retention deleted the position): restart where a new group would.
       const partial = (error as { response?: FetchResponse }).response;

@@ -1,7 +1,7 @@
 import type { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
-import type { Consumer } from '@platformatic/kafka';
+import type { ConnectionPool, Consumer } from '@platformatic/kafka';
 import { Committer } from './commit.js';
-import { createConsumer, subscribe } from './consumer.js';
+import { createConsumer, createFetchPool, subscribe } from './consumer.js';
 import { joinTimeout, kafkaError, roleConfigError } from './errors.js';
 import { Fetcher } from './fetcher.js';
 import { GroupMembership } from './group.js';
@@ -17,7 +17,7 @@ export interface SourceContext {
   readonly secrets: readonly string[];
   log(level: 'error' | 'warn', namespace: string, message: string): void;
   /** Reports the client's lost and refused connections. */
-  watch(client: Consumer): void;
+  watch(client: Consumer | ConnectionPool): void;
 }
 
 /** Longest `close()` waits to commit, leave the group and disconnect. */
@@ -37,6 +37,7 @@ export class KafkaSource {
   private readonly group = new GroupMembership();
   private readonly committer: Committer;
   private consumer: Consumer | undefined;
+  private pool: ConnectionPool | undefined;
   private starting: Promise<void> | undefined;
   private fetching: Promise<void> | undefined;
   private rejoining = false;
@@ -66,6 +67,7 @@ export class KafkaSource {
       this.consumer = undefined;
       this.starting = undefined;
       await consumer?.close(true).catch(() => {});
+      await this.pool?.close().catch(() => {});
       throw error;
     });
     return this.starting;
@@ -89,8 +91,11 @@ export class KafkaSource {
     } catch (error) {
       throw kafkaError(error, `join the group ${o.groupId}`, secrets);
     }
+    this.pool = await createFetchPool(o);
+    this.ctx.watch(this.pool);
     this.fetching = new Fetcher({
       options: o,
+      pool: this.pool,
       group: this.group,
       inbox: this.inbox,
       signal: this.closing.signal,
@@ -208,6 +213,7 @@ export class KafkaSource {
       await this.committer.flush();
       this.consumer = undefined;
       await consumer?.close(true).catch(() => {});
+      await this.pool?.close().catch(() => {});
     };
     await within(leave(), CLOSE_TIMEOUT_MS);
     this.consumer = undefined;

@@ -9,6 +9,7 @@ import type {
   TransportCapabilities,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
+import { ConnectionPool } from '@platformatic/kafka';
 import type { KafkaLogEntry } from './client.js';
 import { closedError, connectionLost, scrub } from './errors.js';
 import { LagReader } from './lag.js';
@@ -31,7 +32,7 @@ export interface KafkaTransportHooks {
 /** The client events the transport watches (every @platformatic/kafka client has them). */
 export interface ClientEvents {
   on(
-    event: 'client:broker:failed' | 'client:broker:disconnect',
+    event: 'client:broker:failed' | 'client:broker:disconnect' | 'failed' | 'disconnect',
     listener: (event: { broker: { host: string; port: number } }) => void,
   ): unknown;
 }
@@ -105,8 +106,10 @@ function buildKafkaTransport(
       log('warn', 'connection', error.message);
       tracker.lost(error);
     };
-    client.on('client:broker:failed', lost('cannot connect to'));
-    client.on('client:broker:disconnect', lost('disconnected from'));
+    // a client forwards its pool's events with a prefix; a pool of our own has them bare
+    const prefix = client instanceof ConnectionPool ? '' : 'client:broker:';
+    client.on(`${prefix}failed` as 'failed', lost('cannot connect to'));
+    client.on(`${prefix}disconnect` as 'disconnect', lost('disconnected from'));
   };
   const context = { options, tracker, secrets, log, watch };
   const source = new KafkaSource(context);
