@@ -31,8 +31,7 @@ function aborted(signal: AbortSignal): Promise<void> {
 /**
  * One `receive()` iteration: starts the consumer if `open()` did not, seeks for `from`, then
  * yields what the background fetches put in the inbox, at most `batchMaxMessages` (or the
- * loop's hint) per batch. Ends quietly on abort or `close()`; throws what kafkajs will not
- * recover from.
+ * loop's hint) per batch. Ends quietly on abort or `close()`.
  */
 export async function* receiveBatches(
   source: KafkaSource,
@@ -52,7 +51,6 @@ export async function* receiveBatches(
   const limit = source.options.batchMaxMessages;
   const max = Math.max(1, Math.min(limit, options.maxBatchMessages ?? limit));
   while (!stop.aborted) {
-    if (source.fatal) throw source.fatal;
     const batch = source.inbox.take(max, source);
     if (batch) {
       yield batch;

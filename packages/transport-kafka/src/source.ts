@@ -32,14 +32,17 @@ export class KafkaSource {
   readonly inbox: Inbox = new Inbox();
   /** Aborts when `close()` starts: ends `receive()` iterations, the fetch loop and waits. */
   readonly closing: AbortController = new AbortController();
-  /** A failure that will not pass; `receive()` throws it. */
-  fatal: EdgeplaneError | undefined;
+  /** Why `open()` gives up: `retries` failed fetch rounds before the first one succeeded. */
+  private startError: EdgeplaneError | undefined;
+  private startFailures = 0;
   private readonly group = new GroupMembership();
   private readonly committer: Committer;
   private consumer: Consumer | undefined;
   private pool: ConnectionPool | undefined;
   private starting: Promise<void> | undefined;
   private fetching: Promise<void> | undefined;
+  /** Stops the fetch loop of a start that failed. */
+  private stopFetching = new AbortController();
   private rejoining = false;
   private fetched = false;
 
@@ -66,6 +69,9 @@ export class KafkaSource {
       const consumer = this.consumer;
       this.consumer = undefined;
       this.starting = undefined;
+      this.stopFetching.abort();
+      await this.fetching?.catch(() => {});
+      this.stopFetching = new AbortController();
       await consumer?.close(true).catch(() => {});
       await this.pool?.close().catch(() => {});
       throw error;
@@ -98,7 +104,7 @@ export class KafkaSource {
       pool: this.pool,
       group: this.group,
       inbox: this.inbox,
-      signal: this.closing.signal,
+      signal: AbortSignal.any([this.closing.signal, this.stopFetching.signal]),
       consumer: () => this.consumer,
       fetched: () => this.roundDone(),
       failed: (error) => this.lost(error, 'fetch'),
@@ -114,16 +120,21 @@ export class KafkaSource {
     }
   }
 
+  /**
+   * A fetch round, heartbeat or rejoin failed: `reconnecting`, with the error. Nothing is fatal
+   * here (kafkajs restarted its consumer after any crash, too): the fetch loop and the rejoins
+   * keep trying, with backoff, until the brokers answer or `close()`.
+   */
   private lost(error: unknown, what: string): void {
     if (this.closed) return;
     const topics = sourceTopics(this.ctx.options).join(', ');
     const mapped = kafkaError(error, `${what} ${topics}`, this.ctx.secrets);
     this.ctx.log('warn', 'consumer', mapped.message);
-    if (mapped.retryable || mapped.code === 'conflict') return this.ctx.tracker.lost(mapped);
-    this.fatal = mapped;
-    this.ctx.tracker.failed(mapped);
-    this.inbox.wake();
-    this.group.wake();
+    this.ctx.tracker.lost(mapped);
+    if (!this.fetched && ++this.startFailures > this.ctx.options.retries) {
+      this.startError = mapped;
+      this.group.wake();
+    }
   }
 
   /** Waits for the first fetch round after the group join: the start offsets are then resolved. */
@@ -131,7 +142,7 @@ export class KafkaSource {
     const o = this.ctx.options;
     const deadline = Date.now() + o.rebalanceTimeoutMs + o.sessionTimeoutMs + 10_000;
     while (!this.fetched) {
-      if (this.fatal) throw this.fatal;
+      if (this.startError) throw this.startError;
       if (this.closed) return;
       if (Date.now() > deadline) {
         throw joinTimeout(o.groupId as string);
