@@ -67,7 +67,9 @@ export async function clientOptions(
 ): Promise<ClientOptions> {
   const tls = await tlsOptions(o);
   const sasl = saslOptions(o);
-  const sni = tls !== undefined && !o.brokers.every((b) => isIP(b.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')));
+  const sni =
+    tls !== undefined &&
+    !o.brokers.every((b) => isIP(b.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')));
   return {
     clientId: o.clientId,
     bootstrapBrokers: [...o.brokers],

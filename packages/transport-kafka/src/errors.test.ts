@@ -21,7 +21,10 @@ const errno = (code: string) => Object.assign(new Error(`connect ${code}`), { co
 
 describe('kafka error mapping', () => {
   it.each([
-    [new NetworkError('Connection to 127.0.0.1:1 failed.', { cause: errno('ECONNREFUSED') }), 'unavailable'],
+    [
+      new NetworkError('Connection to 127.0.0.1:1 failed.', { cause: errno('ECONNREFUSED') }),
+      'unavailable',
+    ],
     [new NetworkError('Connection closed'), 'unavailable'],
     [new TimeoutError('Request timed out'), 'timeout'],
     [new AuthenticationError('SASL authentication failed.'), 'unauthenticated'],
@@ -37,7 +40,14 @@ describe('kafka error mapping', () => {
     [response('OUT_OF_ORDER_SEQUENCE_NUMBER'), 'unavailable'],
     [response('UNSUPPORTED_VERSION'), 'protocol'],
     [new UnsupportedApiError('no Fetch'), 'protocol'],
-    [new NetworkError('TLS', { cause: new UserError('TLS handshake failed.', { cause: errno('DEPTH_ZERO_SELF_SIGNED_CERT') }) }), 'unauthenticated'],
+    [
+      new NetworkError('TLS', {
+        cause: new UserError('TLS handshake failed.', {
+          cause: errno('DEPTH_ZERO_SELF_SIGNED_CERT'),
+        }),
+      }),
+      'unauthenticated',
+    ],
     [errno('ENOTFOUND'), 'unavailable'],
     [new UserError('bad option'), 'internal'],
     [new TypeError('x'), 'internal'],

@@ -246,9 +246,14 @@ export function badPosition(from: string, why: string): EdgeplaneError {
 
 /** The group assigned nothing within the join deadline of `open()`. */
 export function joinTimeout(groupId: string): EdgeplaneError {
-  return new EdgeplaneError('timeout', COMPONENT, `cannot join the group ${groupId}: no assignment in time`, {
-    hint: 'check that the group\'s other members are healthy; `rebalanceTimeoutMs` bounds the wait',
-  });
+  return new EdgeplaneError(
+    'timeout',
+    COMPONENT,
+    `cannot join the group ${groupId}: no assignment in time`,
+    {
+      hint: "check that the group's other members are healthy; `rebalanceTimeoutMs` bounds the wait",
+    },
+  );
 }
 
 /** A state change reported by the client without an error object. */

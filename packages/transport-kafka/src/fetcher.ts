@@ -85,7 +85,9 @@ export class Fetcher {
       if (leader === undefined || leader < 0) continue;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), s]);
     }
-    await Promise.all([...byLeader].map(([node, states]) => this.fetch(consumer, node, states, metadata)));
+    await Promise.all(
+      [...byLeader].map(([node, states]) => this.fetch(consumer, node, states, metadata)),
+    );
     return byLeader.size > 0;
   }
 
@@ -100,9 +102,13 @@ export class Fetcher {
     const topics = new Map<string, FetchRequestTopic>();
     for (const state of states) {
       const id = metadata.topics.get(state.topic)?.id as string;
-      requested.set(partitionKey(state.topic, state.partition), { state, epoch: state.epoch, offset: state.next });
-      let topic = topics.get(id);
-      if (!topic) topics.set(id, (topic = { topicId: id, partitions: [] }));
+      requested.set(partitionKey(state.topic, state.partition), {
+        state,
+        epoch: state.epoch,
+        offset: state.next,
+      });
+      const topic = topics.get(id) ?? { topicId: id, partitions: [] };
+      topics.set(id, topic);
       topic.partitions.push({
         partition: state.partition,
         fetchOffset: BigInt(state.next),
@@ -131,7 +137,7 @@ export class Fetcher {
       const name = names.get(topic.topicId) ?? topic.topicId;
       for (const p of topic.partitions) {
         const r = requested.get(partitionKey(name, p.partitionIndex));
-        if (!r || !r.state.owns(r.epoch) || r.state.next !== r.offset) continue;
+        if (!r?.state.owns(r.epoch) || r.state.next !== r.offset) continue;
         if (p.errorCode === 1) r.state.reset();
         else if (p.errorCode === 0) this.take(r.state, p.records ?? []);
       }
@@ -147,7 +153,8 @@ export class Fetcher {
       if (last < next) continue;
       if (!(batch.attributes & IS_CONTROL)) {
         let from = 0;
-        while (from < batch.records.length && base + (batch.records[from]?.offsetDelta ?? 0) < next) from++;
+        while (from < batch.records.length && base + (batch.records[from]?.offsetDelta ?? 0) < next)
+          from++;
         this.ctx.inbox.push(state, { base, records: batch.records }, from);
       }
       next = last + 1;
@@ -166,13 +173,19 @@ export class Fetcher {
     const asking = states.filter((s) => !s.resetting);
     const committed =
       asking.length > 0
-        ? await consumer.listCommittedOffsets({ topics: topics.map((topic) => ({ topic, partitions: partitions(topic) })) })
+        ? await consumer.listCommittedOffsets({
+            topics: topics.map((topic) => ({ topic, partitions: partitions(topic) })),
+          })
         : new Map<string, bigint[]>();
-    const timestamp = this.ctx.options.fromBeginning ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST;
+    const timestamp = this.ctx.options.fromBeginning
+      ? ListOffsetTimestamps.EARLIEST
+      : ListOffsetTimestamps.LATEST;
     const ends = await consumer.listOffsets({ topics, timestamp });
     for (const { state, epoch } of taken) {
       if (!state.owns(epoch) || state.next >= 0) continue;
-      const mine = state.resetting ? -1 : Number(committed.get(state.topic)?.[state.partition] ?? -1);
+      const mine = state.resetting
+        ? -1
+        : Number(committed.get(state.topic)?.[state.partition] ?? -1);
       const start = mine >= 0 ? mine : Number(ends.get(state.topic)?.[state.partition] ?? -1);
       if (start >= 0) state.start(start);
     }

@@ -61,7 +61,13 @@ export class Inbox {
   push(state: PartitionState, run: RecordRun, from = 0): void {
     const n = run.records.length - from;
     if (n <= 0) return;
-    this.chunks.push({ state, epoch: state.epoch, base: run.base, messages: run.records, at: from });
+    this.chunks.push({
+      state,
+      epoch: state.epoch,
+      base: run.base,
+      messages: run.records,
+      at: from,
+    });
     this.size += n;
     this.wake();
   }
