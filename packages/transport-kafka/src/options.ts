@@ -1,4 +1,4 @@
-/** SASL mechanisms kafkajs supports without extra packages. */
+/** SASL mechanisms the transport offers (as @platformatic/kafka's PLAIN, SCRAM-SHA-256/512). */
 export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
 /** Options of the Kafka transport, as library users pass them (the adapter config may use strings). */

@@ -107,20 +107,20 @@ const schema = z
       1,
       100,
       5,
-      "kafkajs's own attempts per operation (metadata refresh, reconnect, leader change) before an error reaches edgeplane.",
+      "The client's own attempts per operation (connect, metadata, produce, leader and coordinator moves) before an error reaches edgeplane.",
     ),
     retryInitialMs: int(10, 60_000, 300, 'First delay between those attempts, in ms (doubles).'),
     retryMaxMs: int(
       100,
       600_000,
       5000,
-      'Longest delay between those attempts (and between reconnection attempts), in ms.',
+      "Longest delay between those attempts (and between the source's fetch and rejoin attempts), in ms.",
     ),
     reconnectRetries: int(
       1,
       1000,
       10,
-      'Source: attempts to reach the brokers again (same backoff) before kafkajs restarts the consumer as a new group member, which then waits for the group to drop the old one (`sessionTimeoutMs`). The default rides out about 35 s.',
+      "Source: the group member's attempts per operation (fetch, heartbeat, commit, rejoin; same backoff) while the brokers are away. Past them the source keeps trying on its own, as the same member for as long as the group keeps it (`sessionTimeoutMs`), then as a new one.",
     ),
     sessionTimeoutMs: int(
       1000,
@@ -152,7 +152,7 @@ const schema = z
       1,
       10_000_000,
       20_000,
-      'Source: messages fetched ahead of the loop; fetching waits (heartbeating) beyond this.',
+      'Source: messages fetched ahead of the loop; fetching stops beyond this (the member keeps heartbeating).',
     ),
     lagIntervalMs: int(
       100,

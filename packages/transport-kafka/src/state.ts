@@ -7,9 +7,10 @@ import type {
 type Listener = NonNullable<OpenContext['onStateChange']>;
 
 /**
- * The transport's connection state as the loop sees it (`OpenContext.onStateChange`). kafkajs
+ * The transport's connection state as the loop sees it (`OpenContext.onStateChange`). The client
  * reconnects by itself; this only surfaces what it does: `reconnecting` (with the error) when a
- * connection is lost or the consumer crashed, `ready` again once the brokers answer. Nothing is
+ * broker connection is lost or refused, or a fetch, heartbeat or rejoin failed, `ready` again once
+ * the brokers answer. Nothing is
  * reported before `open()` succeeded: until then, failures reject `open()` itself.
  */
 export class ConnectionTracker {
@@ -45,7 +46,7 @@ export class ConnectionTracker {
     this.set('reconnecting', error);
   }
 
-  /** A failure kafkajs will not recover from. */
+  /** A failure that will not pass. */
   failed(error: EdgeplaneError): void {
     if (this.state !== 'ready' && this.state !== 'reconnecting') return;
     this.set('failed', error);
