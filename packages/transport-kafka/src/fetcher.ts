@@ -24,8 +24,8 @@ export interface FetcherContext {
   consumer(): Consumer | undefined;
   /** The fetch loop's own connections (see `createFetchPool`). */
   readonly pool: ConnectionPool;
-  /** A round completed (records or not): the brokers answered. */
-  fetched(): void;
+  /** A round completed; `contacted`: it asked the brokers (who answered), records or not. */
+  fetched(contacted: boolean): void;
   /** A round failed; the loop waits (backoff) and tries again. */
   failed(error: unknown): void;
 }
@@ -57,7 +57,7 @@ export class Fetcher {
       try {
         const fetched = await this.round();
         failures = 0;
-        this.ctx.fetched();
+        this.ctx.fetched(fetched);
         if (!fetched) await group.changed(signal, 100);
       } catch (error) {
         if (signal.aborted) return;

@@ -5,7 +5,8 @@ import { createConsumer, createFetchPool, subscribe } from './consumer.js';
 import { joinTimeout, kafkaError, roleConfigError } from './errors.js';
 import { Fetcher } from './fetcher.js';
 import { GroupMembership } from './group.js';
-import { Inbox, sleep, within } from './inbox.js';
+import { Inbox, within } from './inbox.js';
+import { followMembership } from './member.js';
 import { type ResolvedKafkaOptions, sourceTopics } from './options.js';
 import type { PartitionState } from './partition.js';
 import type { ConnectionTracker } from './state.js';
@@ -24,7 +25,8 @@ export interface SourceContext {
 const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
- * The consumer-group member. @platformatic/kafka keeps the membership (join, heartbeats, rejoins);
+ * The consumer-group member. @platformatic/kafka keeps the membership (join, heartbeats, rejoins:
+ * see `followMembership`);
  * `Fetcher` fetches the owned partitions into the inbox (pausing while it is full); acks become
  * explicit offset commits (`Committer`), only for partitions this member owns.
  */
@@ -43,7 +45,6 @@ export class KafkaSource {
   private fetching: Promise<void> | undefined;
   /** Stops the fetch loop of a start that failed. */
   private stopFetching = new AbortController();
-  private rejoining = false;
   private fetched = false;
 
   constructor(private readonly ctx: SourceContext) {
@@ -89,7 +90,14 @@ export class KafkaSource {
     }
     const consumer = await createConsumer(o, o.groupId);
     this.consumer = consumer;
-    this.listen(consumer);
+    followMembership(consumer, {
+      ...this.ctx,
+      group: this.group,
+      inbox: this.inbox,
+      signal: this.closing.signal,
+      consumer: () => this.consumer,
+      lost: (error, what) => this.lost(error, what),
+    });
     this.ctx.watch(consumer);
     await subscribe(consumer, sourceTopics(o), o, this.closing.signal, secrets);
     try {
@@ -106,14 +114,14 @@ export class KafkaSource {
       inbox: this.inbox,
       signal: AbortSignal.any([this.closing.signal, this.stopFetching.signal]),
       consumer: () => this.consumer,
-      fetched: () => this.roundDone(),
+      fetched: (contacted) => this.roundDone(contacted),
       failed: (error) => this.lost(error, 'fetch'),
     }).run();
     await this.untilFetched();
   }
 
-  private roundDone(): void {
-    this.ctx.tracker.ok();
+  private roundDone(contacted: boolean): void {
+    if (contacted) this.ctx.tracker.ok();
     if (this.group.generation > 0 && !this.fetched) {
       this.fetched = true;
       this.group.wake();
@@ -149,42 +157,6 @@ export class KafkaSource {
       }
       await this.group.changed(this.closing.signal, 100);
     }
-  }
-
-  private listen(consumer: Consumer): void {
-    const { tracker } = this.ctx;
-    consumer.on('consumer:group:join', ({ memberId, assignments }) => {
-      this.group.join(memberId, assignments ?? []);
-      this.inbox.dropStale();
-      tracker.ok();
-    });
-    consumer.on('consumer:heartbeat:end', () => tracker.ok());
-    consumer.on('consumer:heartbeat:error', ({ error }) => this.lost(error, 'heartbeat for'));
-    // A rejoin failed (the brokers stayed away): the client stops heartbeating, so this member
-    // is as good as gone. Everything is revoked, and the source joins again until it is back.
-    consumer.on('error', (error: Error) => {
-      this.group.revokeAll();
-      this.inbox.dropStale();
-      this.lost(error, 'rejoin the group for');
-      void this.rejoin(consumer);
-    });
-  }
-
-  private async rejoin(consumer: Consumer): Promise<void> {
-    if (this.rejoining) return;
-    this.rejoining = true;
-    const o = this.ctx.options;
-    for (let attempt = 0; !this.closed && consumer === this.consumer; attempt++) {
-      await sleep(Math.min(o.retryMaxMs, o.retryInitialMs * 2 ** attempt), this.closing.signal);
-      if (this.closed) break;
-      try {
-        await consumer.joinGroup({});
-        break;
-      } catch (error) {
-        this.lost(error, 'rejoin the group for');
-      }
-    }
-    this.rejoining = false;
   }
 
   /** Commits what was acknowledged (see `Committer`). */
