@@ -19,7 +19,7 @@ fi
 brokers="$EDGEPLANE_KAFKA_BROKERS"
 run_id="ep-accept-$$-$RANDOM"
 
-# kafkajs admin calls, with the client the transport itself uses.
+# kafkajs admin calls (the transport's tests keep kafkajs as an independent client for setup and checks).
 admin() {
   node --input-type=module -e "
     import { createRequire } from 'node:module';
