@@ -45,6 +45,11 @@ describe('edgeplane validate', () => {
       '4',
     ],
     [
+      'several shards (the loop runs one)',
+      `${SPEC}single_ring.shards=4\nsingle_ring.ordering=per_key\nsingle_ring.shard_key=tenant\n`,
+      'single_ring.shards: the adapter loop runs one shard per loop, got 4',
+    ],
+    [
       'producer=mpmc',
       `${SPEC}single_ring.producer=mpmc\n`,
       'single_ring.producer=mpmc is not supported',

@@ -25,3 +25,9 @@ export {
   type SpecStage,
   type SpecWarning,
 } from './types.js';
+export {
+  type RingSpecInput,
+  type RingSpecProblem,
+  ringSpecProblem,
+  verifyRingSpec,
+} from './verify.js';

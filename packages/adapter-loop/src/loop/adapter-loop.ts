@@ -1,7 +1,8 @@
 import { EdgeplaneError } from '@edgeplane/errors';
 import { AdapterHealth } from '../health.js';
 import { SingleRing } from '../ring/single-ring.js';
-import { acquireLaneLock, writeSnapshotFile } from '../snapshot/lane.js';
+import { writeSnapshotFile } from '../snapshot/lane.js';
+import { acquireLaneLock } from '../snapshot/lane-lock.js';
 import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
 import { createStageResolver, type Stage } from '../stages.js';
 import { AckTracker } from './ack-tracker.js';
@@ -115,8 +116,19 @@ export class AdapterLoop implements Loop {
     this.started = true;
     const t0 = performance.now();
     const { lanePath } = this.options;
-    const stages = this.resolveStages(); // before the lane lock: a refused stage leaves nothing behind
-    const release = lanePath ? await acquireLaneLock(lanePath) : undefined;
+    let stages: Stage[] = [];
+    let release: (() => Promise<void>) | undefined;
+    try {
+      // Stages before the lane lock: a refused stage leaves nothing behind in the lane path.
+      stages = this.resolveStages();
+      release = lanePath ? await acquireLaneLock(lanePath) : undefined;
+    } catch (error) {
+      // Not ours to write: the lane path may belong to another loop. Report, close, resolve.
+      this.halt(EdgeplaneError.from(error, 'adapter-loop'));
+      await this.closeAll(stages);
+      this.state = 'failed';
+      return this.result(t0);
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       const aborted = new Promise<never>((_, reject) => {
@@ -170,7 +182,10 @@ export class AdapterLoop implements Loop {
       await this.writeSnapshot();
       await release?.();
     }
-    const snapshot = this.snapshot();
+    return this.result(t0);
+  }
+
+  private result(t0: number): LoopResult {
     return {
       state: this.failure ? 'failed' : 'stopped',
       reason: this.reason,
@@ -181,7 +196,7 @@ export class AdapterLoop implements Loop {
       durationMs: performance.now() - t0,
       failedDuring: this.failure ? this.phase : undefined,
       error: this.failure,
-      snapshot,
+      snapshot: this.snapshot(),
     };
   }
 

@@ -1,3 +1,4 @@
+import { EdgeplaneError } from '@edgeplane/errors';
 import type { StageMessage } from '../stages.js';
 import { Notifier } from './notifier.js';
 
@@ -33,7 +34,12 @@ export class SingleRing {
 
   constructor(capacity: number, stages: readonly { id: string; dependsOn: readonly number[] }[]) {
     if (!Number.isInteger(capacity) || capacity < 2 || (capacity & (capacity - 1)) !== 0) {
-      throw new RangeError(`ring capacity must be a power of two >= 2, got ${capacity}`);
+      throw new EdgeplaneError(
+        'invalid-config',
+        'adapter-loop',
+        `spec.capacity: expected a power of two ≥ 2, got ${capacity}`,
+        { hint: 'use 1024 (the default) or another power of two such as 4096' },
+      );
     }
     this.capacity = capacity;
     this.mask = capacity - 1;
