@@ -47,7 +47,12 @@ export class AdapterLoop implements Loop {
       secrets,
       options.onAdapterFailure,
     );
-    this.batcher = new EgressBatcher(options.batch ?? {}, this.ring.notifier);
+    // A source with a flow-control window hands over no more until it is acked: close egress
+    // batches at the window instead of lingering for messages that cannot come.
+    const window = ingress.transport.capabilities.maxInFlight;
+    const batch = options.batch ?? {};
+    const maxMessages = Math.min(batch.maxMessages ?? 1024, window ?? Number.POSITIVE_INFINITY);
+    this.batcher = new EgressBatcher({ ...batch, maxMessages }, this.ring.notifier);
     const coalesce = ingress.transport.capabilities.ordering === 'total';
     const parallel = ingress.transport.capabilities.ordering === 'none';
     this.tracker = new AckTracker(coalesce, parallel, (error) =>

@@ -83,6 +83,8 @@ export function validateLoopOptions(options: LoopOptions): void {
       `transport "${egress?.transport?.name}" cannot be an egress (it has no send())`,
       'use a transport whose capabilities declare sink: true',
     );
+  const window = ingress.transport.capabilities?.maxInFlight;
+  integer('ingress.transport.capabilities.maxInFlight', window, 1, Number.MAX_SAFE_INTEGER);
   integer('maxMessages', options.maxMessages, 0, Number.MAX_SAFE_INTEGER);
   limit('batch.maxMessages', options.batch?.maxMessages, 'batchMaxMessages');
   limit('batch.maxBytes', options.batch?.maxBytes, 'batchMaxBytes');
