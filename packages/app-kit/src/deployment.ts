@@ -153,7 +153,8 @@ export async function loadConfig(
   const bind = async (
     b: AdapterConfig['ingress'],
   ): Promise<ResolvedBinding & { secretKeys: string[] }> => {
-    const descriptor = await loadTransport(b.transport, cwd, importer).catch(
+    const searchDirs = [dirname(resolve(cwd, path)), cwd];
+    const descriptor = await loadTransport(b.transport, cwd, importer, searchDirs).catch(
       (error: EdgeplaneError) => {
         const entry = config.entries.find((e) => e.key === `${b.role}.transport`);
         const place = {
