@@ -23,6 +23,7 @@ export interface RingState {
  */
 export class SingleRing {
   readonly capacity: number;
+  /** @internal Wakes the ring tasks; not part of the public API. */
   readonly notifier: Notifier = new Notifier();
   private readonly mask: number;
   private readonly slots: (StageMessage | null)[];
