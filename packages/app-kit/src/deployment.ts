@@ -140,7 +140,7 @@ export async function loadConfig(
 }> {
   if (!existsSync(resolve(cwd, path))) {
     throw new EdgeplaneError('not-found', 'app-kit', `adapter config ${path} does not exist`, {
-      hint: `pass --config=<file>, or put ${DEFAULT_CONFIG_FILE} next to the spec (docs/guide/5.adapter-config.md)`,
+      hint: `give the config path (\`configPath\`, CLI \`--config=<file>\`), or put ${DEFAULT_CONFIG_FILE} next to the spec (docs/guide/5.adapter-config.md)`,
     });
   }
   const config = parseAdapterConfig(

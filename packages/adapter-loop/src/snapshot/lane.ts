@@ -66,7 +66,7 @@ export function resolveLanePath(options: {
         'adapter-loop',
         `lane path ${options.explicit} is not a writable directory`,
         {
-          hint: 'pass --lane-path= with a directory this user can create and write',
+          hint: 'give a directory this user can create and write (`lanePath`, CLI `--lane-path=`)',
         },
       );
     }
@@ -82,7 +82,7 @@ export function resolveLanePath(options: {
     'adapter-loop',
     `no writable lane path (tried ${candidates.join(', ')})`,
     {
-      hint: 'pass --lane-path= with a writable directory',
+      hint: 'give a writable directory (`lanePath`, CLI `--lane-path=`)',
     },
   );
 }
