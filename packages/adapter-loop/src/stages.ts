@@ -1,5 +1,5 @@
 import { EdgeplaneError } from '@edgeplane/errors';
-import { closestMatch } from './suggest.js';
+import { closestMatch } from '@edgeplane/spec-kv';
 import type { OutboundMessage } from './transport/types.js';
 
 /** What a stage sees and returns: the bytes, key and headers of one message. */

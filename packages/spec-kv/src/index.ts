@@ -12,6 +12,7 @@ export { SpecParseError, type SpecParseErrorInit } from './errors.js';
 export { hashSpec } from './hash.js';
 export { parseSpec } from './parse.js';
 export { BUILT_IN_STAGES, type StageCapability, stageCapability } from './stage-key.js';
+export { closestMatch } from './suggest.js';
 export {
   DEFAULT_CAPACITY,
   type LaneGraphSpec,
