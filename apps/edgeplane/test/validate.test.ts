@@ -138,6 +138,7 @@ describe('edges found by a fresh-eyes run', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error: adapters.kv:3:18: unknown transport "nosuch"');
     expect(r.stderr).toContain('hint: run `edgeplane transports`');
+    expect(r.stderr).toContain(`npm install edgeplane-transport-nosuch in ${cwd}`);
   });
 
   it('rejects settings for a stage the spec does not have', async () => {

@@ -109,7 +109,7 @@ export async function loadTransport(
       details: { transport: name },
       hint: local
         ? 'check the path; a transport module exports its defineTransport(...) descriptor'
-        : `install it beside the deployment (npm install edgeplane-transport-${name} in ${searchDirs[0] ?? cwd}); \`edgeplane transports\` lists the installed ones`,
+        : `run \`edgeplane transports\` (or listInstalledTransports()) for the installed ones; install a third-party one beside the deployment: npm install edgeplane-transport-${name} in ${searchDirs[0] ?? cwd}`,
     },
   );
 }
