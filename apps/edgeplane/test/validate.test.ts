@@ -45,6 +45,11 @@ describe('edgeplane validate', () => {
       '4',
     ],
     [
+      'several shards (the loop runs one)',
+      `${SPEC}single_ring.shards=4\nsingle_ring.ordering=per_key\nsingle_ring.shard_key=tenant\n`,
+      'single_ring.shards: the adapter loop runs one shard per loop, got 4',
+    ],
+    [
       'producer=mpmc',
       `${SPEC}single_ring.producer=mpmc\n`,
       'single_ring.producer=mpmc is not supported',
@@ -133,6 +138,7 @@ describe('edges found by a fresh-eyes run', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error: adapters.kv:3:18: unknown transport "nosuch"');
     expect(r.stderr).toContain('hint: run `edgeplane transports`');
+    expect(r.stderr).toContain(`npm install edgeplane-transport-nosuch in ${cwd}`);
   });
 
   it('rejects settings for a stage the spec does not have', async () => {

@@ -30,7 +30,9 @@ export async function drain(
   if (!source.receive)
     throw new Error('conformance: the transport declares source but has no receive()');
   const timeoutMs = options.timeoutMs ?? Math.floor(testTimeoutMs / 2);
-  const ackLimit = options.ack === true ? Number.POSITIVE_INFINITY : options.ack || 0;
+  const windowed = source.capabilities.maxInFlight !== undefined;
+  const ack = options.ack ?? windowed;
+  const ackLimit = ack === true ? Number.POSITIVE_INFINITY : ack || 0;
   const messages: InboundMessage[] = [];
   const batches: InboundBatch[] = [];
   const controller = new AbortController();

@@ -9,8 +9,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { cancellation } from './cases/cancellation.js';
 import { capabilities } from './cases/capabilities.js';
 import { errors } from './cases/errors.js';
+import { flowControl } from './cases/flow-control.js';
 import { lifecycle } from './cases/lifecycle.js';
 import { ordering } from './cases/ordering.js';
+import { reconnect } from './cases/reconnect.js';
 import { redelivery } from './cases/redelivery.js';
 import { replay } from './cases/replay.js';
 import { roundTrip } from './cases/round-trip.js';
@@ -29,6 +31,7 @@ export {
   text,
   UNICODE_HEADERS,
 } from './fixtures.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export type {
   ConformanceContext,
   ConformanceOptions,
@@ -48,6 +51,8 @@ const CASES = [
   replay,
   cancellation,
   errors,
+  flowControl,
+  reconnect,
 ] as const;
 
 /**

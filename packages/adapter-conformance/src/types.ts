@@ -57,6 +57,13 @@ export interface ConformanceOptions<S = unknown> {
   readonly timeoutMs?: number | undefined;
   /** Server start timeout in ms (default 60 000). */
   readonly startTimeoutMs?: number | undefined;
+  /**
+   * Optional: cuts the transport's connections to the server (restart it, kill its
+   * connections, or `cut()` a `startTcpProxy()` the transports connect through), then returns.
+   * With it, the `reconnect` case checks that an open source and sink carry on through the
+   * loss without a reopen; without it, that case is skipped and says so.
+   */
+  readonly interrupt?: ((ctx: CreateContext<S>) => Promise<void>) | undefined;
   /** Registers transport-specific tests inside the same `describe()`, with the same context. */
   readonly extra?: ((ctx: ConformanceContext<S>) => void) | undefined;
 }
@@ -69,7 +76,9 @@ export interface DrainOptions {
   readonly from?: string | undefined;
   /**
    * `true`: acknowledge every batch as it arrives; a number `k`: acknowledge exactly the first
-   * `k` messages (the batch holding message `k - 1` with a partial `ack(n)`); default: none.
+   * `k` messages (the batch holding message `k - 1` with a partial `ack(n)`); `false`: none.
+   * Default: as it goes when the transport declares a flow-control window
+   * (`capabilities.maxInFlight`, which would otherwise stall the drain), else none.
    */
   readonly ack?: boolean | number | undefined;
   /** Give up (and fail, naming what arrived) after this many ms (default: the test timeout / 2). */

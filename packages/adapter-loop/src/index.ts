@@ -28,13 +28,13 @@ export type {
   StopReason,
 } from './loop/options.js';
 export type { RetryOptions } from './loop/retry.js';
+export { validateLoopOptions, verifyLoopSpec } from './loop/validate.js';
 export { isSecretKey, REDACTED, redactText } from './redact.js';
 export type { RingState } from './ring/single-ring.js';
 export { SingleRing } from './ring/single-ring.js';
 export { idleSnapshot } from './snapshot/idle.js';
 export type { SnapshotFileReading } from './snapshot/lane.js';
 export {
-  acquireLaneLock,
   ensureWritableDir,
   isProcessAlive,
   readSnapshotFile,
@@ -42,6 +42,7 @@ export {
   SNAPSHOT_FILE,
   writeSnapshotFile,
 } from './snapshot/lane.js';
+export { acquireLaneLock, LOCK_FILE } from './snapshot/lane-lock.js';
 export type { AdapterSnapshot, LoopSnapshot, LoopState, RingSnapshot } from './snapshot/types.js';
 export type {
   Stage,
@@ -51,5 +52,5 @@ export type {
   StageMessage,
   StageResolver,
 } from './stages.js';
-export { createStageResolver, identityStage } from './stages.js';
+export { createStageResolver, identityStage, unknownStage } from './stages.js';
 export * from './transport/index.js';

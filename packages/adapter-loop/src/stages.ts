@@ -1,4 +1,5 @@
 import { EdgeplaneError } from '@edgeplane/errors';
+import { closestMatch } from '@edgeplane/spec-kv';
 import type { OutboundMessage } from './transport/types.js';
 
 /** What a stage sees and returns: the bytes, key and headers of one message. */
@@ -86,18 +87,31 @@ export function createStageResolver(
     keys: () => [...table.keys()],
     resolve(context) {
       const factory = lookup(context.key);
-      if (!factory) {
-        throw new EdgeplaneError(
-          'invalid-config',
-          'adapter-loop',
-          `unknown stage "${context.key}" (stage ${context.index}, id "${context.id}")`,
-          {
-            details: { stage: context.key },
-            hint: `registered stages: ${[...table.keys()].join(', ')}; register custom stages with createStageResolver()`,
-          },
-        );
-      }
+      if (!factory) throw unknownStage(context, [...table.keys()]);
       return factory(context);
     },
   };
+}
+
+/**
+ * The error for a stage key no resolver entry matches: names the stage (index, id), the closest
+ * registered key when it looks like a typo, and every registered key (`prefix:<…>` for families).
+ * `where` prefixes the message (e.g. `spec.stages[0].stage: `).
+ */
+export function unknownStage(
+  context: Pick<StageFactoryContext, 'key' | 'id' | 'index'>,
+  registered: readonly string[],
+  where = '',
+): EdgeplaneError {
+  const near = closestMatch(context.key, registered);
+  const shown = registered.map((k) => (k.endsWith(':') ? `${k}<…>` : k)).join(', ');
+  return new EdgeplaneError(
+    'invalid-config',
+    'adapter-loop',
+    `${where}unknown stage "${context.key}" (stage ${context.index}, id "${context.id}")`,
+    {
+      details: { stage: context.id, index: context.index, key: context.key, closest: near },
+      hint: `${near ? `did you mean "${near}"? ` : ''}registered stages: ${shown}; register custom stages with createStageResolver()`,
+    },
+  );
 }

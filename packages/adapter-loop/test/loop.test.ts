@@ -173,13 +173,22 @@ describe('createLoop', () => {
     expect(r.snapshot.ring.gating.map((g) => g.sequence)).toEqual([19, 19, 19]);
   });
 
-  it('rejects an unknown stage key before opening anything', async () => {
-    const loop = createLoop({
-      spec: spec([{ id: 'x', stage: 'nope', dependsOn: [] }]),
-      ingress: { transport: new MemorySource([]) },
-      egress: { transport: new MemorySink() },
-    });
-    await expect(loop.run()).rejects.toThrow('unknown stage "nope"');
+  it('refuses an unknown stage key in createLoop, before opening anything', () => {
+    const source = new MemorySource([]);
+    let opened = false;
+    source.open = async () => {
+      opened = true;
+    };
+    const create = () =>
+      createLoop({
+        spec: spec([{ id: 'x', stage: 'nope', dependsOn: [] }]),
+        ingress: { transport: source },
+        egress: { transport: new MemorySink() },
+      });
+    expect(create).toThrow(
+      '[adapter-loop] spec.stages[0].stage: unknown stage "nope" (stage 0, id "x")',
+    );
+    expect(opened).toBe(false);
   });
 
   it('stop() drains in-flight messages, acknowledges them and ends', async () => {
@@ -226,7 +235,7 @@ describe('createLoop', () => {
       ingress: { transport: source },
       egress: { transport: new MemorySink() },
       lanePath,
-      snapshotIntervalMs: 20,
+      snapshotIntervalMs: 50,
     });
     const running = loop.run();
     await new Promise((r) => setTimeout(r, 100));

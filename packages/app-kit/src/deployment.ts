@@ -15,8 +15,14 @@ import {
   type StageResolver,
   type Transport,
   type TransportDescriptor,
+  verifyLoopSpec,
 } from '@edgeplane/adapter-loop';
-import { type ParsedSpec, parseSpec, type SingleRingSpec } from '@edgeplane/spec-kv';
+import {
+  type ParsedSpec,
+  parseSpec,
+  type SingleRingSpec,
+  SpecParseError,
+} from '@edgeplane/spec-kv';
 import { loadTransport } from './transports.js';
 
 /** File name of the adapter config discovered next to the spec. */
@@ -53,7 +59,8 @@ async function readInput(
 /**
  * Reads and validates a SingleRing spec.
  * @throws EdgeplaneError `not-found` for a missing file; SpecParseError for an invalid spec;
- *   `invalid-config` for a LaneGraph spec (not supported by edgeplane yet, reference decision 1).
+ *   `invalid-config` for a LaneGraph spec (not supported by edgeplane yet, reference decision 1)
+ *   and for ring settings the loop refuses (`single_ring.shards` > 1).
  */
 export async function loadSpec(
   path: string,
@@ -71,7 +78,24 @@ export async function loadSpec(
       },
     );
   }
+  refuseWhatTheLoopCannotRun(parsed.spec, bytes, path);
   return { path, parsed, spec: parsed.spec };
+}
+
+/** `verifyLoopSpec` (several shards are refused), reported at the spec line that asks for it. */
+function refuseWhatTheLoopCannotRun(spec: SingleRingSpec, bytes: Buffer, file: string): void {
+  try {
+    verifyLoopSpec(spec);
+  } catch (error) {
+    const e = EdgeplaneError.from(error, 'app-kit', 'invalid-config');
+    const field = String(e.details?.field ?? '').replace(/^spec\./, '');
+    const lines = bytes.toString('latin1').split('\n');
+    const at = lines.findIndex((l) => new RegExp(`^\\s*[a-z_.]+\\.${field}\\s*=`).test(l));
+    const key = at >= 0 ? (lines[at]?.split('=')[0]?.trim() ?? field) : field;
+    const detail = e.detail.replace(/^spec\.[a-zA-Z]+: /, `${key}: `);
+    const column = at >= 0 ? (lines[at]?.indexOf('=') ?? 0) + 2 : 1;
+    throw new SpecParseError({ file, line: at + 1 || 1, column, key, detail, hint: e.hint ?? '' });
+  }
 }
 
 /** A resolved binding: descriptor, validated options and the transport it created. */
@@ -116,7 +140,7 @@ export async function loadConfig(
 }> {
   if (!existsSync(resolve(cwd, path))) {
     throw new EdgeplaneError('not-found', 'app-kit', `adapter config ${path} does not exist`, {
-      hint: `pass --config=<file>, or put ${DEFAULT_CONFIG_FILE} next to the spec (docs/guide/5.adapter-config.md)`,
+      hint: `give the config path (\`configPath\`, CLI \`--config=<file>\`), or put ${DEFAULT_CONFIG_FILE} next to the spec (docs/guide/5.adapter-config.md)`,
     });
   }
   const config = parseAdapterConfig(
@@ -129,7 +153,8 @@ export async function loadConfig(
   const bind = async (
     b: AdapterConfig['ingress'],
   ): Promise<ResolvedBinding & { secretKeys: string[] }> => {
-    const descriptor = await loadTransport(b.transport, cwd, importer).catch(
+    const searchDirs = [dirname(resolve(cwd, path)), cwd];
+    const descriptor = await loadTransport(b.transport, cwd, importer, searchDirs).catch(
       (error: EdgeplaneError) => {
         const entry = config.entries.find((e) => e.key === `${b.role}.transport`);
         const place = {

@@ -22,6 +22,11 @@ export type { EnvironmentRecord } from './environment.js';
 export { environmentRecord } from './environment.js';
 export type { Governance, GovernanceInput } from './governance.js';
 export { evaluateGovernance, parsePosture } from './governance.js';
+export {
+  findInstalledPackage,
+  type InstalledTransport,
+  listInstalledTransports,
+} from './installed.js';
 export * from './ops/index.js';
 export { renderSnapshot, renderSummary } from './render.js';
 export * from './reporting/index.js';

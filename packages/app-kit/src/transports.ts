@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EdgeplaneError, type TransportDescriptor } from '@edgeplane/adapter-loop/transport';
 import { fileTransport } from '@edgeplane/transport-file';
+import { findInstalledPackage } from './installed.js';
 
 /** Transports that ship with the CLI, by name. */
 export const BUILT_IN_TRANSPORTS: ReadonlyMap<string, TransportDescriptor> = new Map<
@@ -19,6 +20,36 @@ function isDescriptor(value: unknown): value is TransportDescriptor {
   );
 }
 
+const notFound = (error: unknown): boolean => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+};
+
+/** Imports `specifier` from the caller's install, else from beside the deployment; null if absent. */
+async function importModule(
+  specifier: string,
+  local: boolean,
+  importer: (specifier: string) => Promise<unknown>,
+  searchDirs: readonly string[],
+): Promise<Record<string, unknown> | null> {
+  try {
+    return (await importer(specifier)) as Record<string, unknown>;
+  } catch (error) {
+    if (!notFound(error)) throw EdgeplaneError.from(error, 'app-kit', 'invalid-config');
+  }
+  if (local) return null;
+  for (const dir of searchDirs) {
+    const url = findInstalledPackage(specifier, dir);
+    if (!url) continue;
+    try {
+      return (await import(url)) as Record<string, unknown>;
+    } catch (error) {
+      throw EdgeplaneError.from(error, 'app-kit', 'invalid-config');
+    }
+  }
+  return null;
+}
+
 function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
@@ -26,14 +57,18 @@ function camel(name: string): string {
 /**
  * Resolves a transport name to its descriptor (STYLE §2): a built-in, else the packages
  * `@edgeplane/transport-<name>` then `edgeplane-transport-<name>`, else a module specifier or a
- * path (`./my-transport.js`). A module provides the descriptor as its default export, as
- * `transport`, or as `<camelName>Transport`.
+ * path (`./my-transport.js`). Each package is looked up through `importer` (the caller's own
+ * install, e.g. the CLI's), then in the `node_modules` at or above each of `searchDirs` (the
+ * config file's directory and the working directory: a transport installed beside the
+ * deployment). A module provides the descriptor as its default export, as `transport`, or as
+ * `<camelName>Transport`.
  * @throws EdgeplaneError `invalid-config` naming the transport and what was tried.
  */
 export async function loadTransport(
   name: string,
   cwd: string = process.cwd(),
   importer: (specifier: string) => Promise<unknown> = (specifier) => import(specifier),
+  searchDirs: readonly string[] = [cwd],
 ): Promise<TransportDescriptor> {
   const builtIn = BUILT_IN_TRANSPORTS.get(name);
   if (builtIn) return builtIn;
@@ -46,14 +81,8 @@ export async function loadTransport(
         ...(name.includes('/') ? [name] : []),
       ];
   for (const specifier of candidates) {
-    let mod: Record<string, unknown>;
-    try {
-      mod = (await importer(specifier)) as Record<string, unknown>;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') continue;
-      throw EdgeplaneError.from(error, 'app-kit', 'invalid-config');
-    }
+    const mod = await importModule(specifier, local, importer, searchDirs);
+    if (!mod) continue;
     const base =
       name
         .split('/')
@@ -80,7 +109,7 @@ export async function loadTransport(
       details: { transport: name },
       hint: local
         ? 'check the path; a transport module exports its defineTransport(...) descriptor'
-        : 'run `edgeplane transports` for the installed ones; a third-party transport is a package edgeplane-transport-<name> or a module path',
+        : `run \`edgeplane transports\` (or listInstalledTransports()) for the installed ones; install a third-party one beside the deployment: npm install edgeplane-transport-${name} in ${searchDirs[0] ?? cwd}`,
     },
   );
 }

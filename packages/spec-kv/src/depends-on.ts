@@ -1,5 +1,6 @@
 import { fail } from './errors.js';
 import { type Entry, parseDecimal } from './lex.js';
+import { dependencyProblem } from './rules.js';
 import { valueAt } from './stage-group.js';
 
 const fixed = (deps: readonly number[]): string =>
@@ -59,45 +60,4 @@ export function checkDependencies(
     previous = dep;
   }
   return deps;
-}
-
-function dependencyProblem(
-  self: string,
-  index: number,
-  dep: number,
-  previous: number | undefined,
-  ids: readonly string[],
-): { detail: string; hint?: string } | undefined {
-  if (dep === index) {
-    return {
-      detail: `${self} depends on itself; a stage can only depend on earlier stages`,
-      hint: `remove ${dep} from depends_on`,
-    };
-  }
-  if (dep >= ids.length) {
-    return {
-      detail: `${self} depends on stage ${dep}, which does not exist (the spec has ${ids.length} stages)`,
-      hint:
-        index === 0
-          ? 'stage 0 reads from ingress: leave its depends_on empty'
-          : index === 1
-            ? 'use index 0'
-            : `use indices 0 to ${index - 1}`,
-    };
-  }
-  if (dep > index) {
-    return {
-      detail: `${self} depends on stage ${dep}, which comes later; stages must be listed in topological order`,
-      hint: `list stage ${dep} ("${ids[dep]}") before stage ${index}, and renumber`,
-    };
-  }
-  if (previous === dep) {
-    return { detail: `${self} lists stage ${dep} twice in depends_on; list each dependency once` };
-  }
-  if (previous !== undefined && dep < previous) {
-    return {
-      detail: `${self} depends_on must be strictly increasing, got ${previous} before ${dep}`,
-    };
-  }
-  return undefined;
 }

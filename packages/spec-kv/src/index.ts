@@ -12,6 +12,7 @@ export { SpecParseError, type SpecParseErrorInit } from './errors.js';
 export { hashSpec } from './hash.js';
 export { parseSpec } from './parse.js';
 export { BUILT_IN_STAGES, type StageCapability, stageCapability } from './stage-key.js';
+export { closestMatch } from './suggest.js';
 export {
   DEFAULT_CAPACITY,
   type LaneGraphSpec,
@@ -25,3 +26,9 @@ export {
   type SpecStage,
   type SpecWarning,
 } from './types.js';
+export {
+  type RingSpecInput,
+  type RingSpecProblem,
+  ringSpecProblem,
+  verifyRingSpec,
+} from './verify.js';

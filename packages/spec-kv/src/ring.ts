@@ -1,5 +1,6 @@
 import { fail } from './errors.js';
 import { type Entry, parseDecimal } from './lex.js';
+import { isValidCapacity, ringSettingsProblem } from './rules.js';
 import { DEFAULT_CAPACITY, MAX_CAPACITY, MIN_CAPACITY, type SingleRingSpec } from './types.js';
 
 /** The ring-level fields of a SingleRing spec. */
@@ -53,9 +54,7 @@ function ordering(entry: Entry | undefined, file: string): 'strict' | 'per_key' 
 function capacity(entry: Entry | undefined, file: string): number {
   if (!entry) return DEFAULT_CAPACITY;
   const n = parseDecimal(entry.value);
-  const powerOfTwo =
-    n !== undefined && n >= MIN_CAPACITY && n <= MAX_CAPACITY && (n & (n - 1)) === 0;
-  if (powerOfTwo) return n;
+  if (isValidCapacity(n)) return n;
   throw fail(
     file,
     valueAt(entry),
@@ -84,7 +83,9 @@ export function readRing(map: ReadonlyMap<string, Entry>, file: string): RingFie
   );
   const orderingEntry = map.get('single_ring.ordering');
   const order = ordering(orderingEntry, file);
-  if (order === 'strict' && n > 1) {
+  const keyEntry = map.get('single_ring.shard_key');
+  const combo = ringSettingsProblem({ shards: n, ordering: order, shardKey: keyEntry?.value });
+  if (combo?.field === 'ordering') {
     const at = (orderingEntry ?? shardsEntry) as Entry;
     const prefix = at.origin.replace(/[^.]+$/, '');
     throw fail(
@@ -94,8 +95,7 @@ export function readRing(map: ReadonlyMap<string, Entry>, file: string): RingFie
       `set ${prefix}ordering=per_key (with ${prefix}shard_key) for several shards, or use shards=1`,
     );
   }
-  const keyEntry = map.get('single_ring.shard_key');
-  if (keyEntry && (n === 1 || keyEntry.value === '')) {
+  if (keyEntry && combo?.field === 'shardKey') {
     throw fail(
       file,
       valueAt(keyEntry),

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { closestMatch } from './suggest.js';
+
 /** A governed side effect a stage key performs. */
 export type StageCapability = 'http_post' | 'exec';
 
@@ -72,8 +74,11 @@ export function checkStageKey(
     };
   }
   if (isKnown(stage, knownStages)) return undefined;
+  const custom = knownStages.filter((k) => !['identity', 'http_post:', 'exec:'].includes(k));
+  const near = closestMatch(stage, ['identity', 'http_post:', 'exec:', ...custom]);
+  const registered = custom.map((k) => (k.endsWith(':') ? `${k}<…>` : k));
   return {
-    detail: `unknown stage "${stage}" in ${origin}; built-in stages: identity, http_post:<url>, exec:<program>|...; register custom stages with createStageResolver()`,
-    hint: 'check the spelling, or register the custom stage and pass its key in knownStages',
+    detail: `unknown stage "${stage}" in ${origin}; built-in stages: identity, http_post:<url>, exec:<program>|...${registered.length ? `; registered: ${registered.join(', ')}` : ''}; register custom stages with createStageResolver()`,
+    hint: `${near ? `did you mean "${near.endsWith(':') ? `${near}...` : near}"? ` : ''}check the spelling, or register the custom stage and pass its key in knownStages`,
   };
 }

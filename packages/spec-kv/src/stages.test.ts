@@ -112,8 +112,27 @@ describe('stages: stage keys (reference decision 2)', () => {
     });
     expectSpecError(
       kv(...HEAD, ...stages({ id: 'check', stage: 'dataguard:' })),
-      'spec.kv:4:28: unknown stage "dataguard:" in single_ring.stages.0.stage; built-in stages: identity, http_post:<url>, exec:<program>|...; register custom stages with createStageResolver()',
+      'spec.kv:4:28: unknown stage "dataguard:" in single_ring.stages.0.stage; built-in stages: identity, http_post:<url>, exec:<program>|...; registered: dataguard:<…>; register custom stages with createStageResolver()',
       { knownStages: ['dataguard:'] },
+    );
+  });
+
+  it('names the closest registered stage when the key looks like a typo', () => {
+    const text = kv(...HEAD, ...stages({ id: 'up', stage: 'upercase' }));
+    const error = expectSpecError(
+      text,
+      'spec.kv:4:28: unknown stage "upercase" in single_ring.stages.0.stage; built-in stages: identity, http_post:<url>, exec:<program>|...; registered: uppercase, dataguard:<…>; register custom stages with createStageResolver()',
+      { knownStages: ['identity', 'uppercase', 'dataguard:'] },
+    );
+    expect(error.hint).toBe(
+      'did you mean "uppercase"? check the spelling, or register the custom stage and pass its key in knownStages',
+    );
+    const far = expectSpecError(
+      kv(...HEAD, ...stages({ id: 'x', stage: 'zzzzzzzz' })),
+      'spec.kv:4:28: unknown stage "zzzzzzzz" in single_ring.stages.0.stage; built-in stages: identity, http_post:<url>, exec:<program>|...; register custom stages with createStageResolver()',
+    );
+    expect(far.hint).toBe(
+      'check the spelling, or register the custom stage and pass its key in knownStages',
     );
   });
 

@@ -1,11 +1,10 @@
 import { checkDependencies } from './depends-on.js';
 import { fail } from './errors.js';
 import type { Entry } from './lex.js';
+import { STAGE_ID } from './rules.js';
 import { groupStages, keyAt, prefixOf, type RawStage, valueAt } from './stage-group.js';
 import { checkStageKey } from './stage-key.js';
 import { SEQUENCED_SLOTS_V1_GATING, type SpecStage } from './types.js';
-
-const STAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** What stage validation needs to know about the file. */
 export interface StageContext {

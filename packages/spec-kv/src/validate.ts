@@ -2,11 +2,11 @@ import { fail } from './errors.js';
 import type { Entry, Lexed } from './lex.js';
 import type { SpecForm } from './lower.js';
 import { readRing } from './ring.js';
+import { SPEC_NAME } from './rules.js';
 import { isStageKey } from './stage-group.js';
 import { collectStages } from './stages.js';
 import type { Spec, SpecWarning } from './types.js';
 
-const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const RING_KEYS: ReadonlySet<string> = new Set(
   ['shards', 'producer', 'scheduling', 'ordering', 'shard_key', 'capacity'].map(
     (f) => `single_ring.${f}`,
@@ -53,7 +53,7 @@ function header(map: ReadonlyMap<string, Entry>, lexed: Lexed, options: Validate
       `add ${nameKey}=<spec name> (letters, digits, "_", "." or "-")`,
     );
   }
-  if (!NAME.test(name.value)) {
+  if (!SPEC_NAME.test(name.value)) {
     throw fail(
       file,
       valueAt(name),

@@ -176,7 +176,9 @@ describe('exec: resolve-time checks', () => {
       egress: { transport: new ListSink() },
       stages: createStageResolver(actionStageFactories({})),
     }).run();
-    await expect(run).rejects.toMatchObject({ code: 'permission-denied' });
+    const result = await run; // run() resolves with the failure (it never rejects)
+    expect(result).toMatchObject({ state: 'failed', failedDuring: 'open' });
+    expect(result.error?.code).toBe('permission-denied');
   });
 });
 

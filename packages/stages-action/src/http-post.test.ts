@@ -278,7 +278,9 @@ describe('http_post in a running loop', () => {
       egress: { transport: new ListSink() },
       stages: createStageResolver(actionStageFactories(env())),
     }).run();
-    await expect(run).rejects.toMatchObject({ code: 'permission-denied' });
+    const result = await run; // run() resolves with the failure (it never rejects)
+    expect(result).toMatchObject({ state: 'failed', failedDuring: 'open' });
+    expect(result.error?.code).toBe('permission-denied');
     expect(hook.received).toHaveLength(0);
   });
 });

@@ -59,5 +59,12 @@ export function capabilities<S>(ctx: ConformanceContext<S>): void {
     if (declares.ordering === 'per-key')
       expect(declares.keys, "ordering 'per-key' needs keys").toBe(true);
     if (declares.maxBodyBytes !== undefined) expect(declares.maxBodyBytes).toBeGreaterThan(0);
+    if (declares.maxInFlight !== undefined) {
+      expect(declares.source, 'maxInFlight needs source').toBe(true);
+      expect(
+        Number.isInteger(declares.maxInFlight) && declares.maxInFlight >= 1,
+        'maxInFlight is an integer ≥ 1',
+      ).toBe(true);
+    }
   });
 }

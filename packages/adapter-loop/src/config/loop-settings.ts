@@ -15,16 +15,24 @@ export interface LoopSettings {
   readonly snapshotIntervalMs: number;
 }
 
-const schema: z.ZodType<LoopSettings> & { shape: Record<string, unknown> } = z.strictObject({
-  batchMaxMessages: kv.int(1, 1_000_000).default(1024),
-  batchMaxBytes: kv.int(1, 1 << 30).default(1_048_576),
-  lingerMs: kv.int(0, 60_000).default(5),
-  maxRetries: kv.int(0, 1_000_000).default(10),
-  retryMinDelayMs: kv.int(1, 3_600_000).default(100),
-  retryMaxDelayMs: kv.int(1, 3_600_000).default(30_000),
-  shutdownTimeoutMs: kv.int(1, 3_600_000).default(30_000),
-  snapshotIntervalMs: kv.int(50, 3_600_000).default(1000),
-});
+/** Range and default of each `loop.*` setting: `[min, max, default]`, integers. */
+export const LOOP_LIMITS: Readonly<Record<keyof LoopSettings, readonly [number, number, number]>> =
+  {
+    batchMaxMessages: [1, 1_000_000, 1024],
+    batchMaxBytes: [1, 1 << 30, 1_048_576],
+    lingerMs: [0, 60_000, 5],
+    maxRetries: [0, 1_000_000, 10],
+    retryMinDelayMs: [1, 3_600_000, 100],
+    retryMaxDelayMs: [1, 3_600_000, 30_000],
+    shutdownTimeoutMs: [1, 3_600_000, 30_000],
+    snapshotIntervalMs: [50, 3_600_000, 1000],
+  };
+
+const schema: z.ZodType<LoopSettings> & { shape: Record<string, unknown> } = z.strictObject(
+  Object.fromEntries(
+    Object.entries(LOOP_LIMITS).map(([k, [min, max, dflt]]) => [k, kv.int(min, max).default(dflt)]),
+  ) as Record<keyof LoopSettings, z.ZodDefault<ReturnType<typeof kv.int>>>,
+);
 
 /** Names of the `loop.*` settings. */
 export const LOOP_SETTING_NAMES: readonly string[] = Object.keys(schema.shape);

@@ -1,13 +1,15 @@
 import { EdgeplaneError } from '@edgeplane/errors';
 import { AdapterHealth } from '../health.js';
 import { SingleRing } from '../ring/single-ring.js';
-import { acquireLaneLock, writeSnapshotFile } from '../snapshot/lane.js';
+import { writeSnapshotFile } from '../snapshot/lane.js';
+import { acquireLaneLock } from '../snapshot/lane-lock.js';
 import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
 import { createStageResolver, type Stage } from '../stages.js';
 import { AckTracker } from './ack-tracker.js';
 import { EgressBatcher } from './egress.js';
-import { openAdapter, stateDirFor } from './open.js';
+import { openBoth } from './open.js';
 import type { Loop, LoopOptions, LoopResult, StopReason } from './options.js';
+import { everyInterval, pollLag, reportEgressBatch } from './reporting.js';
 import { sendWithRetry } from './retry.js';
 import { type RunFlags, runRelease, runStage } from './ring-tasks.js';
 
@@ -46,7 +48,12 @@ export class AdapterLoop implements Loop {
       secrets,
       options.onAdapterFailure,
     );
-    this.batcher = new EgressBatcher(options.batch ?? {}, this.ring.notifier);
+    // A source with a flow-control window hands over no more until it is acked: close egress
+    // batches at the window instead of lingering for messages that cannot come.
+    const window = ingress.transport.capabilities.maxInFlight;
+    const batch = options.batch ?? {};
+    const maxMessages = Math.min(batch.maxMessages ?? 1024, window ?? Number.POSITIVE_INFINITY);
+    this.batcher = new EgressBatcher({ ...batch, maxMessages }, this.ring.notifier);
     const coalesce = ingress.transport.capabilities.ordering === 'total';
     const parallel = ingress.transport.capabilities.ordering === 'none';
     this.tracker = new AckTracker(coalesce, parallel, (error) =>
@@ -115,38 +122,34 @@ export class AdapterLoop implements Loop {
     this.started = true;
     const t0 = performance.now();
     const { lanePath } = this.options;
-    const stages = this.resolveStages(); // before the lane lock: a refused stage leaves nothing behind
-    const release = lanePath ? await acquireLaneLock(lanePath) : undefined;
+    let stages: Stage[] = [];
+    let release: (() => Promise<void>) | undefined;
+    try {
+      // Stages before the lane lock: a refused stage leaves nothing behind in the lane path.
+      stages = this.resolveStages();
+      release = lanePath ? await acquireLaneLock(lanePath) : undefined;
+    } catch (error) {
+      // Not ours to write: the lane path may belong to another loop. Report, close, resolve.
+      this.halt(EdgeplaneError.from(error, 'adapter-loop'));
+      await this.closeAll(stages);
+      this.state = 'failed';
+      return this.result(t0);
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
-      const aborted = new Promise<never>((_, reject) => {
-        const fail = (): void =>
-          reject(this.failure ?? new EdgeplaneError('cancelled', 'adapter-loop', 'stopped'));
-        if (this.hardAbort.signal.aborted) fail();
-        else this.hardAbort.signal.addEventListener('abort', fail, { once: true });
-      });
-      aborted.catch(() => undefined);
-      await Promise.race([
-        aborted,
-        Promise.all([
-          openAdapter(
-            this.options.ingress.transport,
-            this.ingress,
-            stateDirFor(lanePath, 'ingress'),
-            this.hardAbort.signal,
-          ),
-          openAdapter(
-            this.options.egress.transport,
-            this.egressHealth,
-            stateDirFor(lanePath, 'egress'),
-            this.hardAbort.signal,
-          ),
-        ]),
-      ]);
+      const signal = this.hardAbort.signal;
+      await openBoth(
+        [
+          { transport: this.options.ingress.transport, health: this.ingress },
+          { transport: this.options.egress.transport, health: this.egressHealth },
+        ],
+        lanePath,
+        signal,
+        () => this.failure ?? new EdgeplaneError('cancelled', 'adapter-loop', 'stopped'),
+      );
       this.phase = 'run';
       timer = this.startReporting();
       await this.writeSnapshot();
-      const signal = this.hardAbort.signal;
       const onDrop = (n: number): void => {
         this.dropped += n;
       };
@@ -170,7 +173,10 @@ export class AdapterLoop implements Loop {
       await this.writeSnapshot();
       await release?.();
     }
-    const snapshot = this.snapshot();
+    return this.result(t0);
+  }
+
+  private result(t0: number): LoopResult {
     return {
       state: this.failure ? 'failed' : 'stopped',
       reason: this.reason,
@@ -181,7 +187,7 @@ export class AdapterLoop implements Loop {
       durationMs: performance.now() - t0,
       failedDuring: this.failure ? this.phase : undefined,
       error: this.failure,
-      snapshot,
+      snapshot: this.snapshot(),
     };
   }
 
@@ -308,50 +314,13 @@ export class AdapterLoop implements Loop {
     attempts: number,
     ok: boolean,
   ): void {
-    const hook = this.options.onEgressBatch;
-    if (!hook) return;
-    let bytes = 0;
-    for (const m of messages) bytes += m.bodyLength ?? m.body.byteLength;
-    try {
-      hook({ messages: messages.length, bytes, latencyMs, attempts, ok });
-    } catch {
-      // a metrics hook never breaks the loop
-    }
+    reportEgressBatch(this.options.onEgressBatch, messages, latencyMs, attempts, ok);
   }
 
   private startReporting(): NodeJS.Timeout {
     const every = this.options.snapshotIntervalMs ?? 1000;
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void this.pollLag()
-        .then(() => this.writeSnapshot())
-        .finally(() => {
-          busy = false;
-        });
-    }, every);
-    timer.unref();
-    return timer;
-  }
-
-  private async pollLag(): Promise<void> {
-    const t = this.options.ingress.transport;
-    if (!t.lag) return;
-    try {
-      // A slow lag query must not stall the snapshot: give up on it after one interval.
-      const budget = this.options.snapshotIntervalMs ?? 1000;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), budget);
-      });
-      const reading = await Promise.race([t.lag.call(t), timeout]).finally(() =>
-        clearTimeout(timer),
-      );
-      if (reading) this.ingress.lag = reading;
-    } catch (error) {
-      this.ingress.fail(EdgeplaneError.from(error, `transport:${t.name}`));
-    }
+    const poll = () => pollLag(this.options.ingress.transport, this.ingress, every);
+    return everyInterval(every, () => poll().then(() => this.writeSnapshot()));
   }
 
   private async writeSnapshot(): Promise<void> {

@@ -37,3 +37,25 @@ export async function openAdapter(
     throw e;
   }
 }
+
+/**
+ * Opens both sides at once; rejects as soon as either fails, or with `reason()` as soon as
+ * `signal` aborts (a transport stuck in `open()` does not hold up `stop()`).
+ */
+export async function openBoth(
+  sides: readonly { readonly transport: Transport; readonly health: AdapterHealth }[],
+  lanePath: string | undefined,
+  signal: AbortSignal,
+  reason: () => EdgeplaneError,
+): Promise<void> {
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = (): void => reject(reason());
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => undefined);
+  const opening = sides.map(({ transport, health }) =>
+    openAdapter(transport, health, stateDirFor(lanePath, health.role), signal),
+  );
+  await Promise.race([aborted, Promise.all(opening)]);
+}

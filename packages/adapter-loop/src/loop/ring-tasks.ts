@@ -1,4 +1,4 @@
-import { EdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, isEdgeplaneError } from '@edgeplane/errors';
 import type { SingleRing } from '../ring/single-ring.js';
 import type { Stage, StageMessage } from '../stages.js';
 import type { EgressBatcher } from './egress.js';
@@ -16,6 +16,36 @@ function isPromise<T>(value: unknown): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
+/**
+ * What a throwing stage reports: its own EdgeplaneError code (an `http_post:` stage's
+ * `unavailable`), or `internal` for anything else (a bug), always naming the stage id, index
+ * and key; the original error is the `cause`.
+ */
+function stageFailure(
+  error: unknown,
+  stage: Stage,
+  ctx: Parameters<Stage['process']>[1],
+): EdgeplaneError {
+  const own = isEdgeplaneError(error) ? error : undefined;
+  const what = own
+    ? own.message
+    : error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error);
+  return new EdgeplaneError(
+    own?.code ?? 'internal',
+    'adapter-loop',
+    `stage "${ctx.id}" (index ${ctx.index}, ${stage.key}) ${own ? 'failed' : 'threw'}: ${what}`,
+    {
+      cause: error,
+      details: { stage: ctx.id, index: ctx.index, key: stage.key },
+      hint:
+        own?.hint ??
+        'a stage that throws is a bug in the stage: fix it, or return null to drop a message',
+    },
+  );
+}
+
 /** Applies a stage to a run of slots; dropped (null) slots are skipped. Returns drops added. */
 async function applyStage(
   stage: Stage,
@@ -31,14 +61,19 @@ async function applyStage(
   const live = dense
     ? (input as readonly StageMessage[])
     : (input.filter((m) => m !== null) as StageMessage[]);
-  const produced = stage.process(live, ctx);
-  const result = isPromise<readonly (StageMessage | null)[]>(produced) ? await produced : produced;
+  let result: readonly (StageMessage | null)[];
+  try {
+    const produced = stage.process(live, ctx);
+    result = isPromise<readonly (StageMessage | null)[]>(produced) ? await produced : produced;
+  } catch (error) {
+    throw stageFailure(error, stage, ctx);
+  }
   if (result === live) return { output: input, dropped: 0 };
   if (result.length !== live.length) {
     throw new EdgeplaneError(
       'internal',
       'adapter-loop',
-      `stage "${ctx.id}" (${stage.key}) returned ${result.length} outputs for ${live.length} inputs; return one output (or null) per input`,
+      `stage "${ctx.id}" (index ${ctx.index}, ${stage.key}) returned ${result.length} outputs for ${live.length} inputs; return one output (or null) per input`,
     );
   }
   let dropped = 0;

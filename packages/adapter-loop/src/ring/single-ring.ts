@@ -1,3 +1,4 @@
+import { EdgeplaneError } from '@edgeplane/errors';
 import type { StageMessage } from '../stages.js';
 import { Notifier } from './notifier.js';
 
@@ -22,6 +23,7 @@ export interface RingState {
  */
 export class SingleRing {
   readonly capacity: number;
+  /** @internal Wakes the ring tasks; not part of the public API. */
   readonly notifier: Notifier = new Notifier();
   private readonly mask: number;
   private readonly slots: (StageMessage | null)[];
@@ -33,7 +35,12 @@ export class SingleRing {
 
   constructor(capacity: number, stages: readonly { id: string; dependsOn: readonly number[] }[]) {
     if (!Number.isInteger(capacity) || capacity < 2 || (capacity & (capacity - 1)) !== 0) {
-      throw new RangeError(`ring capacity must be a power of two >= 2, got ${capacity}`);
+      throw new EdgeplaneError(
+        'invalid-config',
+        'adapter-loop',
+        `spec.capacity: expected a power of two ≥ 2, got ${capacity}`,
+        { hint: 'use 1024 (the default) or another power of two such as 4096' },
+      );
     }
     this.capacity = capacity;
     this.mask = capacity - 1;

@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EdgeplaneError } from '@edgeplane/errors';
@@ -66,7 +66,7 @@ export function resolveLanePath(options: {
         'adapter-loop',
         `lane path ${options.explicit} is not a writable directory`,
         {
-          hint: 'pass --lane-path= with a directory this user can create and write',
+          hint: 'give a directory this user can create and write (`lanePath`, CLI `--lane-path=`)',
         },
       );
     }
@@ -82,7 +82,7 @@ export function resolveLanePath(options: {
     'adapter-loop',
     `no writable lane path (tried ${candidates.join(', ')})`,
     {
-      hint: 'pass --lane-path= with a writable directory',
+      hint: 'give a writable directory (`lanePath`, CLI `--lane-path=`)',
     },
   );
 }
@@ -155,46 +155,4 @@ export async function readSnapshotFile(
   const alive = snapshot.pid !== process.pid && isProcessAlive(snapshot.pid);
   const status = ended ? 'final' : alive ? 'live' : 'stale';
   return { snapshot, status, path, ageMs: now - Date.parse(snapshot.captured_at) };
-}
-
-/** File name of the lane lock (the pid of the loop that owns the lane path). */
-export const LOCK_FILE = 'loop.pid';
-
-/**
- * Takes the lane path for this process, so two loops never share checkpoints or snapshots.
- * A lock left by a dead process is taken over. Returns a release function.
- * @throws EdgeplaneError `conflict` when a live process holds the lane path.
- */
-export async function acquireLaneLock(lanePath: string): Promise<() => Promise<void>> {
-  const path = join(lanePath, LOCK_FILE);
-  await mkdir(lanePath, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return async () => {
-        await rm(path, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw EdgeplaneError.from(error, 'adapter-loop', 'permission-denied');
-      const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) {
-        throw new EdgeplaneError(
-          'conflict',
-          'adapter-loop',
-          `lane path ${lanePath} is in use by a running loop (pid ${pid})`,
-          {
-            details: { pid, lanePath },
-            hint: 'stop that loop, or give this one its own --lane-path=',
-          },
-        );
-      }
-      await rm(path, { force: true });
-    }
-  }
-  throw new EdgeplaneError('conflict', 'adapter-loop', `could not take the lane lock ${path}`, {
-    hint: 'remove the file if no loop runs',
-  });
 }

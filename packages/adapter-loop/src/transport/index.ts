@@ -7,6 +7,11 @@
 
 export type { EdgeplaneErrorOptions, ErrorCode } from '@edgeplane/errors';
 export { EdgeplaneError, ERROR_CODES, isEdgeplaneError } from '@edgeplane/errors';
+/**
+ * The zod this package is built with, for transport option schemas: `defineTransport` takes a
+ * schema made with it, so an author needs no zod dependency of their own and the types always agree.
+ */
+export { z } from 'zod';
 export type { TransportDefinition } from './options.js';
 export { defineTransport, describeOptions, formatOptionIssues, kv } from './options.js';
 export { sendFailed, sendOk, sendRetryable } from './results.js';

@@ -189,7 +189,7 @@ export function defineTransport<S extends z.ZodObject>(
     const { message, option } = formatOptionIssues(result.error);
     throw new EdgeplaneError('invalid-config', `transport:${def.name}`, message, {
       details: { option },
-      hint: `see \`edgeplane transports --name=${def.name}\` or docs/transports/${def.name}.md for the options`,
+      hint: `the options are listed by \`describeOptions()\` (CLI: \`edgeplane transports --name=${def.name}\`)`,
     });
   };
   return {

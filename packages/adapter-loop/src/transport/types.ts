@@ -77,6 +77,14 @@ export interface TransportCapabilities {
   readonly framing: 'message' | 'line';
   /** Largest body accepted, in bytes, if limited. */
   readonly maxBodyBytes?: number | undefined;
+  /**
+   * Flow-control window of the source: the most unacknowledged messages it delivers before it
+   * waits for acks (a push-based broker's in-flight limit; 1 for a client that hands over one
+   * message at a time). Absent: not limited by acknowledgements. The loop closes egress batches
+   * at this size, so a small window does not wait out `lingerMs`; the conformance suite
+   * acknowledges as it goes and checks the window is kept.
+   */
+  readonly maxInFlight?: number | undefined;
 }
 
 /** Result of a send: remote failures are values, not throws. */
