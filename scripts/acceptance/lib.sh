@@ -15,6 +15,8 @@
 acceptance_setup() {
   [ "$#" -gt 0 ] || { echo "usage: $0 FILE..." >&2; exit 2; }
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  # the project's Node.js (root devDependency `node`), not an older system one
+  PATH="$root/node_modules/.bin:$PATH"
   cli="node $root/apps/edgeplane/dist/cli.js"
   work="$(mktemp -d)"
   fail=0
