@@ -1,11 +1,14 @@
 import { isEdgeplaneError } from '@edgeplane/errors';
+import { redactText } from '../redact.js';
 import type { TransportDescriptor } from '../transport/types.js';
-import type { AdapterConfig, BindingConfig } from './adapter-config.js';
+import { type AdapterConfig, type BindingConfig, configSecrets } from './adapter-config.js';
 import { ConfigError } from './config-error.js';
 
 /**
  * Validates a binding's options with its transport's own schema; a rejected option is reported
- * at its line in the config (`adapters.kv:4:14: ingress.maxLineBytes: ...`).
+ * at its line in the config (`adapters.kv:4:14: ingress.maxLineBytes: ...`). The message never
+ * shows a secret: a value of a secret option, or one built from a secret-named variable
+ * (`retries=${KAFKA_PASSWORD}` by mistake), is `[redacted]` in it.
  * @throws ConfigError for any option the transport rejects.
  */
 export function bindingOptions<O>(
@@ -23,12 +26,15 @@ export function bindingOptions<O>(
       config.entries.find((e) => e.key === key) ??
       config.entries.find((e) => e.key === `${binding.role}.transport`);
     const place = { file: config.file, line: entry?.line ?? 1, column: entry?.column ?? 1, key };
-    const detail = `${binding.role} (${descriptor.name}): ${error.detail}`;
-    throw new ConfigError(
-      place,
-      detail,
-      error.hint ?? `see docs/transports/${descriptor.name}.md`,
-      error,
-    );
+    const secretOptions = descriptor
+      .describeOptions()
+      .filter((o) => o.secret)
+      .map((o) => `${binding.role}.${o.name}`);
+    const secrets = configSecrets(config, secretOptions);
+    const detail = redactText(`${binding.role} (${descriptor.name}): ${error.detail}`, secrets);
+    const hint = redactText(error.hint ?? `see docs/transports/${descriptor.name}.md`, secrets);
+    // The cause is dropped when it would carry a secret on: the message above says it all.
+    const cause = secrets.some((v) => String(error.message).includes(v)) ? undefined : error;
+    throw new ConfigError(place, detail, hint, cause);
   }
 }

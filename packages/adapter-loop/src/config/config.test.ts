@@ -106,3 +106,30 @@ describe('parseAdapterConfig', () => {
     expect(bindingOptions(c, c.egress, t)).toEqual({ path: 'out.log', maxLineBytes: 10 });
   });
 });
+
+describe('bindingOptions never shows a secret', () => {
+  const t = defineTransport({
+    name: 'demo',
+    summary: 'demo',
+    options: z.object({ path: z.string(), retries: kv.int(1, 100).optional(), token: kv.secret() }),
+    create: () => {
+      throw new Error('unused');
+    },
+  });
+  it('redacts a value from a secret-named variable put into a plain option by mistake', () => {
+    const env = { DEMO_PASSWORD: 'EnvPW_s3cret' };
+    const c = parse(`${base}ingress.retries=\${DEMO_PASSWORD}\ningress.token=tok_12345\n`, env);
+    let thrown: unknown;
+    try {
+      bindingOptions(c, c.ingress, t);
+    } catch (error) {
+      thrown = error;
+    }
+    const text = `${(thrown as Error).message} ${(thrown as { hint?: string }).hint}`;
+    expect(text).toContain(
+      'ingress (demo): option "retries": expected an integer in [1, 100], got "[redacted]"',
+    );
+    expect(text).not.toContain('EnvPW_s3cret');
+    expect((thrown as Error).cause).toBeUndefined();
+  });
+});
