@@ -7,6 +7,8 @@ export interface Io {
   readonly cwd: string;
   /** argv as given, for incident bundles. */
   readonly argv: readonly string[];
+  /** The Node.js version running the CLI (default `process.version`; tests set an old one). */
+  readonly nodeVersion?: string | undefined;
   /** Installs a handler for SIGINT/SIGTERM; returns an uninstall function. */
   readonly onSignal: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
 }

@@ -27,6 +27,7 @@ export async function cli(
     cwd: string;
     env?: Record<string, string>;
     stdin?: string;
+    nodeVersion?: string;
     signal?: (fire: (s: 'SIGINT' | 'SIGTERM') => void) => void;
   } = { cwd: process.cwd() },
 ): Promise<CliResult> {
@@ -41,6 +42,7 @@ export async function cli(
     env: { PATH: process.env.PATH, ...options.env },
     cwd: options.cwd,
     argv,
+    nodeVersion: options.nodeVersion,
     onSignal(handler) {
       options.signal?.(handler);
       return () => {};

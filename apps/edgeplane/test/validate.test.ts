@@ -178,6 +178,20 @@ describe('the runtime', () => {
     });
   });
 
+  it('run refuses a Node.js older than the engines floor at once (exit 3), naming the fix', async () => {
+    const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG });
+    const r = await cli(['run', '--spec=spec.kv'], { cwd, nodeVersion: 'v20.20.2' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(
+      'error: edgeplane run needs Node.js 22.22 or newer; this is v20.20.2',
+    );
+    expect(r.stderr).toContain('node_modules/node/bin/node apps/edgeplane/dist/cli.js run');
+    // validate does not load transports: it still answers on an old Node
+    expect((await cli(['validate', '--spec=spec.kv'], { cwd, nodeVersion: 'v20.20.2' })).code).toBe(
+      0,
+    );
+  });
+
   it('doctor fails a Node.js older than the engines floor and names the fix', async () => {
     const { runDoctor } = await import('@edgeplane/app-kit');
     const report = await runDoctor({ lanePath: `${workdir()}/lane`, nodeVersion: 'v20.19.0' });
