@@ -48,6 +48,24 @@ describe('kafka error mapping', () => {
       }),
       'unauthenticated',
     ],
+    // ssl=true against a plaintext listener: the client's UserError around the reset socket
+    [
+      new NetworkError('Connection failed.', {
+        cause: new UserError('TLS handshake failed. Please verify the broker supports TLS.', {
+          cause: errno('ECONNRESET'),
+        }),
+      }),
+      'invalid-config',
+    ],
+    // SASL against a listener without it: the handshake is refused
+    [
+      new NetworkError('Connection failed.', {
+        cause: new AuthenticationError('Cannot find a suitable SASL mechanism.', {
+          cause: errno('ECONNRESET'),
+        }),
+      }),
+      'unauthenticated',
+    ],
     [errno('ENOTFOUND'), 'unavailable'],
     [new UserError('bad option'), 'internal'],
     [new TypeError('x'), 'internal'],

@@ -151,6 +151,23 @@ function errnoOf(error: unknown): ErrorCode | undefined {
   return undefined;
 }
 
+/**
+ * A connection the client gave up on because of the settings, not the network: inside its
+ * network error, an `AuthenticationError` (SASL handshake or authentication refused, e.g. SASL
+ * against a listener without it) or a `UserError` (TLS against a plaintext listener, an unknown
+ * SASL mechanism). Both are permanent: retrying cannot help (pinned by errors.test.ts).
+ */
+function connectRefusal(error: Native): ErrorCode | undefined {
+  if (error.code !== 'PLT_KFK_NETWORK') return undefined;
+  let e = error.cause as Native | undefined;
+  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
+    if (e.code === 'PLT_KFK_AUTHENTICATION') return 'unauthenticated';
+    if (e.code === 'PLT_KFK_USER') return 'invalid-config';
+    e = e.cause as Native | undefined;
+  }
+  return undefined;
+}
+
 /** The edgeplane code of a native (@platformatic/kafka, Node) error. */
 export function codeOf(error: unknown): ErrorCode {
   if (isEdgeplaneError(error)) return error.code;
@@ -160,6 +177,9 @@ export function codeOf(error: unknown): ErrorCode {
   // its request timeouts are `TimeoutError`s with the network code: only the class tells them apart
   if (e instanceof TimeoutError) return 'timeout';
   const errno = errnoOf(e);
+  if (errno && errno !== 'unavailable') return errno; // a certificate or file problem says it all
+  const refused = connectRefusal(e);
+  if (refused) return refused;
   if (errno) return errno;
   if (typeof e.code === 'string' && CLIENT[e.code]) return CLIENT[e.code] as ErrorCode;
   return 'internal';
@@ -200,7 +220,10 @@ export function kafkaError(
   return new EdgeplaneError(code, COMPONENT, `cannot ${action}: ${what}`, {
     cause: error,
     details: { type, name: typeof root?.code === 'string' ? root.code : undefined },
-    hint: HINTS[code],
+    hint:
+      root && typeof root === 'object' && connectRefusal(root)
+        ? "check `ssl` and the SASL options against the brokers' listener (TLS or plaintext, SASL or not)"
+        : HINTS[code],
   });
 }
 

@@ -43,6 +43,8 @@ describe('kafka options', () => {
   it.each([
     [{ topic: 't' }, 'brokers', /is required|host:port/],
     [{ brokers: 'localhost', topic: 't' }, 'brokers', /host:port/],
+    [{ brokers: '127.0.0.1:99999', topic: 't' }, 'brokers', /port 1-65535/],
+    [{ brokers: 'a:9092,b:0', topic: 't' }, 'brokers', /port 1-65535/],
     [{ brokers: 'a:1' }, 'topic', /set `topic`/],
     [{ ...BASE, topics: 'a,b' }, 'topics', /not both/],
     [{ brokers: 'a:1', topics: 'ok,bad topic' }, 'topics', /not a legal topic/],

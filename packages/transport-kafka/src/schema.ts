@@ -35,15 +35,18 @@ const brokerList = z
       : typeof v === 'string'
         ? v.split(',').map((x) => x.trim())
         : [];
-    const ok = (x: unknown) =>
-      typeof x === 'string' && /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}$/.test(x);
+    const ok = (x: unknown) => {
+      const m =
+        typeof x === 'string' && /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(x);
+      return !!m && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+    };
     if (items.length === 0 || !items.every(ok)) {
       const withAt = items.some((x) => typeof x === 'string' && x.includes('@'));
       ctx.addIssue({
         code: 'custom',
         message: withAt
           ? 'expected host:port entries; credentials do not belong in broker addresses (use saslUsername / saslPassword)'
-          : 'expected a comma-separated list of host:port entries, e.g. 127.0.0.1:9092,kafka-2:9092',
+          : 'expected a comma-separated list of host:port entries (port 1-65535), e.g. 127.0.0.1:9092,kafka-2:9092',
       });
       return z.NEVER;
     }
