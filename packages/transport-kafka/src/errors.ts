@@ -106,7 +106,8 @@ const ERRNO: Readonly<Record<string, ErrorCode>> = {
 };
 
 const HINTS: Partial<Record<ErrorCode, string>> = {
-  unavailable: 'check `brokers` and that the brokers are up; the loop retries with backoff',
+  unavailable:
+    'check `brokers` and that the brokers are up (a running loop retries with backoff; opening gives up after `retries` attempts)',
   unauthenticated: 'check `saslMechanism`, `saslUsername`, `saslPassword` and the TLS settings',
   'permission-denied': 'grant this principal the ACLs on the topic and the consumer group',
   'not-found': 'create the topic, or enable `auto.create.topics.enable` on the brokers',
