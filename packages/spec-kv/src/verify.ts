@@ -13,16 +13,21 @@ import { MAX_CAPACITY, MIN_CAPACITY, SEQUENCED_SLOTS_V1_GATING } from './types.j
  * `parseSpec` satisfies it; the ring settings are optional (defaults: 1 shard, strict ordering).
  */
 export interface RingSpecInput {
+  /** 1 to 64 characters from `A-Z a-z 0-9 _ . -`. */
   readonly name: string;
-  /** Ring slots: a power of two in [2, 1048576]. */
+  /** Ring slots, a power of two from 2 to 1048576. */
   readonly capacity: number;
+  /** 1 to 4 stages; ids unique; `dependsOn` lists earlier stage indices, increasing. */
   readonly stages: readonly {
     readonly id: string;
     readonly stage: string;
     readonly dependsOn: readonly number[];
   }[];
+  /** Shards (default 1). `createLoop` runs one shard and refuses more. */
   readonly shards?: number | undefined;
+  /** `strict` (default) or `per_key`; with one shard both hold. */
   readonly ordering?: 'strict' | 'per_key' | undefined;
+  /** Only with several shards, so never accepted by the loop. */
   readonly shardKey?: string | undefined;
   readonly producer?: 'single' | undefined;
   readonly scheduling?: 'dedicated' | undefined;

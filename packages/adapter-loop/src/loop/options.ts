@@ -1,4 +1,5 @@
 import type { EdgeplaneError } from '@edgeplane/errors';
+import type { RingSpecInput } from '@edgeplane/spec-kv';
 import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
 import type { StageResolver } from '../stages.js';
 import type { Transport } from '../transport/types.js';
@@ -10,26 +11,7 @@ import type { RetryOptions } from './retry.js';
  * satisfies it; library users may build one by hand. `createLoop` checks it by the same v1 rules
  * as `parseSpec` (see `verifyRingSpec`), plus what the loop honours: one shard.
  */
-export interface LoopSpec {
-  /** 1 to 64 characters from `A-Z a-z 0-9 _ . -`. */
-  readonly name: string;
-  /** Ring slots, a power of two from 2 to 1048576. */
-  readonly capacity: number;
-  /** 1 to 4 stages; ids unique; `dependsOn` lists earlier stage indices, increasing. */
-  readonly stages: readonly {
-    readonly id: string;
-    readonly stage: string;
-    readonly dependsOn: readonly number[];
-  }[];
-  /** Must be 1 (the default): the loop runs one shard; more are refused. */
-  readonly shards?: number | undefined;
-  /** `strict` (default) or `per_key`; with one shard both hold. */
-  readonly ordering?: 'strict' | 'per_key' | undefined;
-  /** Only with several shards, so never accepted by the loop. */
-  readonly shardKey?: string | undefined;
-  readonly producer?: 'single' | undefined;
-  readonly scheduling?: 'dedicated' | undefined;
-}
+export type LoopSpec = RingSpecInput;
 
 /** One side of the loop: a transport and the name it has in snapshots. */
 export interface AdapterBinding {
