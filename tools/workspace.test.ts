@@ -24,6 +24,10 @@ describe('the runtime', () => {
       .node;
     expect(pinned).toMatch(/^24\.\d+\.\d+$/);
     expect(process.versions.node).toBe(pinned);
+    // pnpm checks packages' engines against the same version (not the system Node running pnpm)
+    expect(readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8')).toContain(
+      `nodeVersion: ${pinned}`,
+    );
   });
 });
 
