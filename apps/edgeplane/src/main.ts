@@ -1,4 +1,4 @@
-import { MIN_NODE, RUNTIME } from '@edgeplane/app-kit';
+import { isSupportedNode, MIN_NODE, RUNTIME } from '@edgeplane/app-kit';
 import { EdgeplaneError, isEdgeplaneError } from '@edgeplane/errors';
 import { type Command, helpText, parseFlags } from './args.js';
 import { approval } from './commands/approval.js';
@@ -69,7 +69,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       );
     }
     const version = io.nodeVersion ?? process.version;
-    if (command.name === 'run' && olderThanMinimum(version)) {
+    if (command.name === 'run' && !isSupportedNode(version)) {
       io.stderr.write(
         `error: edgeplane run needs Node.js ${MIN_NODE.join('.')} or newer; this is ${version}\n` +
           "hint: run it on the project's Node.js: `pnpm edgeplane run ...`, or " +
@@ -91,12 +91,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     );
     return EXIT.runtime;
   }
-}
-
-/** True for a Node.js older than the packages' `engines` floor (`MIN_NODE`), e.g. `v20.20.2`. */
-function olderThanMinimum(version: string): boolean {
-  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
-  return major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1]);
 }
 
 /** The CLI reference (docs/cli.md), generated from the command definitions. */

@@ -40,10 +40,14 @@ export function readLimit(name: string, text?: string): { soft: number; hard: nu
   return { soft: num(parts[0]), hard: num(parts[1]) };
 }
 
-function nodeCheck(version: string): DoctorCheck {
+/** True when `version` (`v24.21.0` or `24.21.0`) is at least `MIN_NODE`, the packages' floor. */
+export function isSupportedNode(version: string): boolean {
   const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
-  const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
-  return ok
+  return major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+}
+
+function nodeCheck(version: string): DoctorCheck {
+  return isSupportedNode(version)
     ? { name: 'node', status: 'ok', detail: `Node.js ${version}` }
     : {
         name: 'node',

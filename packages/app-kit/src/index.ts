@@ -17,7 +17,7 @@ export {
   loadSpec,
 } from './deployment.js';
 export type { DoctorCheck, DoctorReport } from './doctor.js';
-export { MIN_NODE, MIN_OPEN_FILES, readLimit, runDoctor } from './doctor.js';
+export { isSupportedNode, MIN_NODE, MIN_OPEN_FILES, readLimit, runDoctor } from './doctor.js';
 export type { EnvironmentRecord } from './environment.js';
 export { environmentRecord } from './environment.js';
 export type { Governance, GovernanceInput } from './governance.js';
