@@ -191,3 +191,25 @@ describe('edgeplane snapshot / describe / dot / doctor / incident-bundle', () =>
     expect(existsSync(join(cwd, 'bundle/snapshot.json'))).toBe(true);
   });
 });
+
+describe('a failed run never prints a secret', () => {
+  it('scrubs a secret-named variable from the final error and hint lines and from --json', async () => {
+    const cwd = workdir({ 'spec.kv': SPEC });
+    const config = CONFIG.replace('/in.log', '/${IN_TOKEN}.log'); // the file does not exist
+    const env = { IN_TOKEN: TEST_SECRETS.envApiKey };
+    for (const json of [false, true]) {
+      const files = { 'adapters.kv': config };
+      const dir = workdir({ ...files, 'spec.kv': SPEC });
+      const args = [
+        'run',
+        `--spec=${join(cwd, 'spec.kv')}`,
+        `--config=${join(dir, 'adapters.kv')}`,
+      ];
+      const r = await cli(json ? [...args, '--json'] : args, { cwd: dir, env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('cannot open');
+      expect(`${r.stdout}${r.stderr}`).not.toContain(TEST_SECRETS.envApiKey);
+      expect(`${r.stdout}${r.stderr}`).toContain('[redacted]');
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { redactText } from '@edgeplane/adapter-loop';
 import {
   createOpsMetrics,
   createReporter,
@@ -98,17 +99,19 @@ export const run: Command = defineCommand({
       await reporter.stop();
       await ops?.close();
     });
+    // what the loop writes (snapshot, last_error) is redacted already; what is printed here too
+    const text = (s: string) => redactText(s, d.secrets);
     if (flags.json)
       printJson(io, {
         ...result,
-        error: result.error ? result.error.message : null,
+        error: result.error ? text(result.error.message) : null,
         lane_path: lanePath,
         policy_audit: governance.audit,
       });
-    else io.stdout.write(`${renderSummary(result)}\n${renderSnapshot(result.snapshot)}`);
+    else io.stdout.write(text(`${renderSummary(result)}\n${renderSnapshot(result.snapshot)}`));
     if (result.error) {
       io.stderr.write(
-        `error: ${result.error.message}\n${result.error.hint ? `hint: ${result.error.hint}\n` : ''}`,
+        `error: ${text(result.error.message)}\n${result.error.hint ? `hint: ${text(result.error.hint)}\n` : ''}`,
       );
       return result.failedDuring === 'open' ? exitCodeFor(result.error.code) : EXIT.runtime;
     }

@@ -1,5 +1,5 @@
 import { isSecretKey, REDACTED } from '../redact.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, redactConfigError } from './config-error.js';
 import { type LoopSettings, parseLoopSettings } from './loop-settings.js';
 import { type ConfigEntry, readEntries } from './parse.js';
 
@@ -93,13 +93,23 @@ export function parseAdapterConfig(
     file,
     ingress: binding('ingress', entries, file, lastLine),
     egress: binding('egress', entries, file, lastLine),
-    loop: parseLoopSettings(
-      entries.filter((e) => e.key.startsWith('loop.')),
-      file,
-    ),
+    loop: loopSettings(entries, file),
     stages,
     entries,
   };
+}
+
+/** The `loop.*` settings; an error never shows a value built from a secret-named variable. */
+function loopSettings(entries: readonly ConfigEntry[], file: string): LoopSettings {
+  try {
+    return parseLoopSettings(
+      entries.filter((e) => e.key.startsWith('loop.')),
+      file,
+    );
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw redactConfigError(error, configSecrets({ entries }));
+  }
 }
 
 /**
@@ -121,7 +131,7 @@ export function redactConfig(config: AdapterConfig, secretOptions: readonly stri
  * such a value (pass the same `env` the config was parsed with).
  */
 export function configSecrets(
-  config: AdapterConfig,
+  config: Pick<AdapterConfig, 'entries'>,
   secretOptions: readonly string[] = [],
   env: Readonly<Record<string, string | undefined>> = {},
 ): string[] {

@@ -1,8 +1,7 @@
 import { isEdgeplaneError } from '@edgeplane/errors';
-import { redactText } from '../redact.js';
 import type { TransportDescriptor } from '../transport/types.js';
 import { type AdapterConfig, type BindingConfig, configSecrets } from './adapter-config.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, redactConfigError } from './config-error.js';
 
 /**
  * Validates a binding's options with its transport's own schema; a rejected option is reported
@@ -30,11 +29,11 @@ export function bindingOptions<O>(
       .describeOptions()
       .filter((o) => o.secret)
       .map((o) => `${binding.role}.${o.name}`);
-    const secrets = configSecrets(config, secretOptions);
-    const detail = redactText(`${binding.role} (${descriptor.name}): ${error.detail}`, secrets);
-    const hint = redactText(error.hint ?? `see docs/transports/${descriptor.name}.md`, secrets);
-    // The cause is dropped when it would carry a secret on: the message above says it all.
-    const cause = secrets.some((v) => String(error.message).includes(v)) ? undefined : error;
-    throw new ConfigError(place, detail, hint, cause);
+    const detail = `${binding.role} (${descriptor.name}): ${error.detail}`;
+    const hint = error.hint ?? `see docs/transports/${descriptor.name}.md`;
+    throw redactConfigError(
+      new ConfigError(place, detail, hint, error),
+      configSecrets(config, secretOptions),
+    );
   }
 }

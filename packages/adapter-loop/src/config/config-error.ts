@@ -1,4 +1,5 @@
 import { EdgeplaneError } from '@edgeplane/errors';
+import { redactText } from '../redact.js';
 
 /**
  * An invalid adapter config: code `invalid-config`, with a compiler-style message
@@ -24,4 +25,21 @@ export class ConfigError extends EdgeplaneError {
     this.key = place.key;
     this.message = `${place.file}:${place.line}:${place.column}: ${detail}`;
   }
+}
+
+/**
+ * `error` with every value of `secrets` replaced by `[redacted]` in its message and hint; the
+ * cause is dropped when its message carried one. Returns `error` itself when nothing matched.
+ */
+export function redactConfigError(error: ConfigError, secrets: readonly string[]): ConfigError {
+  const carries = (text: string | undefined) => !!text && secrets.some((v) => text.includes(v));
+  if (!carries(error.message) && !carries(error.hint)) return error;
+  const cause =
+    error.cause instanceof Error && carries(error.cause.message) ? undefined : error.cause;
+  return new ConfigError(
+    { file: error.file, line: error.line, column: error.column, key: error.key },
+    redactText(error.detail, secrets),
+    redactText(error.hint ?? '', secrets),
+    cause,
+  );
 }

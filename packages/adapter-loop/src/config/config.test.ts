@@ -133,3 +133,14 @@ describe('bindingOptions never shows a secret', () => {
     expect((thrown as Error).cause).toBeUndefined();
   });
 });
+
+describe('loop settings never show a secret either', () => {
+  it('redacts a secret-named variable put into a loop.* setting', () => {
+    const { message, hint } = fails(`${base}loop.maxRetries=\${DEMO_TOKEN}\n`, {
+      DEMO_TOKEN: 'tok-abc-SECRET',
+    });
+    expect(message).toContain('loop.maxRetries: expected an integer');
+    expect(message).toContain('got "[redacted]"');
+    expect(`${message} ${hint}`).not.toContain('tok-abc-SECRET');
+  });
+});
