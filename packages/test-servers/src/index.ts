@@ -40,4 +40,4 @@ export {
 export { applyConfSettings, STREAM_SETTINGS, setupRabbitmqStream } from './rabbitmq-setup.js';
 export { type S3TestServer, s3Server, startS3 } from './s3.js';
 export { streamPeerProperties } from './stream-protocol.js';
-export type { Provenance, ServerFactory, TestServer } from './types.js';
+export type { PrivateServer, Provenance, ServerFactory, TestServer } from './types.js';

@@ -14,3 +14,27 @@ export type ServerFactory<S extends TestServer = TestServer> = () => Promise<S>;
 
 /** How a server was provided: an env override, an already running one, or one started now. */
 export type Provenance = 'env' | 'reused' | 'started';
+
+/**
+ * A real server process started for one test file alone, so that faults can be injected
+ * without touching any other test: stopped and started again, hung (`SIGSTOP`) and resumed,
+ * killed. Used by the shared fault-injection harness (`faults.ts`).
+ */
+export interface PrivateServer extends TestServer {
+  readonly host: string;
+  readonly port: number;
+  /** Pid of the server process now running (changes after `start()`). */
+  readonly pid: number;
+  /** `SIGSTOP`: the server keeps its sockets open and answers nothing (a hung server). */
+  pause(): void;
+  /** `SIGCONT` after `pause()`. */
+  resume(): void;
+  /** `SIGKILL`, then waits for the process to be gone. The data directory is kept. */
+  kill(): Promise<void>;
+  /**
+   * Starts the server again on the same port with the same data directory (after `stop()` or
+   * `kill()`), with `args` appended to its command line (e.g. `['--requirepass', 'x']`).
+   * Resolves once it answers.
+   */
+  start(args?: readonly string[]): Promise<void>;
+}

@@ -14,9 +14,10 @@ export { EdgeplaneError, ERROR_CODES, isEdgeplaneError } from '@edgeplane/errors
 export { z } from 'zod';
 export type { TransportDefinition } from './options.js';
 export { defineTransport, describeOptions, formatOptionIssues, kv } from './options.js';
-export { sendFailed, sendOk, sendRetryable } from './results.js';
+export { sendFailed, sendOk, sendPartial, sendRetryable } from './results.js';
 export type {
   ConnectionState,
+  GroupEvent,
   InboundBatch,
   InboundMessage,
   LagReading,
@@ -24,6 +25,7 @@ export type {
   OptionDescription,
   OutboundMessage,
   ReceiveOptions,
+  RejectedMessage,
   SendResult,
   Transport,
   TransportCapabilities,

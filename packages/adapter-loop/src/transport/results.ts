@@ -1,5 +1,5 @@
 import type { EdgeplaneError } from '@edgeplane/errors';
-import type { SendResult } from './types.js';
+import type { RejectedMessage, SendResult } from './types.js';
 
 const OK: SendResult = Object.freeze({ status: 'ok' });
 
@@ -18,4 +18,12 @@ export function sendRetryable(error: EdgeplaneError, retryAfterMs?: number): Sen
   return retryAfterMs === undefined
     ? { status: 'retryable', error }
     : { status: 'retryable', error, retryAfterMs };
+}
+
+/**
+ * The result of a batch some of whose messages were refused permanently: `ok` when `rejected` is
+ * empty, else `partial` (every other message was durably taken). Indexes are into the batch.
+ */
+export function sendPartial(rejected: readonly RejectedMessage[]): SendResult {
+  return rejected.length === 0 ? OK : { status: 'partial', rejected };
 }

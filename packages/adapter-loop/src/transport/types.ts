@@ -24,6 +24,12 @@ export interface InboundMessage extends OutboundMessage {
   readonly id: string;
   /** Opaque resume point (pass it as `receive({ from })`) where `capabilities.replay` is true. */
   readonly position?: string | undefined;
+  /**
+   * Where the message came from, for an operator: `file /var/log/a.log line 12 byte 1024`,
+   * `topic orders partition 0 offset 42`, `stream s entry 1700000000000-0`, `stream orders
+   * offset 42`. The loop names it in the error of a message the egress refuses; absent: `id`.
+   */
+  readonly origin?: string | undefined;
 }
 
 /**
@@ -49,8 +55,18 @@ export interface InboundBatch {
   nack(options?: { readonly retryAfterMs?: number }): Promise<void>;
 }
 
-/** Connection state reported in snapshots (reference decision 3). */
-export type ConnectionState = 'ready' | 'connecting' | 'reconnecting' | 'failed' | 'closed';
+/**
+ * Connection state reported in snapshots (reference decision 3). `stalled` is set by the loop
+ * only (never by a transport): work is outstanding on the adapter (a send, an ack) and has had no
+ * answer for longer than `loop.stallAfterMs`.
+ */
+export type ConnectionState =
+  | 'ready'
+  | 'connecting'
+  | 'reconnecting'
+  | 'stalled'
+  | 'failed'
+  | 'closed';
 
 /** What the transport promises. The conformance suite checks every claim. */
 export interface TransportCapabilities {
@@ -87,9 +103,33 @@ export interface TransportCapabilities {
   readonly maxInFlight?: number | undefined;
 }
 
-/** Result of a send: remote failures are values, not throws. */
+/** One message of a batch that the egress refused permanently (see `SendResult` `partial`). */
+export interface RejectedMessage {
+  /** Index of the message in the batch given to `send()`. */
+  readonly index: number;
+  /**
+   * Why, as a permanent error: `invalid-input` (cannot be framed or encoded), `too-large` (over
+   * the server's or the transport's limit), `permission-denied` (refused by an ACL for this
+   * message), ... Never a retryable code: a refusal that may pass later is a `retryable` result.
+   */
+  readonly error: EdgeplaneError;
+}
+
+/**
+ * Result of a send: remote failures are values, not throws.
+ * - `ok`: every message was durably taken.
+ * - `partial`: every message **not** listed in `rejected` was durably taken; the listed ones were
+ *   refused permanently, each for its own reason (a poison message fails alone). The loop
+ *   acknowledges the rest in order and applies its failure policy to each rejected message.
+ * - `retryable`: nothing can be assumed taken; the loop sends the whole batch again (duplicates
+ *   of a partly written batch are within the at-least-once window).
+ * - `failed`: a permanent failure of the batch as a whole (the loop stops). A transport that
+ *   cannot tell which message was refused may return `failed` with `invalid-input` or
+ *   `too-large`: the loop then sends that batch again one message at a time to find it.
+ */
 export type SendResult =
   | { readonly status: 'ok' }
+  | { readonly status: 'partial'; readonly rejected: readonly RejectedMessage[] }
   | { readonly status: 'retryable'; readonly error: EdgeplaneError; readonly retryAfterMs?: number }
   | { readonly status: 'failed'; readonly error: EdgeplaneError };
 
@@ -120,8 +160,32 @@ export interface OpenContext {
   readonly stateDir?: string | undefined;
   /** Role the loop uses this transport in. */
   readonly role?: 'ingress' | 'egress' | undefined;
-  /** Called on every connection-state change, with the error that caused it, if any. */
+  /**
+   * Called on every connection-state change, with the error that caused it, if any. A transport
+   * reports `failed` with a permanent error (`unauthenticated`, `permission-denied`, `tls`-class
+   * `invalid-config`) when a reconnect is refused for good; the loop stops on it.
+   */
   readonly onStateChange?: ((state: ConnectionState, error?: EdgeplaneError) => void) | undefined;
+  /**
+   * Called on consumer-group membership changes of a source (Kafka partitions assigned or
+   * revoked, a rebalance, work claimed from a member that died). The loop logs it and shows the
+   * count and the current assignment in the snapshot.
+   */
+  readonly onGroupEvent?: ((event: GroupEvent) => void) | undefined;
+}
+
+/** A consumer-group membership change of a source (see `OpenContext.onGroupEvent`). */
+export interface GroupEvent {
+  /**
+   * `assigned`: this member now holds `partitions` (its whole current assignment).
+   * `revoked`: it gave them up (a rebalance started). `claimed`: it took over work left by
+   * another member (Redis pending entries, `detail` says whose and how many).
+   */
+  readonly type: 'assigned' | 'revoked' | 'claimed';
+  /** The partitions, streams or subjects concerned, e.g. `orders/0`. */
+  readonly partitions: readonly string[];
+  /** One line for the log, e.g. `generation 4, member edgeplane-1a2b`. */
+  readonly detail?: string | undefined;
 }
 
 /**
