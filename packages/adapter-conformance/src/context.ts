@@ -121,7 +121,11 @@ export function createSuiteContext<S>(options: ConformanceOptions<S>): SuiteCont
         const result = await sink.send(messages.slice(i, i + Math.max(1, batchSize)));
         if (result.status !== 'ok') {
           throw new Error(
-            `send() of messages ${i}.. returned ${result.status}: ${result.error.message}`,
+            `send() of messages ${i}.. returned ${result.status}: ${
+              result.status === 'partial'
+                ? result.rejected.map((r) => `#${r.index} ${r.error.message}`).join('; ')
+                : result.error.message
+            }`,
           );
         }
       }

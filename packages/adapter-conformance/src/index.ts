@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { cancellation } from './cases/cancellation.js';
 import { capabilities } from './cases/capabilities.js';
-import { errors } from './cases/errors.js';
+import { errors, poison } from './cases/errors.js';
 import { flowControl } from './cases/flow-control.js';
 import { lifecycle } from './cases/lifecycle.js';
 import { ordering } from './cases/ordering.js';
@@ -51,6 +51,7 @@ const CASES = [
   replay,
   cancellation,
   errors,
+  poison,
   flowControl,
   reconnect,
 ] as const;

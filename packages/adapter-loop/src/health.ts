@@ -1,18 +1,30 @@
 import type { EdgeplaneError } from '@edgeplane/errors';
 import { redactText } from './redact.js';
-import type { AdapterSnapshot } from './snapshot/types.js';
-import type { ConnectionState, LagReading } from './transport/types.js';
+import type { AdapterSnapshot, GroupSnapshot } from './snapshot/types.js';
+import type { ConnectionState, GroupEvent, LagReading } from './transport/types.js';
 
 /** Window of `recent_failures`, in ms (reference decision 3: failures in the last 60 s). */
 export const RECENT_FAILURE_WINDOW_MS = 60_000;
 
-/** Live health of one adapter; `toSnapshot()` gives its snapshot entry. */
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * Live health of one adapter; `toSnapshot()` gives its snapshot entry. An incident opens with
+ * the first failure (its `cause`, kept however many follow-up errors come) and closes when the
+ * loop reports the adapter recovered (`recover()`): both errors are then cleared.
+ */
 export class AdapterHealth {
   state: ConnectionState = 'connecting';
   messageCount = 0;
   lastError: string | null = null;
   lag: LagReading = { lag: null };
+  private lastErrorAt: number | null = null;
+  private cause: string | null = null;
+  private causeAt: number | null = null;
+  private stalledSince: number | null = null;
+  private beforeStall: ConnectionState = 'ready';
   private failures: number[] = [];
+  private group: { rebalances: number; assignment: readonly string[]; claims: number } | undefined;
 
   constructor(
     readonly name: string,
@@ -26,10 +38,22 @@ export class AdapterHealth {
     }) => void,
   ) {}
 
-  /** Records a failure now (ms clock) and its redacted message. */
+  /** The open incident's first error (redacted) and when it happened (ms), or null. */
+  get incident(): { readonly cause: string; readonly at: number } | null {
+    return this.cause === null || this.causeAt === null
+      ? null
+      : { cause: this.cause, at: this.causeAt };
+  }
+
+  /** Records a failure now (ms clock) and its redacted message; the first one of an incident is its cause. */
   fail(error: EdgeplaneError | Error, now: number = Date.now()): void {
     this.failures.push(now);
     this.lastError = redactText(error.message, this.secrets);
+    this.lastErrorAt = now;
+    if (this.cause === null) {
+      this.cause = this.lastError;
+      this.causeAt = now;
+    }
     this.prune(now);
     try {
       this.onFailure?.({
@@ -40,6 +64,44 @@ export class AdapterHealth {
     } catch {
       // a metrics hook never breaks the loop
     }
+  }
+
+  /** The adapter works again (a send, an ack or a reconnect succeeded): closes the incident. */
+  recover(): void {
+    if (this.cause === null && this.lastError === null) return;
+    this.cause = null;
+    this.causeAt = null;
+    this.lastError = null;
+    this.lastErrorAt = null;
+  }
+
+  /** Marks the adapter stalled since `since` (ms) with a message saying what is outstanding. */
+  stall(since: number, what: string, now: number = Date.now()): void {
+    if (this.stalledSince !== null) return;
+    this.beforeStall = this.state;
+    this.stalledSince = since;
+    this.state = 'stalled';
+    this.fail(new Error(what), now);
+  }
+
+  /** The outstanding work was answered: back to the state before the stall. */
+  unstall(): void {
+    if (this.stalledSince === null) return;
+    this.stalledSince = null;
+    if (this.state === 'stalled') this.state = this.beforeStall;
+  }
+
+  /** Records a consumer-group membership change. */
+  groupEvent(event: GroupEvent): void {
+    const g = this.group ?? { rebalances: 0, assignment: [], claims: 0 };
+    if (event.type === 'assigned')
+      this.group = { ...g, rebalances: g.rebalances + 1, assignment: [...event.partitions] };
+    else if (event.type === 'revoked')
+      this.group = {
+        ...g,
+        assignment: g.assignment.filter((p) => !event.partitions.includes(p)),
+      };
+    else this.group = { ...g, claims: g.claims + 1 };
   }
 
   recentFailures(now: number = Date.now()): number {
@@ -63,10 +125,15 @@ export class AdapterHealth {
       message_count: this.messageCount,
       recent_failures: this.recentFailures(now),
       last_error: this.lastError,
+      last_error_at: iso(this.lastErrorAt),
+      cause: this.cause,
+      cause_at: iso(this.causeAt),
+      stalled_since: iso(this.stalledSince),
       lag: this.lag.lag,
     };
-    return this.lag.unit && this.lag.unit !== 'messages'
-      ? { ...entry, lag_unit: this.lag.unit }
-      : entry;
+    const withUnit =
+      this.lag.unit && this.lag.unit !== 'messages' ? { ...entry, lag_unit: this.lag.unit } : entry;
+    const group: GroupSnapshot | undefined = this.group;
+    return group ? { ...withUnit, group } : withUnit;
   }
 }

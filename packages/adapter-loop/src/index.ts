@@ -43,7 +43,13 @@ export {
   writeSnapshotFile,
 } from './snapshot/lane.js';
 export { acquireLaneLock, LOCK_FILE } from './snapshot/lane-lock.js';
-export type { AdapterSnapshot, LoopSnapshot, LoopState, RingSnapshot } from './snapshot/types.js';
+export type {
+  AdapterSnapshot,
+  GroupSnapshot,
+  LoopSnapshot,
+  LoopState,
+  RingSnapshot,
+} from './snapshot/types.js';
 export type {
   Stage,
   StageContext,

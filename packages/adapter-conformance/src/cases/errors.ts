@@ -1,7 +1,7 @@
 import { type EdgeplaneError, isEdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import { expect } from 'vitest';
 import { consume, within } from '../drain.js';
-import { text } from '../fixtures.js';
+import { bodyText, text } from '../fixtures.js';
 import { check } from '../register.js';
 import type { ConformanceContext } from '../types.js';
 
@@ -69,7 +69,9 @@ export function errors<S>(ctx: ConformanceContext<S>): void {
     if (role === 'sink') {
       const result = await t.send?.([{ body: text('nowhere') }]);
       expect(result?.status, 'send() to an unreachable server').not.toBe('ok');
-      if (result && result.status !== 'ok') expectCode(result.error, codes, 'send() result error');
+      if (result && (result.status === 'failed' || result.status === 'retryable'))
+        expectCode(result.error, codes, 'send() result error');
+      else expect(result?.status, 'send() to an unreachable server').not.toBe('partial');
       return;
     }
     const ended = await within(consume(t, AbortSignal.timeout(15_000)), 20_000);
@@ -85,14 +87,71 @@ export function errors<S>(ctx: ConformanceContext<S>): void {
     : declares.framing !== 'line'
       ? "framing: 'message'"
       : undefined;
-  check(ctx, 'rejects bodies line framing cannot carry with invalid-input', lineSkip, async () => {
-    const sink = await ctx.open('sink');
-    for (const body of ['two\nlines', 'trailing cr\r', '\n']) {
-      const result = await sink.send?.([{ body: text('fine') }, { body: text(body) }]);
-      expect(result?.status, `send of ${JSON.stringify(body)}`).toBe('failed');
-      if (result?.status === 'failed') {
-        expectCode(result.error, ['invalid-input'], `send of ${JSON.stringify(body)}`);
+  check(
+    ctx,
+    'a body line framing cannot carry fails alone, with invalid-input',
+    lineSkip,
+    async () => {
+      const sink = await ctx.open('sink');
+      for (const body of ['two\nlines', 'trailing cr\r', '\n']) {
+        const result = await sink.send?.([
+          { body: text(`before ${JSON.stringify(body)}`) },
+          { body: text(body) },
+          { body: text(`after ${JSON.stringify(body)}`) },
+        ]);
+        expect(result?.status, `send of ${JSON.stringify(body)} between two good ones`).toBe(
+          'partial',
+        );
+        if (result?.status !== 'partial') continue;
+        expect(
+          result.rejected.map((r) => r.index),
+          'only the bad message is rejected',
+        ).toEqual([1]);
+        expectCode(result.rejected[0]?.error, ['invalid-input'], `send of ${JSON.stringify(body)}`);
       }
+      const source = await ctx.open('source');
+      const got = (await ctx.drain(source, { count: 6 })).messages.map((m) => bodyText(m.body));
+      expect(got, 'the good messages around each refused one were taken, in order').toEqual(
+        ['two\nlines', 'trailing cr\r', '\n'].flatMap((b) => [
+          `before ${JSON.stringify(b)}`,
+          `after ${JSON.stringify(b)}`,
+        ]),
+      );
+    },
+  );
+}
+
+/**
+ * A poison message fails alone: one body over the declared `maxBodyBytes` between two good ones
+ * is rejected by itself (`partial`, `too-large`), and the good ones are taken, in order.
+ */
+export function poison<S>(ctx: ConformanceContext<S>): void {
+  const { declares } = ctx.options;
+  const skip = !declares.sink
+    ? 'sink: false'
+    : declares.maxBodyBytes === undefined
+      ? 'no maxBodyBytes declared'
+      : !declares.source
+        ? 'source: false (cannot read back)'
+        : undefined;
+  check(ctx, 'a body over maxBodyBytes fails alone, with too-large', skip, async () => {
+    const sink = await ctx.open('sink');
+    const big = new Uint8Array((declares.maxBodyBytes ?? 0) + 1).fill(0x61);
+    const result = await sink.send?.([
+      { body: text('before') },
+      { body: big },
+      { body: text('after') },
+    ]);
+    expect(result?.status, 'send of an oversized body between two good ones').toBe('partial');
+    if (result?.status === 'partial') {
+      expect(
+        result.rejected.map((r) => r.index),
+        'only the oversized body is rejected',
+      ).toEqual([1]);
+      expectCode(result.rejected[0]?.error, ['too-large'], 'the oversized body');
     }
+    const source = await ctx.open('source');
+    const got = (await ctx.drain(source, { count: 2 })).messages.map((m) => bodyText(m.body));
+    expect(got, 'the good messages around it were taken, in order').toEqual(['before', 'after']);
   });
 }

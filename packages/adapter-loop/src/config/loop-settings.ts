@@ -13,6 +13,10 @@ export interface LoopSettings {
   readonly retryMaxDelayMs: number;
   readonly shutdownTimeoutMs: number;
   readonly snapshotIntervalMs: number;
+  /** An adapter with a send or an ack outstanding this long without an answer is `stalled`. */
+  readonly stallAfterMs: number;
+  /** An adapter failing this long without recovering makes `/healthz` answer 503. */
+  readonly healthFailureWindowMs: number;
 }
 
 /** Range and default of each `loop.*` setting: `[min, max, default]`, integers. */
@@ -26,6 +30,8 @@ export const LOOP_LIMITS: Readonly<Record<keyof LoopSettings, readonly [number, 
     retryMaxDelayMs: [1, 3_600_000, 30_000],
     shutdownTimeoutMs: [1, 3_600_000, 30_000],
     snapshotIntervalMs: [50, 3_600_000, 1000],
+    stallAfterMs: [100, 3_600_000, 30_000],
+    healthFailureWindowMs: [1000, 3_600_000, 60_000],
   };
 
 const schema: z.ZodType<LoopSettings> & { shape: Record<string, unknown> } = z.strictObject(

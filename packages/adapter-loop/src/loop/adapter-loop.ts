@@ -1,5 +1,6 @@
 import { EdgeplaneError } from '@edgeplane/errors';
 import { AdapterHealth } from '../health.js';
+import { redactText } from '../redact.js';
 import { SingleRing } from '../ring/single-ring.js';
 import { writeSnapshotFile } from '../snapshot/lane.js';
 import { acquireLaneLock } from '../snapshot/lane-lock.js';
@@ -29,6 +30,7 @@ export class AdapterLoop implements Loop {
   private dropped = 0;
   private started = false;
   private phase: 'open' | 'run' = 'open';
+  private endedAt: number | undefined;
 
   constructor(private readonly options: LoopOptions) {
     const { spec, ingress, egress } = options;
@@ -78,6 +80,9 @@ export class AdapterLoop implements Loop {
       dropped_messages: this.dropped,
       adapters: [this.ingress.toSnapshot(now), this.egressHealth.toSnapshot(now)],
       ring: this.ring.state(),
+      ended_at: this.endedAt === undefined ? null : new Date(this.endedAt).toISOString(),
+      stop_reason: this.endedAt === undefined ? null : this.reason,
+      error: this.failure ? redactText(this.failure.message, this.options.secrets ?? []) : null,
     };
   }
 
@@ -133,6 +138,7 @@ export class AdapterLoop implements Loop {
       this.halt(EdgeplaneError.from(error, 'adapter-loop'));
       await this.closeAll(stages);
       this.state = 'failed';
+      this.endedAt = Date.now();
       return this.result(t0);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -170,6 +176,7 @@ export class AdapterLoop implements Loop {
       if (timer) clearInterval(timer);
       await this.closeAll(stages);
       this.state = this.failure ? 'failed' : 'stopped';
+      this.endedAt = Date.now();
       await this.writeSnapshot();
       await release?.();
     }

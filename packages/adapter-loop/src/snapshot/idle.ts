@@ -21,6 +21,10 @@ export function idleSnapshot(input: {
     message_count: 0,
     recent_failures: 0,
     last_error: null,
+    last_error_at: null,
+    cause: null,
+    cause_at: null,
+    stalled_since: null,
     lag: null,
   });
   return {
@@ -42,5 +46,8 @@ export function idleSnapshot(input: {
       released: -1,
       gating: input.stageIds.map((stage) => ({ stage, sequence: -1 })),
     },
+    ended_at: null,
+    stop_reason: null,
+    error: null,
   };
 }

@@ -13,12 +13,36 @@ export interface AdapterSnapshot {
   readonly message_count: number;
   /** Failures in the last 60 s. */
   readonly recent_failures: number;
-  /** Last error message, secrets redacted, or null. */
+  /** Last error message, secrets redacted, or null (cleared when the adapter has recovered). */
   readonly last_error: string | null;
+  /** When `last_error` happened (RFC 3339), or null. */
+  readonly last_error_at: string | null;
+  /**
+   * The first error of the current incident: its cause, kept while follow-up errors
+   * (reconnecting, connection down) replace `last_error`; null when no incident is open.
+   * Cleared, with `last_error`, once the adapter has recovered (a send, ack or reconnect worked).
+   */
+  readonly cause: string | null;
+  /** When `cause` happened (RFC 3339), or null. */
+  readonly cause_at: string | null;
+  /** Since when work has been outstanding without an answer (RFC 3339), while `stalled`; else null. */
+  readonly stalled_since: string | null;
+  /** Consumer-group membership of a source that has one (Kafka); absent otherwise. */
+  readonly group?: GroupSnapshot;
   /** Messages behind, or null when the transport cannot know. */
   readonly lag: number | null;
   /** Present when lag is measured in another unit than messages (e.g. `bytes`). */
   readonly lag_unit?: string;
+}
+
+/** Consumer-group membership of an ingress adapter. */
+export interface GroupSnapshot {
+  /** Assignments received since the start (each rebalance counts one). */
+  readonly rebalances: number;
+  /** Partitions / streams this member holds now, e.g. `orders/0`. */
+  readonly assignment: readonly string[];
+  /** Work taken over from members that died (claims), in events. */
+  readonly claims: number;
 }
 
 /** The ring section of a snapshot. */
@@ -50,4 +74,10 @@ export interface LoopSnapshot {
   readonly dropped_messages: number;
   readonly adapters: readonly [AdapterSnapshot, AdapterSnapshot];
   readonly ring: RingSnapshot;
+  /** When the run ended (RFC 3339), in a final snapshot (`stopped` / `failed`); else null. */
+  readonly ended_at: string | null;
+  /** Why the run ended, in a final snapshot (`end-of-input`, `failed`, ...); else null. */
+  readonly stop_reason: string | null;
+  /** The error that stopped the loop (secrets redacted), in a `failed` final snapshot; else null. */
+  readonly error: string | null;
 }
