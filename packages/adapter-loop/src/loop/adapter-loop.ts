@@ -294,6 +294,7 @@ export class AdapterLoop implements Loop {
             attempts,
             result.status === 'ok',
           );
+          if (result.status === 'partial') throw new Error('TODO partial');
           if (result.status !== 'ok') {
             if (this.flags.halted) return;
             this.egressHealth.fail(result.error);

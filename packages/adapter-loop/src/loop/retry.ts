@@ -35,6 +35,7 @@ export async function sendWithRetry(
     );
   let retryAfterMs = 0;
   let succeeded = false;
+  let partial: SendResult | undefined;
   try {
     await pRetry(
       async () => {
@@ -46,8 +47,9 @@ export async function sendWithRetry(
           const error = EdgeplaneError.from(thrown, `transport:${transport.name}`);
           result = error.retryable ? { status: 'retryable', error } : { status: 'failed', error };
         }
-        if (result.status === 'ok') {
+        if (result.status === 'ok' || result.status === 'partial') {
           succeeded = true;
+          if (result.status === 'partial') partial = result;
           return;
         }
         if (result.status === 'failed') throw new AbortError(result.error);
@@ -67,10 +69,10 @@ export async function sendWithRetry(
         },
       },
     );
-    return { status: 'ok' };
+    return partial ?? { status: 'ok' };
   } catch (error) {
     // p-retry rejects once its signal is aborted, even after an attempt that succeeded.
-    if (succeeded) return { status: 'ok' };
+    if (succeeded) return partial ?? { status: 'ok' };
     if (options.signal.aborted) {
       const detail = 'send cancelled: the loop stopped before the egress confirmed the batch';
       return { status: 'failed', error: new EdgeplaneError('cancelled', 'adapter-loop', detail) };
