@@ -1,10 +1,11 @@
 import type { ErrorCode } from '@edgeplane/errors';
 
 /**
- * Exit codes of every verb (reference decision 8): 0 success; 1 runtime failure (a transport or
- * stage failed and the loop stopped without losing data); 2 usage or invalid input (bad flag,
- * spec, config, credential); 3 the host is not ready (`doctor`); 130/143 stopped by
- * SIGINT/SIGTERM after a clean drain.
+ * Exit codes of every verb (reference decision 8): 0 success; 1 runtime failure (a server lost,
+ * a timeout, a stage bug: the loop stopped without losing data); 2 usage or invalid input (bad
+ * flag, spec, config, credential — also when refused mid-run — or a message the egress refuses
+ * permanently); 3 the host is not ready (`doctor`); 130/143 stopped by SIGINT/SIGTERM after a
+ * clean drain.
  */
 export const EXIT = {
   ok: 0,
@@ -25,7 +26,7 @@ const USAGE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'too-large',
 ]);
 
-/** Maps an error code to the exit code: input problems → 2, everything at run time → 1. */
+/** Maps an error code to the exit code: what the operator must fix → 2, the rest → 1. */
 export function exitCodeFor(code: ErrorCode): number {
   return USAGE.has(code) ? EXIT.usage : EXIT.runtime;
 }

@@ -69,7 +69,12 @@ export const run: Command = defineCommand({
       enforce: true,
     });
     const metrics = createOpsMetrics();
-    const loop = buildLoop(d, { lanePath, maxMessages, metrics });
+    const loop = buildLoop(d, {
+      lanePath,
+      maxMessages,
+      metrics,
+      log: (line) => io.stderr.write(`${line}\n`),
+    });
     const opsListen = str(flags, 'ops-listen');
     const ops = opsListen
       ? await startOpsListener({ listen: opsListen, snapshot: () => loop.snapshot(), metrics })
@@ -113,7 +118,9 @@ export const run: Command = defineCommand({
       io.stderr.write(
         `error: ${text(result.error.message)}\n${result.error.hint ? `hint: ${text(result.error.hint)}\n` : ''}`,
       );
-      return result.failedDuring === 'open' ? exitCodeFor(result.error.code) : EXIT.runtime;
+      // By the error's code, when opening and at run time alike: a credential refused mid-run or
+      // a message the egress refuses permanently is 2 (fix the input), a lost server is 1.
+      return exitCodeFor(result.error.code);
     }
     if (signalled) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
     return EXIT.ok;

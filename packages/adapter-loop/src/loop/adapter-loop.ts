@@ -7,12 +7,14 @@ import { acquireLaneLock } from '../snapshot/lane-lock.js';
 import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
 import { createStageResolver, type Stage } from '../stages.js';
 import { AckTracker } from './ack-tracker.js';
-import { EgressBatcher } from './egress.js';
+import { type EgressBatch, EgressBatcher, seqOf } from './egress.js';
 import { openBoth } from './open.js';
-import type { Loop, LoopOptions, LoopResult, StopReason } from './options.js';
+import type { AdapterEvent, Loop, LoopOptions, LoopResult, StopReason } from './options.js';
+import { firstRejected, isMessageLevel, isolateRejects, rejectedMessageError } from './rejects.js';
 import { everyInterval, pollLag, reportEgressBatch } from './reporting.js';
 import { sendWithRetry } from './retry.js';
 import { type RunFlags, runRelease, runStage } from './ring-tasks.js';
+import { watchStalls } from './watchdog.js';
 
 /** The adapter loop. Use `createLoop()`; this class is not exported. */
 export class AdapterLoop implements Loop {
@@ -31,6 +33,8 @@ export class AdapterLoop implements Loop {
   private started = false;
   private phase: 'open' | 'run' = 'open';
   private endedAt: number | undefined;
+  /** When the egress `send()` now in progress began (ms clock), and its size in messages. */
+  private sending: { since: number; messages: number } | undefined;
 
   constructor(private readonly options: LoopOptions) {
     const { spec, ingress, egress } = options;
@@ -141,7 +145,10 @@ export class AdapterLoop implements Loop {
       this.endedAt = Date.now();
       return this.result(t0);
     }
-    let timer: NodeJS.Timeout | undefined;
+    // A lane shows this run from its start: never the previous run's document while opening.
+    await this.writeSnapshot();
+    const timer = this.startReporting();
+    const watchdog = this.startWatchdog();
     try {
       const signal = this.hardAbort.signal;
       await openBoth(
@@ -152,9 +159,20 @@ export class AdapterLoop implements Loop {
         lanePath,
         signal,
         () => this.failure ?? new EdgeplaneError('cancelled', 'adapter-loop', 'stopped'),
+        {
+          onState: (health, state, error) => this.onAdapterState(health, state, error),
+          onGroup: (health, event) => {
+            health.groupEvent(event);
+            const detail = event.detail ? ` (${event.detail})` : '';
+            this.emit(
+              health,
+              'group',
+              `${event.type} ${event.partitions.join(', ') || '(none)'}${detail}`,
+            );
+          },
+        },
       );
       this.phase = 'run';
-      timer = this.startReporting();
       await this.writeSnapshot();
       const onDrop = (n: number): void => {
         this.dropped += n;
@@ -173,7 +191,10 @@ export class AdapterLoop implements Loop {
     } catch (error) {
       this.halt(EdgeplaneError.from(error, 'adapter-loop'));
     } finally {
-      if (timer) clearInterval(timer);
+      clearInterval(timer);
+      clearInterval(watchdog);
+      // Figures in a final snapshot are final: read the lag again while the source is open.
+      if (this.phase === 'run') await pollLag(this.options.ingress.transport, this.ingress, 1000);
       await this.closeAll(stages);
       this.state = this.failure ? 'failed' : 'stopped';
       this.endedAt = Date.now();
@@ -232,6 +253,7 @@ export class AdapterLoop implements Loop {
       });
       for await (const batch of batches) {
         const messages = batch.messages;
+        this.recovered(this.ingress);
         const n = max === undefined ? messages.length : Math.min(messages.length, max - published);
         if (n > 0 && this.state === 'idle') this.state = 'running';
         let i = 0;
@@ -269,41 +291,12 @@ export class AdapterLoop implements Loop {
 
   /** Sender: sends closed egress batches in order, with retries; then lets acks advance. */
   private async sendLoop(): Promise<void> {
-    const transport = this.options.egress.transport;
     for (;;) {
       if (this.flags.halted) return;
       const batch = this.batcher.queue.shift();
       if (batch) {
         this.ring.notifier.fire();
-        if (batch.messages.length > 0) {
-          const t0 = performance.now();
-          let attempts = 0;
-          const result = await sendWithRetry(transport, batch.messages, {
-            ...this.options.retry,
-            signal: this.hardAbort.signal,
-            onRetry: (error) => {
-              if (!this.hardAbort.signal.aborted) this.egressHealth.fail(error);
-            },
-            onAttempt: () => {
-              attempts++;
-            },
-          });
-          this.reportBatch(
-            batch.messages,
-            performance.now() - t0,
-            attempts,
-            result.status === 'ok',
-          );
-          if (result.status === 'partial') throw new Error('TODO partial');
-          if (result.status !== 'ok') {
-            if (this.flags.halted) return;
-            this.egressHealth.fail(result.error);
-            this.halt(result.error);
-            return;
-          }
-          // Taken durably: count it and let its acks go out, even when the loop is halting.
-          this.egressHealth.messageCount += batch.messages.length;
-        }
+        if (batch.messages.length > 0 && !(await this.sendBatch(batch))) return;
         this.tracker.advance(batch.lastSeq);
         if (this.flags.halted) return;
         // The next batch goes out only once this one's ingress acks are done: what is written but
@@ -314,6 +307,144 @@ export class AdapterLoop implements Loop {
       if (this.batcher.finished) return;
       await this.ring.notifier.wait();
     }
+  }
+
+  /**
+   * Sends one batch with retries (isolating a refused message when the transport could not say
+   * which); true when every message was taken. Otherwise acknowledges what precedes the first
+   * refused message, halts the loop (`stop_pipeline`) and returns false.
+   */
+  private async sendBatch(batch: EgressBatch): Promise<boolean> {
+    const transport = this.options.egress.transport;
+    const t0 = performance.now();
+    let attempts = 0;
+    const hooks = {
+      ...this.options.retry,
+      signal: this.hardAbort.signal,
+      onRetry: (error: EdgeplaneError) => {
+        if (!this.hardAbort.signal.aborted) this.egressHealth.fail(error);
+      },
+      onAttempt: () => {
+        attempts++;
+        this.sending = { since: Date.now(), messages: batch.messages.length };
+      },
+      onSettled: () => {
+        this.sending = undefined;
+      },
+    };
+    let result = await sendWithRetry(transport, batch.messages, hooks);
+    if (isMessageLevel(result, batch.messages.length) && !this.flags.halted)
+      result = await isolateRejects(transport, batch.messages, hooks);
+    this.reportBatch(batch.messages, performance.now() - t0, attempts, result.status === 'ok');
+    if (result.status === 'ok') {
+      // Taken durably: count it and let its acks go out, even when the loop is halting.
+      this.egressHealth.messageCount += batch.messages.length;
+      this.recovered(this.egressHealth);
+      return true;
+    }
+    if (this.flags.halted) return false;
+    if (result.status !== 'partial') {
+      this.egressHealth.fail(result.error);
+      this.halt(result.error);
+      return false;
+    }
+    const reject = firstRejected(result.rejected);
+    if (!reject) return true;
+    this.egressHealth.messageCount += batch.messages.length - result.rejected.length;
+    const seq = seqOf(batch, reject.index);
+    const inbound = this.tracker.inboundAt(seq);
+    // stop_pipeline: what precedes the refused message is delivered; acknowledge it, then stop.
+    this.tracker.advance(seq - 1);
+    await this.tracker.idle();
+    const error = rejectedMessageError({
+      egress: this.egressHealth.name,
+      ingress: this.ingress.name,
+      inbound,
+      message: batch.messages[reject.index],
+      reject,
+      batchSize: batch.messages.length,
+      rejectedCount: result.rejected.length,
+    });
+    this.egressHealth.fail(error);
+    this.emit(this.egressHealth, 'rejected', error.message);
+    this.halt(error);
+    return false;
+  }
+
+  /** A connection-state change reported by a transport. */
+  private onAdapterState(
+    health: AdapterHealth,
+    state: AdapterHealth['state'],
+    error: EdgeplaneError | undefined,
+  ): void {
+    const was = health.state;
+    // A stall is the loop's verdict; the transport's own state shows again once it ends.
+    if (was !== 'stalled') health.state = state;
+    if (error) health.fail(error);
+    if (state !== was) {
+      const why = error ? `: ${error.message}` : '';
+      this.emit(health, 'state', `${was} -> ${state}${why}`, state);
+    }
+    if (state === 'ready' && was !== 'ready' && was !== 'connecting') this.recovered(health);
+    // A reconnect refused for good (credentials, permissions) ends the run, sends pending or not.
+    if (state === 'failed' && this.phase === 'run' && error && !error.retryable) {
+      this.halt(error);
+    }
+  }
+
+  /** The adapter works again: close its incident (`cause`, `last_error`) and say so once. */
+  private recovered(health: AdapterHealth): void {
+    const incident = health.incident;
+    if (!incident) return;
+    health.recover();
+    const seconds = ((Date.now() - incident.at) / 1000).toFixed(1);
+    this.emit(
+      health,
+      'recovered',
+      `recovered after ${seconds} s; the cause was: ${incident.cause}`,
+    );
+  }
+
+  private emit(
+    health: AdapterHealth,
+    kind: AdapterEvent['kind'],
+    message: string,
+    state?: string,
+  ): void {
+    const hook = this.options.onAdapterEvent;
+    if (!hook) return;
+    try {
+      hook({
+        adapter: health.name,
+        role: health.role,
+        kind,
+        state,
+        message: redactText(message, this.options.secrets ?? []),
+      });
+    } catch {
+      // a log hook never breaks the loop
+    }
+  }
+
+  private startWatchdog(): NodeJS.Timeout {
+    return watchStalls(
+      [
+        {
+          health: this.egressHealth,
+          since: () => this.sending?.since,
+          describe: () =>
+            `send of ${this.sending?.messages ?? 0} message(s) to ${this.options.egress.transport.name}`,
+        },
+        {
+          health: this.ingress,
+          since: () => this.tracker.busySince,
+          describe: () => `acknowledgement to ${this.options.ingress.transport.name}`,
+        },
+      ],
+      this.options.stallAfterMs ?? 30_000,
+      (health, stalled, message) =>
+        this.emit(health, stalled ? 'stall' : 'state', message, health.state),
+    );
   }
 
   private reportBatch(
@@ -327,7 +458,10 @@ export class AdapterLoop implements Loop {
 
   private startReporting(): NodeJS.Timeout {
     const every = this.options.snapshotIntervalMs ?? 1000;
-    const poll = () => pollLag(this.options.ingress.transport, this.ingress, every);
+    const poll = () =>
+      this.phase === 'run'
+        ? pollLag(this.options.ingress.transport, this.ingress, every)
+        : Promise.resolve();
     return everyInterval(every, () => poll().then(() => this.writeSnapshot()));
   }
 
