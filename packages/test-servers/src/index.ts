@@ -32,6 +32,12 @@ export { freePort, uniqueName, waitForTcp } from './net.js';
 export { cacheDir } from './paths.js';
 export { natsInfo, postgresPing, redisPing } from './pings.js';
 export {
+  type DisposablePrivateServer,
+  type PrivateServerOptions,
+  privateNats,
+  privateRedis,
+} from './private.js';
+export {
   ensureRabbitmqStream,
   isBeforeRabbitmq311,
   type RabbitmqStreamTestServer,
