@@ -21,6 +21,13 @@ export {
 } from './kafka.js';
 export { ensureKafkaTools, javaBinary, KAFKA_VERSION } from './kafka-dist.js';
 export {
+  type KafkaUsers,
+  kafkaUsersOverride,
+  type PrivateKafka,
+  type PrivateKafkaOptions,
+  privateKafka,
+} from './kafka-private.js';
+export {
   ensureMachineService,
   type MachineService,
   type MachineTestServer,
