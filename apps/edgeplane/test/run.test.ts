@@ -176,6 +176,7 @@ describe('edgeplane snapshot / describe / dot / doctor / incident-bundle', () =>
       'runtime.json',
       'single_ring_snapshot.json',
       'snapshot.json',
+      'snapshot.txt',
       'spec.kv',
       'spec_validation.json',
     ]);

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { type LoopSnapshot, readSnapshotFile, redactText } from '@edgeplane/adapter-loop';
 import { describeSpec, parseSpec } from '@edgeplane/spec-kv';
 import { environmentRecord } from './environment.js';
+import { renderSnapshot } from './render.js';
 import { RUNTIME } from './runtime.js';
 
 /** Files every bundle has (reference 3.1), plus edgeplane's own. */
@@ -83,10 +84,13 @@ export async function writeIncidentBundle(input: BundleInput): Promise<string[]>
     'environment.json',
     json(environmentRecord({ env: input.env, args: input.args, cwd: input.cwd, secrets })),
   );
+  // The lane's own document wins (live, final with its errors, or stale); idle only without one.
   const reading = input.lanePath ? await readSnapshotFile(input.lanePath).catch(() => null) : null;
   const snapshot = reading?.snapshot ?? input.idle ?? null;
   const status = reading ? reading.status : input.idle ? 'idle' : 'none';
-  await put('snapshot.json', json({ status, source: reading?.path ?? null, snapshot }));
+  const running = reading?.status === 'live';
+  await put('snapshot.json', json({ status, running, source: reading?.path ?? null, snapshot }));
+  if (snapshot) await put('snapshot.txt', renderSnapshot(snapshot, status));
   await put('single_ring_snapshot.json', json(snapshot ? snapshot.ring : null));
   if (input.redactedConfig !== undefined) await put('adapters.kv', input.redactedConfig);
   return files;

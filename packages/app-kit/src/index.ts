@@ -27,6 +27,8 @@ export {
   type InstalledTransport,
   listInstalledTransports,
 } from './installed.js';
+export type { LaneSnapshot, LaneSnapshotStatus } from './lane-snapshot.js';
+export { readLaneSnapshot } from './lane-snapshot.js';
 export * from './ops/index.js';
 export { renderSnapshot, renderSummary } from './render.js';
 export * from './reporting/index.js';

@@ -21,6 +21,13 @@ export {
 } from './kafka.js';
 export { ensureKafkaTools, javaBinary, KAFKA_VERSION } from './kafka-dist.js';
 export {
+  type KafkaUsers,
+  kafkaUsersOverride,
+  type PrivateKafka,
+  type PrivateKafkaOptions,
+  privateKafka,
+} from './kafka-private.js';
+export {
   ensureMachineService,
   type MachineService,
   type MachineTestServer,
@@ -31,6 +38,12 @@ export {
 export { freePort, uniqueName, waitForTcp } from './net.js';
 export { cacheDir } from './paths.js';
 export { natsInfo, postgresPing, redisPing } from './pings.js';
+export {
+  type DisposablePrivateServer,
+  type PrivateServerOptions,
+  privateNats,
+  privateRedis,
+} from './private.js';
 export {
   ensureRabbitmqStream,
   isBeforeRabbitmq311,

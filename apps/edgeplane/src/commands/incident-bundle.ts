@@ -3,7 +3,7 @@ import { EdgeplaneError } from '@edgeplane/errors';
 import { type Command, defineCommand, specPath, str } from '../args.js';
 import { importFromCli } from '../importer.js';
 import { GOVERNANCE_FLAGS, governRun } from './governed.js';
-import { lanePathFor } from './lane.js';
+import { laneToRead } from './lane.js';
 import { CONFIG_FLAG, discoveredConfig, LANE_FLAG, printJson, SPEC_FLAG } from './shared.js';
 
 export const incidentBundle: Command = defineCommand({
@@ -30,7 +30,7 @@ export const incidentBundle: Command = defineCommand({
         hint: 'e.g. edgeplane incident-bundle --out=./bundle --spec=spec.kv',
       });
     const spec = specPath(flags, io);
-    const lanePath = await lanePathFor(flags, io).catch(() => undefined);
+    const lanePath = await laneToRead(flags, io).catch(() => undefined);
     const configPath = discoveredConfig(io, spec, str(flags, 'config'));
     const loaded = configPath
       ? await loadDeployment({

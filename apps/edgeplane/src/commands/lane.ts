@@ -21,6 +21,19 @@ export async function lanePathFor(
   return resolveLanePath({ specName: name, env: io.env });
 }
 
+/**
+ * For the verbs that only read a lane (`snapshot`, `incident-bundle`): an explicit `--lane-path=`
+ * as given, never created nor required writable (an operator may read a lane it cannot write);
+ * else the path derived from the spec's name, as `run` would choose it.
+ */
+export async function laneToRead(
+  flags: Readonly<Record<string, unknown>>,
+  io: Io,
+): Promise<string> {
+  const explicit = str(flags, 'lane-path');
+  return explicit ? resolve(io.cwd, explicit) : lanePathFor(flags, io);
+}
+
 /** For `doctor`: the lane path to check, never throwing (an explicit path is checked as given). */
 export async function lanePathToCheck(
   flags: Readonly<Record<string, unknown>>,

@@ -77,7 +77,12 @@ export const run: Command = defineCommand({
     });
     const opsListen = str(flags, 'ops-listen');
     const ops = opsListen
-      ? await startOpsListener({ listen: opsListen, snapshot: () => loop.snapshot(), metrics })
+      ? await startOpsListener({
+          listen: opsListen,
+          snapshot: () => loop.snapshot(),
+          metrics,
+          healthFailureWindowMs: d.config.loop.healthFailureWindowMs,
+        })
       : undefined;
     if (ops) io.stderr.write(`ops listener on ${ops.url}\n`);
     const reporter = createReporter({

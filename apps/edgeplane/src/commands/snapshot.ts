@@ -1,15 +1,33 @@
-import { type LoopSnapshot, readSnapshotFile } from '@edgeplane/adapter-loop';
-import { idleSnapshotFor, loadDeployment, renderSnapshot } from '@edgeplane/app-kit';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  idleSnapshotFor,
+  loadDeployment,
+  readLaneSnapshot,
+  renderSnapshot,
+} from '@edgeplane/app-kit';
+import { EdgeplaneError } from '@edgeplane/errors';
 import { type Command, defineCommand, specPath, str } from '../args.js';
 import { importFromCli } from '../importer.js';
 import type { Io } from '../io.js';
-import { lanePathFor } from './lane.js';
+import { laneToRead } from './lane.js';
 import { CONFIG_FLAG, LANE_FLAG, printJson, SPEC_FLAG } from './shared.js';
 
-async function idleFor(flags: Readonly<Record<string, unknown>>, io: Io): Promise<LoopSnapshot> {
+/** The idle document of the deployment: only for a lane that holds no snapshot at all. */
+async function idleFor(flags: Readonly<Record<string, unknown>>, io: Io, lanePath: string) {
+  const spec = specPath(flags, io);
+  if (str(flags, 'lane-path') && !str(flags, 'spec') && !existsSync(resolve(io.cwd, spec)))
+    throw new EdgeplaneError(
+      'not-found',
+      'cli',
+      `no snapshot in ${lanePath}: nothing has run there`,
+      {
+        hint: 'check the lane path; pass --spec=spec.kv for the idle document of a deployment',
+      },
+    );
   const d = await loadDeployment({
     importer: importFromCli,
-    specPath: specPath(flags, io),
+    specPath: spec,
     configPath: str(flags, 'config'),
     env: io.env,
     cwd: io.cwd,
@@ -20,21 +38,21 @@ async function idleFor(flags: Readonly<Record<string, unknown>>, io: Io): Promis
 export const snapshot: Command = defineCommand({
   name: 'snapshot',
   summary:
-    'Print the live snapshot of a running loop (idle document when none runs; stale files are flagged)',
-  usage: 'edgeplane snapshot --spec=spec.kv [--config=adapters.kv] [--lane-path=DIR] [--json]',
+    'Print the snapshot of a lane: live while a loop runs, final after it ended, stale if its process died, idle if nothing ran',
+  usage: 'edgeplane snapshot --lane-path=DIR | --spec=spec.kv [--config=adapters.kv] [--json]',
   flags: { spec: SPEC_FLAG, config: CONFIG_FLAG, 'lane-path': LANE_FLAG },
   async handler(flags, io) {
-    const lanePath = await lanePathFor(flags, io, str(flags, 'lane-path') ? '' : undefined);
-    const reading = await readSnapshotFile(lanePath);
-    const live = reading && reading.status !== 'final' ? reading : null;
-    const doc = live ? live.snapshot : await idleFor(flags, io);
-    const status = live ? live.status : 'idle';
-    if (flags.json) printJson(io, { ...doc, status, lane_path: lanePath });
-    else io.stdout.write(renderSnapshot(doc, status));
-    if (live?.status === 'stale') {
-      const age = Math.round(live.ageMs / 1000);
+    // A lane with a snapshot is read without the deployment: no spec and no config needed.
+    const lanePath = await laneToRead(flags, io);
+    const lane = await readLaneSnapshot(lanePath, () => idleFor(flags, io, lanePath));
+    const doc = lane.snapshot;
+    if (flags.json)
+      printJson(io, { ...doc, status: lane.status, running: lane.running, lane_path: lanePath });
+    else io.stdout.write(renderSnapshot(doc, lane.status));
+    if (lane.status === 'stale') {
+      const age = Math.round(lane.ageMs / 1000);
       io.stderr.write(
-        `warning: stale snapshot: ${live.path} was written by pid ${doc.pid}, which is not running (captured ${age} s ago); it is not live\n`,
+        `warning: stale snapshot: ${lane.path} was written by pid ${doc.pid}, which is not running (captured ${age} s ago); it is not live\n`,
       );
     }
     return 0;

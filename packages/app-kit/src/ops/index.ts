@@ -6,8 +6,13 @@
  */
 export type { OpsAddress } from './address.js';
 export { isLoopbackHost, parseOpsAddress } from './address.js';
-export type { ProbeResult } from './health.js';
-export { DEFAULT_UNHEALTHY_FAILURES, healthOf, readinessOf } from './health.js';
+export type { HealthPolicy, ProbeResult } from './health.js';
+export {
+  DEFAULT_HEALTH_FAILURE_WINDOW_MS,
+  DEFAULT_UNHEALTHY_FAILURES,
+  healthOf,
+  readinessOf,
+} from './health.js';
 export type { OpsListener, OpsListenerOptions } from './listener.js';
 export { startOpsListener } from './listener.js';
 export type {

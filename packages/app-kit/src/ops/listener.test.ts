@@ -77,26 +77,32 @@ describe('startOpsListener: endpoints', () => {
     ]);
   });
 
-  it('/healthz: 200 below the threshold, 503 at 5 recent failures across adapters', async () => {
-    let current = snap({}, { recent_failures: 2 }, { recent_failures: 2 });
+  it('/healthz: 200 below the threshold, 503 at 5 recent failures of adapters still failing', async () => {
+    const open = (n: number): Partial<AdapterSnapshot> => ({
+      recent_failures: n,
+      cause: 'connection refused',
+      cause_at: new Date().toISOString(),
+    });
+    let current = snap({}, open(2), open(2));
     const l = await listen(() => current);
     const ok = await get(l, '/healthz');
-    expect([ok.status, JSON.parse(ok.text)]).toEqual([
-      200,
-      {
-        status: 'ok',
-        reason: 'no failed loop, failures below threshold',
-        state: 'running',
-        recent_failures: 4,
-        threshold: 5,
-      },
-    ]);
-    current = snap({}, { recent_failures: 2 }, { recent_failures: 3 });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.text)).toMatchObject({
+      status: 'ok',
+      state: 'running',
+      recent_failures: 4,
+      threshold: 5,
+      failure_window_ms: 60_000,
+    });
+    current = snap({}, open(2), open(3));
     const bad = await get(l, '/healthz');
     expect([bad.status, JSON.parse(bad.text).reason]).toEqual([
       503,
-      '5 adapter failure(s) in the last 60 s (kafka-in 2, http-out 3), threshold 5',
+      '5 failure(s) in the last 60 s of adapters still failing (kafka-in 2, http-out 3), threshold 5',
     ]);
+    // both recovered (causes cleared): 200 at once, though the failures are still in the 60 s window
+    current = snap({}, { recent_failures: 2 }, { recent_failures: 3 });
+    expect((await get(l, '/healthz')).status).toBe(200);
   });
 
   it('/healthz: 503 when the loop failed; the threshold is configurable', async () => {
@@ -104,10 +110,64 @@ describe('startOpsListener: endpoints', () => {
     const l = await listen(() => current, { unhealthyFailures: 1 });
     const failed = await get(l, '/healthz');
     expect([failed.status, JSON.parse(failed.text).reason]).toEqual([503, 'the loop has failed']);
-    current = snap({}, {}, { recent_failures: 1 });
+    current = snap({}, {}, { recent_failures: 1, cause: 'x', cause_at: new Date().toISOString() });
     expect((await get(l, '/healthz')).status).toBe(503);
     current = snap({ state: 'stopped' });
     expect((await get(l, '/healthz')).status).toBe(200);
+  });
+
+  it('/healthz: an incident older than healthFailureWindowMs is unhealthy; a stall is at once', async () => {
+    const t0 = Date.parse('2026-06-01T12:00:00.000Z');
+    let now = t0;
+    const since = new Date(t0).toISOString();
+    let current = snap(
+      {},
+      {},
+      {
+        connection_state: 'reconnecting',
+        recent_failures: 1,
+        cause: 'connection refused',
+        cause_at: since,
+      },
+    );
+    const l = await listen(() => current, { healthFailureWindowMs: 2_000, now: () => now });
+    expect((await get(l, '/healthz')).status).toBe(200);
+    expect((await get(l, '/readyz')).status).toBe(503);
+    now = t0 + 2_000;
+    const old = await get(l, '/healthz');
+    expect([old.status, JSON.parse(old.text).reason]).toEqual([
+      503,
+      `http-out has been failing since ${since} (2 s, window 2 s) without recovering: connection refused`,
+    ]);
+    current = snap(
+      {},
+      {},
+      {
+        connection_state: 'stalled',
+        stalled_since: since,
+        last_error: 'send outstanding',
+      },
+    );
+    now = t0;
+    const stalled = await get(l, '/healthz');
+    expect([stalled.status, JSON.parse(stalled.text).reason]).toEqual([
+      503,
+      `http-out is stalled since ${since}: send outstanding`,
+    ]);
+    const notReady = await get(l, '/readyz');
+    expect([notReady.status, JSON.parse(notReady.text).reason]).toEqual([
+      503,
+      `not ready: http-out is stalled since ${since}`,
+    ]);
+    current = snap();
+    expect((await get(l, '/healthz')).status).toBe(200);
+    expect((await get(l, '/readyz')).status).toBe(200);
+  });
+
+  it('refuses a failure window that is not a positive integer', async () => {
+    await expect(listen(() => snap(), { healthFailureWindowMs: 0 })).rejects.toThrow(
+      'healthFailureWindowMs must be an integer >= 1, got 0',
+    );
   });
 
   it('/readyz: 200 only when both adapters are ready', async () => {

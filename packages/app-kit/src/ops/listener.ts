@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { LoopSnapshot } from '@edgeplane/adapter-loop';
 import { EdgeplaneError, type ErrorCode } from '@edgeplane/errors';
 import { OPS_COMPONENT, parseOpsAddress } from './address.js';
-import { DEFAULT_UNHEALTHY_FAILURES, healthOf, type ProbeResult, readinessOf } from './health.js';
+import {
+  DEFAULT_HEALTH_FAILURE_WINDOW_MS,
+  DEFAULT_UNHEALTHY_FAILURES,
+  healthOf,
+  type ProbeResult,
+  readinessOf,
+} from './health.js';
 import { createOpsMetrics, type OpsMetrics } from './metrics.js';
 
 /** Options of `startOpsListener`. */
@@ -14,8 +20,18 @@ export interface OpsListenerOptions {
   readonly snapshot: () => LoopSnapshot;
   /** The loop's metrics (`createOpsMetrics()`, wired to the loop hooks); default: a fresh set. */
   readonly metrics?: OpsMetrics;
-  /** `/healthz` turns 503 at this many adapter failures in the last 60 s; default 5. */
+  /**
+   * `/healthz` turns 503 at this many failures in the last 60 s, counted over the adapters whose
+   * incident is still open; default 5.
+   */
   readonly unhealthyFailures?: number;
+  /**
+   * `/healthz` turns 503 when an adapter has been failing this long without recovering (ms; the
+   * adapter config's `loop.healthFailureWindowMs`); default 60000.
+   */
+  readonly healthFailureWindowMs?: number;
+  /** Clock of the probes, ms since the epoch (tests); default `Date.now`. */
+  readonly now?: () => number;
   /** Accept a non-loopback host. The endpoints have no authentication: default false. */
   readonly allowNonLoopback?: boolean;
 }
@@ -77,8 +93,17 @@ export async function startOpsListener(options: OpsListenerOptions): Promise<Ops
       `unhealthyFailures must be an integer >= 1, got ${threshold}`,
     );
   }
+  const failureWindowMs = options.healthFailureWindowMs ?? DEFAULT_HEALTH_FAILURE_WINDOW_MS;
+  if (!Number.isInteger(failureWindowMs) || failureWindowMs < 1) {
+    throw new EdgeplaneError(
+      'invalid-config',
+      OPS_COMPONENT,
+      `healthFailureWindowMs must be an integer >= 1, got ${failureWindowMs}`,
+    );
+  }
+  const now = options.now ?? Date.now;
   const routes: Readonly<Record<string, Route>> = {
-    '/healthz': probe((s) => healthOf(s, threshold)),
+    '/healthz': probe((s) => healthOf(s, { unhealthyFailures: threshold, failureWindowMs }, now())),
     '/readyz': probe(readinessOf),
     '/snapshot': (snapshot, res) => sendJson(res, 200, snapshot()),
     '/metrics': async (snapshot, res) => {
