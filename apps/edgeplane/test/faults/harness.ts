@@ -28,7 +28,7 @@ export interface FaultTarget {
 /** At-least-once window of these runs: ring capacity + two egress batches (docs/guide/2). */
 export const CAPACITY = 64;
 export const BATCH = 32;
-export const DUPLICATE_WINDOW = CAPACITY + 2 * BATCH;
+export const DUPLICATE_WINDOW: number = CAPACITY + 2 * BATCH;
 
 const SPEC = `v=1\nname=faults\nmodel=single_ring\nsingle_ring.capacity=${CAPACITY}\nsingle_ring.stages.0.id=fwd\nsingle_ring.stages.0.stage=identity\n`;
 
@@ -178,7 +178,7 @@ export function faultCases(target: () => FaultTarget): void {
     );
     run.signal('SIGTERM');
     expect((await run.exited(20_000)).code).toBe(143);
-    expect(egress(run)?.cause, 'the incident closed on recovery').toBeNull();
+    expect(egress(run)?.cause, `the incident closed on recovery: ${JSON.stringify(egress(run))}\n${run.stderr}`).toBeNull();
     await expectAllOnce(t, name, written);
   });
 

@@ -33,6 +33,8 @@ export class AdapterLoop implements Loop {
   private started = false;
   private phase: 'open' | 'run' = 'open';
   private endedAt: number | undefined;
+  /** Set once the transports are being closed: what they report then is not an incident. */
+  private closing = false;
   /** When the egress `send()` now in progress began (ms clock), and its size in messages. */
   private sending: { since: number; messages: number } | undefined;
 
@@ -377,6 +379,7 @@ export class AdapterLoop implements Loop {
     state: AdapterHealth['state'],
     error: EdgeplaneError | undefined,
   ): void {
+    if (this.closing) return;
     const was = health.state;
     // A stall is the loop's verdict; the transport's own state shows again once it ends.
     if (was !== 'stalled') health.state = state;
@@ -473,6 +476,7 @@ export class AdapterLoop implements Loop {
   private async closeAll(stages: readonly Stage[]): Promise<void> {
     const { ingress, egress } = this.options;
     await this.tracker.idle();
+    this.closing = true;
     await Promise.allSettled([
       ingress.transport.close(),
       egress.transport.close(),
