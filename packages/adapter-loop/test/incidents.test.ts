@@ -255,3 +255,21 @@ describe('the snapshot never lies', () => {
     expect(r.snapshot.adapters[0].lag).toBe(0);
   });
 });
+
+describe('AdapterHealth stall and transport states', () => {
+  it('returns to the state the transport last reported while stalled, not the one before', async () => {
+    const { AdapterHealth } = await import('../src/health.js');
+    const h = new AdapterHealth('out', 'egress', 'memory');
+    h.report('ready');
+    h.report('reconnecting');
+    h.stall(Date.now() - 5000, 'send outstanding');
+    h.report('ready'); // the reconnect finished while the send was still unanswered
+    expect(h.state).toBe('stalled');
+    h.unstall();
+    expect(h.state).toBe('ready');
+    h.stall(Date.now(), 'send outstanding');
+    h.report('failed');
+    expect(h.state).toBe('failed');
+    expect(h.toSnapshot().stalled_since).toBeNull();
+  });
+});

@@ -178,7 +178,10 @@ export function faultCases(target: () => FaultTarget): void {
     );
     run.signal('SIGTERM');
     expect((await run.exited(20_000)).code).toBe(143);
-    expect(egress(run)?.cause, `the incident closed on recovery: ${JSON.stringify(egress(run))}\n${run.stderr}`).toBeNull();
+    expect(
+      egress(run)?.cause,
+      `the incident closed on recovery: ${JSON.stringify(egress(run))}\n${run.stderr}`,
+    ).toBeNull();
     await expectAllOnce(t, name, written);
   });
 

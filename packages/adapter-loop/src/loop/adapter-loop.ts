@@ -381,12 +381,12 @@ export class AdapterLoop implements Loop {
   ): void {
     if (this.closing) return;
     const was = health.state;
-    // A stall is the loop's verdict; the transport's own state shows again once it ends.
-    if (was !== 'stalled') health.state = state;
+    health.report(state);
     if (error) health.fail(error);
     if (state !== was) {
       const why = error ? `: ${error.message}` : '';
-      this.emit(health, 'state', `${was} -> ${state}${why}`, state);
+      const still = health.state === 'stalled' ? ' (still stalled)' : '';
+      this.emit(health, 'state', `${was} -> ${state}${still}${why}`, state);
     }
     if (state === 'ready' && was !== 'ready' && was !== 'connecting') this.recovered(health);
     // A reconnect refused for good (credentials, permissions) ends the run, sends pending or not.
