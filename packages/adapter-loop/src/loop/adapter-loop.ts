@@ -35,6 +35,8 @@ export class AdapterLoop implements Loop {
   private endedAt: number | undefined;
   /** Set once the transports are being closed: what they report then is not an incident. */
   private closing = false;
+  /** `stop()` came before the transports were open: the open is abandoned, not failed. */
+  private stoppedWhileOpening = false;
   /** When the egress `send()` now in progress began (ms clock), and its size in messages. */
   private sending: { since: number; messages: number } | undefined;
 
@@ -97,8 +99,10 @@ export class AdapterLoop implements Loop {
     if (this.reason === 'end-of-input') this.reason = 'stopped';
     if (this.started && this.phase === 'open') {
       // Nothing is in flight yet: stop opening at once (a transport stuck in open() included).
-      const detail = 'stopped while opening the transports; nothing was moved';
-      this.halt(new EdgeplaneError('cancelled', 'adapter-loop', detail), 'stopped');
+      // A stop is not a failure: the run ends `stopped`, and nothing was moved.
+      this.reason = 'stopped';
+      this.stoppedWhileOpening = true;
+      this.halt();
       return;
     }
     this.drainWithDeadline();
@@ -191,7 +195,8 @@ export class AdapterLoop implements Loop {
       ]);
       await this.tracker.idle();
     } catch (error) {
-      this.halt(EdgeplaneError.from(error, 'adapter-loop'));
+      if (!(this.stoppedWhileOpening && this.phase === 'open'))
+        this.halt(EdgeplaneError.from(error, 'adapter-loop'));
     } finally {
       clearInterval(timer);
       clearInterval(watchdog);
@@ -282,7 +287,10 @@ export class AdapterLoop implements Loop {
     } catch (error) {
       // An ingress failure (an over-long line, a lost connection that gave up) is the ingress's.
       const e = EdgeplaneError.from(error, `transport:${transport.name}`);
-      if (!this.flags.halted) this.ingress.fail(e);
+      if (!this.flags.halted) {
+        this.ingress.fail(e);
+        if (!e.retryable) this.ingress.report('failed');
+      }
       throw e;
     } finally {
       this.flags.producerDone = true;
