@@ -178,7 +178,7 @@ export class AckLedger {
     for (;;) {
       if (connections.closed) throw closedError();
       if (connections.fatal) throw connections.fatal;
-      if (!(await whenReady(client, connections.closing.signal)))
+      if (!(await whenReady(client, connections.halted.signal)))
         throw connections.fatal ?? closedError();
       const pipeline = client.pipeline();
       for (let i = 0; i < ids.length; i += XACK_IDS)

@@ -99,6 +99,11 @@ export class Connections {
   private fatalError: EdgeplaneError | undefined;
   /** Aborted by `close()`. */
   readonly closing: AbortController = new AbortController();
+  /**
+   * Aborted by `close()` and by a permanent failure (`fail()`): waits for a connection end on it
+   * (a client stopped in its reconnect backoff never emits `end`).
+   */
+  readonly halted: AbortController = new AbortController();
 
   constructor(private readonly options: ResolvedRedisStreamsOptions) {
     this.server = serverOf(options.url);
@@ -126,6 +131,7 @@ export class Connections {
   fail(error: EdgeplaneError): void {
     if (this.fatalError || this.closed) return;
     this.fatalError = error;
+    this.halted.abort();
     for (const client of this.watched.keys()) client.disconnect();
     this.set('failed', error);
   }
@@ -226,6 +232,7 @@ export class Connections {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closing.abort();
+    this.halted.abort();
     const clients = [...this.watched.keys()];
     for (const off of this.watched.values()) off();
     this.watched.clear();

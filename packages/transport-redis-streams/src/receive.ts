@@ -67,7 +67,8 @@ export async function* receiveBatches(
   options: ReceiveOptions,
 ): AsyncGenerator<InboundBatch> {
   const { connections } = source;
-  const stop = AbortSignal.any([options.signal, connections.closing.signal]);
+  if (connections.fatal) throw connections.fatal;
+  const stop = AbortSignal.any([options.signal, connections.halted.signal]);
   if (stop.aborted) return;
   if (options.from !== undefined && !ID.test(options.from)) throw badPosition(options.from);
   await source.open();
@@ -77,13 +78,13 @@ export async function* receiveBatches(
   stop.addEventListener('abort', onStop);
   try {
     // A connection made for this iteration is connecting: ioredis keeps trying, we wait.
-    if (!(await whenReady(client, stop))) {
-      if (connections.fatal && !stop.aborted) throw connections.fatal;
-      return;
+    if (await whenReady(client, stop)) {
+      const reader = new Reader(source, fields, client, stop, options.maxBatchMessages);
+      if (options.from === undefined) yield* reader.group();
+      else yield* reader.replay(options.from);
     }
-    const reader = new Reader(source, fields, client, stop, options.maxBatchMessages);
-    if (options.from === undefined) yield* reader.group();
-    else yield* reader.replay(options.from);
+    // Halted by a permanent refusal (credentials changed on the server): the iterator throws it.
+    if (connections.fatal && !options.signal.aborted) throw connections.fatal;
   } finally {
     stop.removeEventListener('abort', onStop);
     connections.drop(client);
