@@ -50,6 +50,11 @@ export {
   type RabbitmqStreamTestServer,
   rabbitmqStreamServer,
 } from './rabbitmq.js';
+export {
+  type PrivateRabbitmq,
+  type PrivateRabbitmqOptions,
+  privateRabbitmq,
+} from './rabbitmq-private.js';
 export { applyConfSettings, STREAM_SETTINGS, setupRabbitmqStream } from './rabbitmq-setup.js';
 export { type S3TestServer, s3Server, startS3 } from './s3.js';
 export { streamPeerProperties } from './stream-protocol.js';

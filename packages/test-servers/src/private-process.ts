@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from './lock.js';
 
@@ -16,7 +16,7 @@ function installExitHook(): void {
   process.once('exit', () => {
     for (const pid of running) {
       try {
-        process.kill(pid, 'SIGKILL');
+        process.kill(-pid, 'SIGKILL');
       } catch {
         // already gone
       }
@@ -32,9 +32,11 @@ export function removeAtExit(dir: string): void {
 }
 
 /**
- * Spawns a private server process that never outlives this (test) process: it is killed on a
- * normal exit (`exit` hook), and a detached watchdog (`sh`) SIGKILLs it within a second once this
- * process is gone, even after a `kill -9` of the test runner.
+ * Spawns a private server process, in a process group of its own (a server started by a script,
+ * RabbitMQ's, is the script and its `beam.smp`: signals go to the whole group), that never
+ * outlives this (test) process: the group is killed on a normal exit (`exit` hook), and a
+ * detached watchdog (`sh`) SIGKILLs it within a second once this process is gone, even after a
+ * `kill -9` of the test runner.
  */
 export function spawnPrivate(
   command: string,
@@ -46,6 +48,7 @@ export function spawnPrivate(
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', options.stdout, options.stdout],
+    detached: true,
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not spawn ${command}`);
@@ -56,7 +59,7 @@ export function spawnPrivate(
     'sh',
     [
       '-c',
-      `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -9 ${pid} 2>/dev/null`,
+      `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -9 -- -${pid} 2>/dev/null`,
     ],
     { detached: true, stdio: 'ignore' },
   );
@@ -65,20 +68,46 @@ export function spawnPrivate(
   return child;
 }
 
-/** Sends `signal` to `pid` if it runs; true if it was sent. */
+/** Sends `signal` to the process group `pid` leads, if it runs; true if it was sent. */
 export function signal(pid: number, sig: NodeJS.Signals): boolean {
   try {
-    process.kill(pid, sig);
+    process.kill(-pid, sig);
     return true;
   } catch {
     return false;
   }
 }
 
-/** Waits until `pid` is gone (or `timeoutMs` passed); false on timeout. */
+/** True while a live (not zombie) process of the group `pid` leads exists. */
+function groupAlive(pid: number): boolean {
+  if (isAlive(pid)) return true;
+  try {
+    process.kill(-pid, 0);
+  } catch {
+    return false;
+  }
+  // the leader is gone: look for live members (an orphaned beam.smp)
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[2]) === pid && fields[0] !== 'Z') return true;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until the group `pid` leads is gone (or `timeoutMs` passed); false on timeout. */
 export async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (groupAlive(pid)) {
     if (Date.now() >= deadline) return false;
     await sleep(50);
   }

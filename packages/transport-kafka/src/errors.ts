@@ -289,3 +289,37 @@ export function connectionLost(text: string, secrets: readonly string[]): Edgepl
     { hint: HINTS.unavailable },
   );
 }
+
+/** Codes of a produce refusal that concerns the records sent, not the connection or the topic. */
+const POISON = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+]);
+
+/** True when the brokers refused a produce for the content of its records (see `POISON`). */
+export function isPoison(error: unknown): boolean {
+  const root = rootCause(error) as Native | undefined;
+  return typeof root?.apiId === 'string' && POISON.has(root.apiId);
+}
+
+/** A record the brokers refused alone (a `RejectedMessage` error): `too-large` or `invalid-input`. */
+export function refusedRecord(
+  error: unknown,
+  index: number,
+  topic: string,
+  secrets: readonly string[],
+): EdgeplaneError {
+  const mapped = kafkaError(error, `produce message ${index} of the batch to "${topic}"`, secrets);
+  // CORRUPT_MESSAGE for one record is that record's content: a poison message, not a protocol bug
+  const code: ErrorCode = mapped.code === 'too-large' ? 'too-large' : 'invalid-input';
+  return new EdgeplaneError(code, COMPONENT, mapped.detail, {
+    cause: error,
+    details: { ...(mapped.details as object), index },
+    hint:
+      code === 'too-large'
+        ? "the topic's `max.message.bytes` (or the broker's `message.max.bytes`) is below this record: raise it, or lower `maxBodyBytes` so the transport rejects such records itself"
+        : 'the brokers refused this record (e.g. a compacted topic needs a key): see the message',
+  });
+}
