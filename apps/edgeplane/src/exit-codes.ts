@@ -4,7 +4,8 @@ import type { ErrorCode } from '@edgeplane/errors';
  * Exit codes of every verb (reference decision 8): 0 success; 1 runtime failure (a transport or
  * stage failed and the loop stopped without losing data); 2 usage or invalid input (bad flag,
  * spec, config, credential); 3 the host is not ready (`doctor`); 130/143 stopped by
- * SIGINT/SIGTERM after a clean drain.
+ * SIGINT/SIGTERM: after a clean drain, while the transports were still opening, or before the
+ * loop started (the last two move nothing).
  */
 export const EXIT = {
   ok: 0,
