@@ -30,3 +30,22 @@ const USAGE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export function exitCodeFor(code: ErrorCode): number {
   return USAGE.has(code) ? EXIT.usage : EXIT.runtime;
 }
+
+/**
+ * Refusals: the server or the file system will not let this identity in, however often we try.
+ * The operator must fix a credential or a permission, so they exit 2 at any point of the run.
+ */
+const REFUSED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'unauthenticated',
+  'permission-denied',
+]);
+
+/**
+ * Exit code of a run that failed: while opening, the code's exit code (2 for configuration
+ * problems, 1 for `unavailable`…); while running, 2 for a refusal (`unauthenticated`,
+ * `permission-denied`: a password changed mid-run, a file that cannot be read) and 1 otherwise.
+ */
+export function exitCodeForFailure(code: ErrorCode, during: 'open' | 'run' | undefined): number {
+  if (during === 'open') return exitCodeFor(code);
+  return REFUSED.has(code) ? EXIT.usage : EXIT.runtime;
+}

@@ -9,7 +9,7 @@ import {
   startOpsListener,
 } from '@edgeplane/app-kit';
 import { type Command, defineCommand, int, specPath, str } from '../args.js';
-import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { EXIT, exitCodeForFailure } from '../exit-codes.js';
 import { importFromCli } from '../importer.js';
 import type { Io } from '../io.js';
 import { startProgress } from '../progress.js';
@@ -140,7 +140,7 @@ async function runLoop(
     io.stderr.write(
       `error: ${text(result.error.message)}\n${result.error.hint ? `hint: ${text(result.error.hint)}\n` : ''}`,
     );
-    return result.failedDuring === 'open' ? exitCodeFor(result.error.code) : EXIT.runtime;
+    return exitCodeForFailure(result.error.code, result.failedDuring);
   }
   if (signal) return exitForSignal(signal);
   return EXIT.ok;
