@@ -1,9 +1,19 @@
 #!/usr/bin/env node
-import { nodeIo } from './io.js';
-import { main } from './main.js';
+import { installSignalHub } from './signals.js';
 
-const code = await main(process.argv.slice(2), nodeIo());
+// Signals first: a SIGTERM while the CLI loads (a second or two on a cold start) must print one
+// line and exit 143, not kill the process silently. Everything else is loaded after.
+const signals = installSignalHub();
+const { nodeIo } = await import('./io.js');
+const { main } = await import('./main.js');
+const code = await main(process.argv.slice(2), nodeIo(signals));
+signals.finished(code);
 process.exitCode = code;
+if (code === 130 || code === 143) {
+  // Stopped by a signal: the operator (or the orchestrator's grace period) waits on us. All is
+  // closed and acknowledged; once the output is flushed, exit without waiting for leaked handles.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
 // Everything is closed and acknowledged by now; a handle some client library leaked must not
 // keep a finished run alive. The timer is unref'd, so a clean exit is not delayed.
 setTimeout(() => process.exit(code), 2000).unref();

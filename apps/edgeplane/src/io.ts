@@ -1,3 +1,5 @@
+import type { SignalHub } from './signals.js';
+
 /** Where a command reads and writes: injectable so tests need no child process. */
 export interface Io {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -14,10 +16,10 @@ export interface Io {
 }
 
 /**
- * The real process. A closed standard output (`edgeplane ... | head`) ends the process quietly
+ * The real process; signals come through `signals` (installed first thing by cli.ts). A closed standard output (`edgeplane ... | head`) ends the process quietly
  * instead of throwing EPIPE.
  */
-export function nodeIo(): Io {
+export function nodeIo(signals: SignalHub): Io {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -31,15 +33,6 @@ export function nodeIo(): Io {
     env: process.env,
     cwd: process.cwd(),
     argv: process.argv.slice(2),
-    onSignal(handler) {
-      const int = (): void => handler('SIGINT');
-      const term = (): void => handler('SIGTERM');
-      process.on('SIGINT', int);
-      process.on('SIGTERM', term);
-      return () => {
-        process.off('SIGINT', int);
-        process.off('SIGTERM', term);
-      };
-    },
+    onSignal: (handler) => signals.subscribe(handler),
   };
 }

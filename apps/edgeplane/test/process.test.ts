@@ -68,7 +68,11 @@ describe('edgeplane as separate processes', () => {
     const follow = `${CONFIG}ingress.follow=true\ningress.pollMs=20\nloop.snapshotIntervalMs=100\n`;
     const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': follow, 'in.log': '' });
     const child = start(['run', '--spec=spec.kv', '--lane-path=lane'], cwd);
-    const before = await snapshotUntil(cwd, (d) => d.status === 'live');
+    // The first document of a run may show the adapters still `connecting`; wait until both opened.
+    const before = await snapshotUntil(
+      cwd,
+      (d) => d.status === 'live' && d.adapters.every((a) => a.connection_state === 'ready'),
+    );
     expect(before.state).toBe('idle');
     expect(before.adapters.map((a) => [a.connection_state, a.message_count])).toEqual([
       ['ready', 0],

@@ -9,12 +9,14 @@ import {
   startOpsListener,
 } from '@edgeplane/app-kit';
 import { type Command, defineCommand, int, specPath, str } from '../args.js';
-import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { EXIT, exitCodeForFailure } from '../exit-codes.js';
 import { importFromCli } from '../importer.js';
+import type { Io } from '../io.js';
 import { startProgress } from '../progress.js';
 import { GOVERNANCE_FLAGS, governRun, runStages } from './governed.js';
 import { lanePathFor } from './lane.js';
 import { buildLoop } from './loop-options.js';
+import { exitForSignal, type RunSignals, runSignals, stoppedWhileOpening } from './run-signals.js';
 import { runSp } from './run-sp.js';
 import { CONFIG_FLAG, LANE_FLAG, printJson, SPEC_FLAG } from './shared.js';
 
@@ -50,84 +52,101 @@ export const run: Command = defineCommand({
   },
   async handler(flags, io) {
     if (flags.sp) return runSp(flags, io);
-    const maxMessages = int(flags, 'adapter-max-messages');
-    const stages = runStages(io, flags['dry-run'] === true);
-    const d = await loadDeployment({
-      importer: importFromCli,
-      specPath: specPath(flags, io),
-      configPath: str(flags, 'config'),
-      env: io.env,
-      cwd: io.cwd,
-      stages,
-    });
-    const lanePath = await lanePathFor(flags, io, d.spec.spec.name);
-    const governance = await governRun(flags, io, {
-      specPath: d.spec.path,
-      spec: d.spec.spec,
-      specHash: d.spec.parsed.hash,
-      lanePath,
-      enforce: true,
-    });
-    const metrics = createOpsMetrics();
-    const loop = buildLoop(d, {
-      lanePath,
-      maxMessages,
-      metrics,
-      log: (line) => io.stderr.write(`${line}\n`),
-    });
-    const opsListen = str(flags, 'ops-listen');
-    const ops = opsListen
-      ? await startOpsListener({
-          listen: opsListen,
-          snapshot: () => loop.snapshot(),
-          metrics,
-          healthFailureWindowMs: d.config.loop.healthFailureWindowMs,
-        })
-      : undefined;
-    if (ops) io.stderr.write(`ops listener on ${ops.url}\n`);
-    const reporter = createReporter({
-      env: io.env,
-      snapshot: () => loop.snapshot(),
-      heartbeat: () => ({
-        version: RUNTIME.version,
-        state: loop.snapshot().state,
-        specHash: d.spec.parsed.hash,
-        tuning: { requested: 'default', applied: 'default', degradedReasons: [] },
-      }),
-      logger: (line) => io.stderr.write(`${line}\n`),
-    });
-    reporter.start();
-    let signalled: 'SIGINT' | 'SIGTERM' | undefined;
-    const uninstall = io.onSignal((signal) => {
-      signalled ??= signal;
-      loop.stop();
-    });
-    const stopProgress = startProgress(io, () => loop.snapshot().egress_messages, maxMessages);
-    const result = await loop.run().finally(async () => {
-      stopProgress();
-      uninstall();
-      await reporter.stop();
-      await ops?.close();
-    });
-    // what the loop writes (snapshot, last_error) is redacted already; what is printed here too
-    const text = (s: string) => redactText(s, d.secrets);
-    if (flags.json)
-      printJson(io, {
-        ...result,
-        error: result.error ? text(result.error.message) : null,
-        lane_path: lanePath,
-        policy_audit: governance.audit,
-      });
-    else io.stdout.write(text(`${renderSummary(result)}\n${renderSnapshot(result.snapshot)}`));
-    if (result.error) {
-      io.stderr.write(
-        `error: ${text(result.error.message)}\n${result.error.hint ? `hint: ${text(result.error.hint)}\n` : ''}`,
-      );
-      // By the error's code, when opening and at run time alike: a credential refused mid-run or
-      // a message the egress refuses permanently is 2 (fix the input), a lost server is 1.
-      return exitCodeFor(result.error.code);
+    // First thing: a signal during start-up is a clean 130/143 with one line, never a silent kill.
+    const signals = runSignals(io);
+    try {
+      return await runLoop(flags, io, signals);
+    } finally {
+      signals.uninstall();
     }
-    if (signalled) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
-    return EXIT.ok;
   },
 });
+
+async function runLoop(
+  flags: Readonly<Record<string, string | boolean | string[] | undefined>>,
+  io: Io,
+  signals: RunSignals,
+): Promise<number> {
+  const maxMessages = int(flags, 'adapter-max-messages');
+  const stages = runStages(io, flags['dry-run'] === true);
+  const d = await loadDeployment({
+    importer: importFromCli,
+    specPath: specPath(flags, io),
+    configPath: str(flags, 'config'),
+    env: io.env,
+    cwd: io.cwd,
+    stages,
+  });
+  const lanePath = await lanePathFor(flags, io, d.spec.spec.name);
+  const governance = await governRun(flags, io, {
+    specPath: d.spec.path,
+    spec: d.spec.spec,
+    specHash: d.spec.parsed.hash,
+    lanePath,
+    enforce: true,
+  });
+  if (signals.signalled) return signals.beforeStart();
+  const metrics = createOpsMetrics();
+  const loop = buildLoop(d, {
+    lanePath,
+    maxMessages,
+    metrics,
+    log: (line) => io.stderr.write(`${line}\n`),
+  });
+  const opsListen = str(flags, 'ops-listen');
+  const ops = opsListen
+    ? await startOpsListener({
+        listen: opsListen,
+        snapshot: () => loop.snapshot(),
+        metrics,
+        healthFailureWindowMs: d.config.loop.healthFailureWindowMs,
+      })
+    : undefined;
+  if (ops) io.stderr.write(`ops listener on ${ops.url}\n`);
+  if (signals.signalled) {
+    await ops?.close();
+    return signals.beforeStart();
+  }
+  const reporter = createReporter({
+    env: io.env,
+    snapshot: () => loop.snapshot(),
+    heartbeat: () => ({
+      version: RUNTIME.version,
+      state: loop.snapshot().state,
+      specHash: d.spec.parsed.hash,
+      tuning: { requested: 'default', applied: 'default', degradedReasons: [] },
+    }),
+    logger: (line) => io.stderr.write(`${line}\n`),
+  });
+  reporter.start();
+  signals.attach(loop);
+  const stopProgress = startProgress(io, () => loop.snapshot().egress_messages, maxMessages);
+  const result = await loop.run().finally(async () => {
+    stopProgress();
+    await reporter.stop();
+    await ops?.close();
+  });
+  // what the loop writes (snapshot, last_error) is redacted already; what is printed here too
+  const text = (s: string) => redactText(s, d.secrets);
+  if (flags.json)
+    printJson(io, {
+      ...result,
+      error: result.error ? text(result.error.message) : null,
+      lane_path: lanePath,
+      policy_audit: governance.audit,
+    });
+  else io.stdout.write(text(`${renderSummary(result)}\n${renderSnapshot(result.snapshot)}`));
+  const signal = signals.signalled;
+  if (signal && stoppedWhileOpening(result, signal)) {
+    io.stderr.write(`stopped by ${signal} while opening the transports; nothing was moved\n`);
+    return exitForSignal(signal);
+  }
+  if (result.error) {
+    io.stderr.write(
+      `error: ${text(result.error.message)}\n${result.error.hint ? `hint: ${text(result.error.hint)}\n` : ''}`,
+    );
+    return exitCodeForFailure(result.error.code, result.failedDuring);
+  }
+  if (signal) return exitForSignal(signal);
+  return EXIT.ok;
+}

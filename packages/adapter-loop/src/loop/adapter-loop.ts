@@ -221,6 +221,7 @@ export class AdapterLoop implements Loop {
       droppedMessages: this.dropped,
       durationMs: performance.now() - t0,
       failedDuring: this.failure ? this.phase : undefined,
+      stoppedDuring: this.reason === 'stopped' && !this.failure ? this.phase : undefined,
       error: this.failure,
       snapshot: this.snapshot(),
     };

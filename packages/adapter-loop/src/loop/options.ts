@@ -121,6 +121,11 @@ export interface LoopResult {
   readonly durationMs: number;
   /** When the failure happened: opening the transports, or while running / draining. */
   readonly failedDuring?: 'open' | 'run' | undefined;
+  /**
+   * When `stop()` ended the run (`reason: 'stopped'`): `open` if the transports were still
+   * opening (nothing was moved; the run ends `stopped`, not `failed`), else `run`.
+   */
+  readonly stoppedDuring?: 'open' | 'run' | undefined;
   /** The failure that stopped the loop (`state: 'failed'`). */
   readonly error?: EdgeplaneError | undefined;
   readonly snapshot: LoopSnapshot;

@@ -20,7 +20,8 @@ export interface ProbeResult {
   readonly body: Readonly<Record<string, unknown>>;
 }
 
-const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
+const seconds = (ms: number): string =>
+  `${(ms / 1000).toFixed(Math.round(ms) % 1000 === 0 ? 0 : 1)} s`;
 
 /** Why one adapter makes the loop unhealthy, or null. */
 function adapterProblem(a: AdapterSnapshot, windowMs: number, now: number): string | null {

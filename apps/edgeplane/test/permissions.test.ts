@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SPEC, workdir } from './helpers.js';
+
+const CLI = join(import.meta.dirname, '../dist/cli.js');
+const NOBODY = 65534;
+const root = process.getuid?.() === 0;
+// As root every file is readable: run the CLI as `nobody` (runuser) so a mode-000 file is refused.
+const runuser = root && spawnSync('runuser', ['--help']).status === 0;
+
+function asUnprivileged(args: string[], cwd: string) {
+  const [cmd, argv] = root
+    ? ['runuser', ['-u', 'nobody', '--', process.execPath, CLI, ...args]]
+    : [process.execPath, [CLI, ...args]];
+  return spawnSync(cmd, argv, { cwd, encoding: 'utf8', timeout: 30_000 });
+}
+
+/** A run whose input file has mode 000, by a user that is not root. */
+function runUnreadable() {
+  const config =
+    'ingress.transport=file\ningress.path=${EDGEPLANE_CONFIG_DIR}/in.log\n' +
+    'egress.transport=file\negress.path=${EDGEPLANE_CONFIG_DIR}/lane/out.log\n';
+  const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': config, 'in.log': 'secret\n' });
+  chmodSync(cwd, 0o755);
+  chmodSync(join(cwd, 'in.log'), 0o000);
+  mkdirSync(join(cwd, 'lane'));
+  if (root) chownSync(join(cwd, 'lane'), NOBODY, NOBODY);
+  const r = asUnprivileged(['run', '--spec=spec.kv', '--lane-path=lane', '--json'], cwd);
+  return { cwd, r };
+}
+
+describe('a file that cannot be read for permissions', () => {
+  it.skipIf(root && !runuser)(
+    'exits 2 with permission-denied, the ingress failed with the cause, the snapshot final',
+    () => {
+      const { cwd, r } = runUnreadable();
+      expect(r.stderr).toContain(
+        `error: [transport:file] cannot open ${join(cwd, 'in.log')}: permission denied (EACCES)`,
+      );
+      expect(r.stderr).toContain('hint: give the process');
+      expect(r.status).toBe(2);
+      const result = JSON.parse(r.stdout);
+      expect(result.error).toContain('permission denied');
+      const doc = JSON.parse(readFileSync(join(cwd, 'lane/snapshot.json'), 'utf8'));
+      expect(doc).toMatchObject({ state: 'failed', stop_reason: 'failed', ingress_messages: 0 });
+      const ingress = doc.adapters[0];
+      expect(ingress.cause).toContain('permission denied (EACCES)');
+      expect(ingress.recent_failures).toBe(1);
+      const out = join(cwd, 'lane/out.log');
+      expect(existsSync(out) ? readFileSync(out, 'utf8') : '').toBe('');
+    },
+    60_000,
+  );
+
+  // adapter-loop leaves an ingress that failed in receive() as `closed` (closeAll); issue 13 wants
+  // `failed`. This flips (and must become `it`) once the loop records it.
+  it.skipIf(root && !runuser).fails('the ingress entry says failed, not closed', () => {
+    const { cwd } = runUnreadable();
+    const doc = JSON.parse(readFileSync(join(cwd, 'lane/snapshot.json'), 'utf8'));
+    expect(doc.adapters[0].connection_state).toBe('failed');
+  });
+});
