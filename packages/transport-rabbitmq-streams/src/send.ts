@@ -11,6 +11,7 @@ import {
 } from '@edgeplane/adapter-loop/transport';
 import { StreamProtocolError } from './compat.js';
 import {
+  bodyTooLarge,
   cancelledError,
   closedError,
   connectionLost,
@@ -23,6 +24,13 @@ import type { Link } from './link.js';
 import type { ResolvedRabbitmqStreamsOptions } from './options.js';
 import type { PublisherHandle, Session } from './session.js';
 import { Signal, waitAny } from './timing.js';
+
+/**
+ * Largest body declared: the broker's default `frame_max` (1 MiB) less 4 KiB for the key,
+ * headers and framing. A body over it, or a message that does not fit in the negotiated frame,
+ * is rejected alone (`too-large`).
+ */
+export const MAX_BODY_BYTES: number = 1024 * 1024 - 4096;
 
 /** The confirms one batch waits for: ids `firstId … firstId + count - 1`. */
 class Pending {
@@ -184,7 +192,13 @@ export class Sink {
     const prepared: Prepared[] = [];
     const rejected: RejectedMessage[] = [];
     for (let i = 0; i < batch.length; i++) {
-      const p = prepare(batch[i] as OutboundMessage);
+      const m = batch[i] as OutboundMessage;
+      const bytes = m.bodyLength ?? m.body.byteLength;
+      if (bytes > MAX_BODY_BYTES) {
+        rejected.push({ index: i, error: bodyTooLarge(i, bytes, MAX_BODY_BYTES) });
+        continue;
+      }
+      const p = prepare(m);
       if (frameBytesOf(p) > session.frameMax) {
         rejected.push({ index: i, error: tooLarge(i, frameBytesOf(p), session.frameMax) });
       } else prepared.push(p);
