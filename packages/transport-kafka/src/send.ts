@@ -17,6 +17,7 @@ import {
   refusedRecord,
   roleConfigError,
   tooLarge,
+  unlessAborted,
 } from './errors.js';
 import type { ResolvedKafkaOptions } from './options.js';
 import type { ConnectionTracker } from './state.js';
@@ -114,19 +115,29 @@ export class KafkaSink {
   private starting: Promise<KafkaProducer> | undefined;
   private inflight: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** A permanent refusal (credentials) seen on a connection: every send fails with it. */
+  private fatal: EdgeplaneError | undefined;
 
   constructor(private readonly ctx: SinkContext) {}
 
-  /** Connects the producer (idempotent; a failed attempt can be retried). */
-  start(): Promise<KafkaProducer> {
-    this.starting ??= this.connect().catch((error: unknown) => {
+  /** Fails every later send with `error` (a connection refused for its credentials). */
+  fail(error: EdgeplaneError): void {
+    this.fatal ??= error;
+  }
+
+  /**
+   * Connects the producer (idempotent; a failed attempt can be retried). With `signal`, an abort
+   * rejects at once with `cancelled`; the producer is then closed.
+   */
+  start(signal?: AbortSignal): Promise<KafkaProducer> {
+    this.starting ??= this.connect(signal).catch((error: unknown) => {
       this.starting = undefined;
       throw error;
     });
-    return this.starting;
+    return unlessAborted(this.starting, signal, 'connecting the producer');
   }
 
-  private async connect(): Promise<KafkaProducer> {
+  private async connect(signal?: AbortSignal): Promise<KafkaProducer> {
     const o = this.ctx.options;
     const topic = sinkTopic(o);
     const producer = new Producer<string | undefined, Buffer, string, string>({
@@ -139,8 +150,12 @@ export class KafkaSink {
     });
     this.ctx.watch(producer);
     try {
-      await producer.initIdempotentProducer({});
-      await producer.metadata({ topics: [topic], autocreateTopics: true });
+      await unlessAborted(producer.initIdempotentProducer({}), signal, 'connecting the producer');
+      await unlessAborted(
+        producer.metadata({ topics: [topic], autocreateTopics: true }),
+        signal,
+        'connecting the producer',
+      );
     } catch (error) {
       await producer.close(true).catch(() => {});
       throw kafkaError(error, `connect a producer for "${topic}"`, this.ctx.secrets);
@@ -151,6 +166,7 @@ export class KafkaSink {
 
   send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult> {
     if (this.closed) return Promise.resolve(sendFailed(closedError()));
+    if (this.fatal) return Promise.resolve(sendFailed(this.fatal));
     if (signal?.aborted) return Promise.resolve(sendFailed(cancelledError()));
     const done = this.inflight.then(() => this.produce(batch));
     this.inflight = done.catch(() => {});
@@ -197,7 +213,7 @@ export class KafkaSink {
       return sendPartial(rejected);
     } catch (error) {
       // After a failed send the client starts a new producer id itself (new sequences).
-      const mapped = kafkaError(error, `produce to "${topic}"`, this.ctx.secrets);
+      const mapped = this.fatal ?? kafkaError(error, `produce to "${topic}"`, this.ctx.secrets);
       if (!mapped.retryable) {
         if (mapped.code === 'unauthenticated' || mapped.code === 'permission-denied') {
           this.ctx.tracker.failed(mapped);
