@@ -212,21 +212,24 @@ export function faultCases(target: () => FaultTarget): void {
     }
   });
 
-  it('SIGTERM while the egress is still opening: exit 143 within 3 s, snapshot stopped', async () => {
+  it('SIGTERM while the egress is still opening (server hung): exit 143 within 3 s, snapshot stopped', async () => {
     const t = target();
     const { dir, port } = await setUp(t, false, 'a\nb\n');
-    await t.server.stop();
+    t.server.pause(); // the connection is accepted by the kernel, and nothing answers
     try {
       const run = new CliProcess(dir, port, []);
-      await sleep(1500);
+      await run.until('the run is opening', () => run.snapshot() !== undefined, 10_000);
+      await sleep(1000);
+      expect(egress(run)?.connection_state).toBe('connecting');
       run.signal('SIGTERM');
       const { code, ms } = await run.exited(10_000);
-      expect(code).toBe(143);
+      expect(code, run.stderr).toBe(143);
       expect(ms).toBeLessThan(3000);
+      expect(run.stderr).toContain('nothing was moved');
       expect(run.snapshot()?.state).toBe('stopped');
       expect(run.snapshot()?.ended_at).toBeTruthy();
     } finally {
-      await t.server.start();
+      t.server.resume();
     }
   });
 
