@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InboundBatch, Transport } from '@edgeplane/adapter-loop/transport';
 import { freePort, type PrivateServer } from '@edgeplane/test-servers';
@@ -23,6 +24,10 @@ export interface FaultTarget {
   restoreCredentials(): Promise<void>;
   /** The server's own words for a refused credential, e.g. `/NOAUTH|WRONGPASS/`. */
   readonly authMessage: RegExp;
+  /** Options of the ingress (`ingress.<name>=<value>`) reading namespace `ns` through a group. */
+  sourceOptions?(ns: string): Readonly<Record<string, string>>;
+  /** Deletes the server-side state the ingress relies on (consumer group, durable, topic...). */
+  deleteSourceState?(ns: string): Promise<void>;
 }
 
 /** At-least-once window of these runs: ring capacity + two egress batches (docs/guide/2). */
@@ -101,6 +106,79 @@ async function expectAllOnce(target: FaultTarget, name: string, written: readonl
 
 const ready = (p: CliProcess) => async () => (await p.probe('/readyz')).status === 200;
 const egress = (p: CliProcess) => p.snapshot()?.adapters.find((a) => a.role === 'egress');
+
+/** Writes `bodies` into namespace `ns` through the transport's own sink. */
+async function seed(target: FaultTarget, name: string, bodies: readonly string[]): Promise<void> {
+  const { createTransport } = await import('./seed.js');
+  const sink = createTransport(target.transport, target.sinkOptions(name));
+  await sink.open();
+  try {
+    for (let i = 0; i < bodies.length; i += 100) {
+      const r = await sink.send?.(bodies.slice(i, i + 100).map((b) => ({ body: Buffer.from(b) })));
+      expect(r?.status).toBe('ok');
+    }
+  } finally {
+    await sink.close();
+  }
+}
+
+/**
+ * Registers the source-side fault case (X → file): the server-side state the ingress relies on
+ * deleted mid-run is never a silent replay from the beginning — an error naming it, or a
+ * recovery that resumes after the last acknowledged position (duplicates within the window).
+ */
+export function sourceFaultCases(target: () => FaultTarget): void {
+  it('the consumer state deleted mid-run: no silent replay from the beginning', async () => {
+    const t = target();
+    if (!t.sourceOptions || !t.deleteSourceState) throw new Error('target lacks source options');
+    const name = ns(t);
+    const ingress = Object.entries(t.sourceOptions(name)).map(([k, v]) => `ingress.${k}=${v}`);
+    const adapters = [
+      `ingress.transport=${t.transport}`,
+      ...ingress,
+      'egress.transport=file',
+      'egress.path=${EDGEPLANE_CONFIG_DIR}/out.log',
+      `loop.batchMaxMessages=${BATCH}`,
+    ].join('\n');
+    const dir = workdir({ 'spec.kv': SPEC, 'adapters.kv': adapters, 'out.log': '' });
+    const first = Array.from({ length: 300 }, (_, i) => `before ${i}`);
+    const then = Array.from({ length: 300 }, (_, i) => `after ${i}`);
+    await seed(t, name, first);
+    const run = new CliProcess(dir, await freePort(), []);
+    const out = () => readFileSync(join(dir, 'out.log'), 'utf8').split('\n').filter(Boolean);
+    await run.until('the first 300 moved', () => out().length >= 300, 30_000);
+    await sleep(500);
+    await t.deleteSourceState(name);
+    await seed(t, name, then);
+    let ended = false;
+    void run.exit.then(() => {
+      ended = true;
+    });
+    await run.until(
+      'the run went on (600 lines) or ended',
+      () => ended || new Set(out()).size >= 600,
+      30_000,
+    );
+    if (!ended) {
+      // a recovery: everything after arrives, and what came before is not read again
+      run.signal('SIGTERM');
+      expect((await run.exited(20_000)).code).toBe(143);
+      expect(run.stderr, 'the recovery is logged').toMatch(
+        /not-found|recreat|deleted|disappeared/i,
+      );
+    } else {
+      // an error: it names what disappeared, with exit 1 or 2
+      expect([1, 2]).toContain((await run.exit).code);
+      expect(run.stderr).toMatch(/not found|deleted|does not exist|NOGROUP|unknown/i);
+    }
+    const lines = out();
+    const replayed = lines.length - new Set(lines).size;
+    expect(
+      replayed,
+      'lines delivered twice (a replay from the beginning is 300)',
+    ).toBeLessThanOrEqual(BATCH);
+  });
+}
 
 /**
  * Registers the shared fault cases for one broker transport as egress (file → X): hung server,

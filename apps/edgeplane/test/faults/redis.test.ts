@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { type DisposablePrivateServer, privateRedis } from '@edgeplane/test-servers';
 import { createRedisStreamsTransport } from '@edgeplane/transport-redis-streams';
-import { afterAll, beforeAll, describe } from 'vitest';
-import { type FaultTarget, faultCases } from './harness.js';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { type FaultTarget, faultCases, sourceFaultCases } from './harness.js';
 
 let server: DisposablePrivateServer;
 
@@ -26,6 +27,18 @@ describe('faults: file → redis-streams on a private redis-server', () => {
       await server.start();
     },
     authMessage: /NOAUTH|WRONGPASS|Authentication required/,
+    sourceOptions: (ns) => ({ url: server.url, stream: ns, group: 'run' }),
+    deleteSourceState: async (ns) => {
+      const r = spawnSync(
+        'redis-cli',
+        ['-p', String(server.port), 'XGROUP', 'DESTROY', ns, 'run'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(r.stdout.trim()).toBe('1');
+    },
   });
   faultCases(target);
+  sourceFaultCases(target);
 });
