@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InboundBatch, Transport } from '@edgeplane/adapter-loop/transport';
 import { freePort, type PrivateServer } from '@edgeplane/test-servers';
@@ -104,6 +104,35 @@ async function expectAllOnce(target: FaultTarget, name: string, written: readonl
   return { got: got.length, duplicates };
 }
 
+/** One row of docs/guide/6.operations.md "What each failure looks like", from a real run. */
+interface Observation {
+  readonly transport: string;
+  readonly fault: string;
+  readonly state: string;
+  readonly lastError: string;
+  readonly healthz: number | string;
+  readonly readyz: number | string;
+  readonly exit: number | string;
+}
+
+/** Appends an observation to `$EDGEPLANE_FAULT_TABLE` (JSON lines) when it is set. */
+function record(row: Observation): void {
+  const file = process.env.EDGEPLANE_FAULT_TABLE;
+  if (file) appendFileSync(file, `${JSON.stringify(row)}\n`);
+}
+
+/** What the egress and the probes show now. */
+async function look(run: CliProcess) {
+  const e = egress(run);
+  return {
+    state: e?.connection_state ?? '—',
+    lastError: e?.last_error ?? '—',
+    healthz: (await run.probe('/healthz')).status,
+    readyz: (await run.probe('/readyz')).status,
+  };
+}
+
+const look0 = { state: '—', lastError: '—', healthz: '—', readyz: '—' };
 const ready = (p: CliProcess) => async () => (await p.probe('/readyz')).status === 200;
 const egress = (p: CliProcess) => p.snapshot()?.adapters.find((a) => a.role === 'egress');
 
@@ -191,6 +220,7 @@ export function faultCases(target: () => FaultTarget): void {
     const { name, dir, port } = await setUp(t, true);
     const feeder = startFeeder(join(dir, 'in.log'), 'hung');
     const run = new CliProcess(dir, port, []);
+    let hung: Awaited<ReturnType<typeof look>> | undefined;
     try {
       await run.until('ready after start', ready(run), 30_000);
       await sleep(500);
@@ -207,6 +237,7 @@ export function faultCases(target: () => FaultTarget): void {
       expect(e?.stalled_since).toBeTruthy();
       expect(e?.last_error).toMatch(/outstanding since .* \(loop\.stallAfterMs 1500\)/);
       expect((await run.probe('/healthz')).status).toBe(503);
+      hung = await look(run);
       t.server.resume();
       const back = await run.until('ready again after the server resumed', ready(run), 20_000);
       expect(back).toBeLessThan(20_000);
@@ -227,6 +258,12 @@ export function faultCases(target: () => FaultTarget): void {
     run.signal('SIGTERM');
     expect((await run.exited(20_000)).code).toBe(143);
     await expectAllOnce(t, name, written);
+    record({
+      transport: t.transport,
+      fault: 'server hung (SIGSTOP), egress',
+      ...(hung ?? look0),
+      exit: 'runs on',
+    });
   });
 
   it('the server down and back: not ready while down, ready after; nothing lost', async () => {
@@ -234,6 +271,7 @@ export function faultCases(target: () => FaultTarget): void {
     const { name, dir, port } = await setUp(t, true);
     const feeder = startFeeder(join(dir, 'in.log'), 'down');
     const run = new CliProcess(dir, port, []);
+    let down: Awaited<ReturnType<typeof look>> | undefined;
     await run.until('ready after start', ready(run), 30_000);
     await sleep(500);
     await t.server.stop();
@@ -243,6 +281,7 @@ export function faultCases(target: () => FaultTarget): void {
         async () => !(await ready(run)()),
         15_000,
       );
+      down = await look(run);
     } finally {
       await sleep(1000);
       await t.server.start();
@@ -261,6 +300,12 @@ export function faultCases(target: () => FaultTarget): void {
       `the incident closed on recovery: ${JSON.stringify(egress(run))}\n${run.stderr}`,
     ).toBeNull();
     await expectAllOnce(t, name, written);
+    record({
+      transport: t.transport,
+      fault: 'server down, egress',
+      ...(down ?? look0),
+      exit: 'runs on',
+    });
   });
 
   it('credentials refused mid-run: exit 2 within seconds, the server message kept as the cause', async () => {
@@ -283,6 +328,16 @@ export function faultCases(target: () => FaultTarget): void {
       const e = egress(run);
       expect(`${e?.cause} ${e?.last_error}`).toMatch(t.authMessage);
       expect(e?.cause_at).toBeTruthy();
+      const last = e?.last_error ?? '—';
+      record({
+        transport: t.transport,
+        fault: 'credentials refused mid-run',
+        state: e?.connection_state ?? '—',
+        lastError: last,
+        healthz: 'exited',
+        readyz: 'exited',
+        exit: code ?? '—',
+      });
     } finally {
       feeder.stop();
       run.signal('SIGKILL');
@@ -299,6 +354,7 @@ export function faultCases(target: () => FaultTarget): void {
       await run.until('the run is opening', () => run.snapshot() !== undefined, 10_000);
       await sleep(1000);
       expect(egress(run)?.connection_state).toBe('connecting');
+      const opening = await look(run);
       run.signal('SIGTERM');
       const { code, ms } = await run.exited(10_000);
       expect(code, run.stderr).toBe(143);
@@ -306,6 +362,12 @@ export function faultCases(target: () => FaultTarget): void {
       expect(run.stderr).toContain('nothing was moved');
       expect(run.snapshot()?.state).toBe('stopped');
       expect(run.snapshot()?.ended_at).toBeTruthy();
+      record({
+        transport: t.transport,
+        fault: 'SIGTERM while opening',
+        ...opening,
+        exit: code ?? '—',
+      });
     } finally {
       t.server.resume();
     }
