@@ -66,6 +66,11 @@ export class AdapterHealth {
     }
   }
 
+  /** True when `error` is the failure recorded last (same redacted message). */
+  isLastError(error: EdgeplaneError | Error): boolean {
+    return this.lastError !== null && this.lastError === redactText(error.message, this.secrets);
+  }
+
   /** The adapter works again (a send, an ack or a reconnect succeeded): closes the incident. */
   recover(): void {
     if (this.cause === null && this.lastError === null) return;

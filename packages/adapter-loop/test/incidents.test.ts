@@ -273,3 +273,25 @@ describe('AdapterHealth stall and transport states', () => {
     expect(h.toSnapshot().stalled_since).toBeNull();
   });
 });
+
+describe('a transport that fails to open', () => {
+  it('records failed with its real cause, counted once', async () => {
+    const sink = new MemorySink();
+    const refused = new EdgeplaneError('unauthenticated', 'memory', 'WRONGPASS invalid password');
+    sink.open = async (ctx?: OpenContext) => {
+      ctx?.onStateChange?.('failed', refused);
+      throw refused;
+    };
+    const r = await createLoop({
+      spec: spec(),
+      ingress: { transport: new MemorySource(bodies(3), 3) },
+      egress: { transport: sink },
+    }).run();
+    const egress = r.snapshot.adapters[1];
+    expect(r.failedDuring).toBe('open');
+    expect(egress.connection_state).toBe('failed');
+    expect(egress.recent_failures).toBe(1);
+    expect(egress.cause).toBe('[memory] WRONGPASS invalid password');
+    expect(r.snapshot.adapters[0].connection_state).toBe('closed');
+  });
+});

@@ -46,8 +46,9 @@ export async function openAdapter(
     health.state = 'ready';
   } catch (error) {
     const e = EdgeplaneError.from(error, `transport:${transport.name}`, 'unavailable');
-    health.state = 'failed';
-    health.fail(e);
+    health.report('failed');
+    // Counted once: a transport may have reported this very error through onStateChange already.
+    if (!health.isLastError(e)) health.fail(e);
     throw e;
   }
 }
