@@ -8,8 +8,9 @@ import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
 import { createStageResolver, type Stage } from '../stages.js';
 import { AckTracker } from './ack-tracker.js';
 import { type EgressBatch, EgressBatcher, seqOf } from './egress.js';
+import { Incidents } from './incidents.js';
 import { openBoth } from './open.js';
-import type { AdapterEvent, Loop, LoopOptions, LoopResult, StopReason } from './options.js';
+import type { Loop, LoopOptions, LoopResult, StopReason } from './options.js';
 import { firstRejected, isMessageLevel, isolateRejects, rejectedMessageError } from './rejects.js';
 import { everyInterval, pollLag, reportEgressBatch } from './reporting.js';
 import { sendWithRetry } from './retry.js';
@@ -23,6 +24,7 @@ export class AdapterLoop implements Loop {
   private readonly egressHealth: AdapterHealth;
   private readonly batcher: EgressBatcher;
   private readonly tracker: AckTracker;
+  private readonly incidents: Incidents;
   private readonly flags: RunFlags = { producerDone: false, halted: false };
   private readonly receiveAbort = new AbortController();
   private readonly hardAbort = new AbortController();
@@ -33,8 +35,6 @@ export class AdapterLoop implements Loop {
   private started = false;
   private phase: 'open' | 'run' = 'open';
   private endedAt: number | undefined;
-  /** Set once the transports are being closed: what they report then is not an incident. */
-  private closing = false;
   /** `stop()` came before the transports were open: the open is abandoned, not failed. */
   private stoppedWhileOpening = false;
   /** When the egress `send()` now in progress began (ms clock), and its size in messages. */
@@ -66,6 +66,9 @@ export class AdapterLoop implements Loop {
     this.batcher = new EgressBatcher({ ...batch, maxMessages }, this.ring.notifier);
     const coalesce = ingress.transport.capabilities.ordering === 'total';
     const parallel = ingress.transport.capabilities.ordering === 'none';
+    this.incidents = new Incidents(options.onAdapterEvent, secrets, (error) => {
+      if (this.phase === 'run') this.halt(error);
+    });
     this.tracker = new AckTracker(coalesce, parallel, (error) =>
       this.ingress.fail(EdgeplaneError.from(error, `transport:${ingress.transport.name}`)),
     );
@@ -165,18 +168,7 @@ export class AdapterLoop implements Loop {
         lanePath,
         signal,
         () => this.failure ?? new EdgeplaneError('cancelled', 'adapter-loop', 'stopped'),
-        {
-          onState: (health, state, error) => this.onAdapterState(health, state, error),
-          onGroup: (health, event) => {
-            health.groupEvent(event);
-            const detail = event.detail ? ` (${event.detail})` : '';
-            this.emit(
-              health,
-              'group',
-              `${event.type} ${event.partitions.join(', ') || '(none)'}${detail}`,
-            );
-          },
-        },
+        this.incidents,
       );
       this.phase = 'run';
       await this.writeSnapshot();
@@ -261,7 +253,7 @@ export class AdapterLoop implements Loop {
       });
       for await (const batch of batches) {
         const messages = batch.messages;
-        this.recovered(this.ingress);
+        this.incidents.recovered(this.ingress);
         const n = max === undefined ? messages.length : Math.min(messages.length, max - published);
         if (n > 0 && this.state === 'idle') this.state = 'running';
         let i = 0;
@@ -350,7 +342,7 @@ export class AdapterLoop implements Loop {
     if (result.status === 'ok') {
       // Taken durably: count it and let its acks go out, even when the loop is halting.
       this.egressHealth.messageCount += batch.messages.length;
-      this.recovered(this.egressHealth);
+      this.incidents.recovered(this.egressHealth);
       return true;
     }
     if (this.flags.halted) return false;
@@ -377,65 +369,9 @@ export class AdapterLoop implements Loop {
       rejectedCount: result.rejected.length,
     });
     this.egressHealth.fail(error);
-    this.emit(this.egressHealth, 'rejected', error.message);
+    this.incidents.emit(this.egressHealth, 'rejected', error.message);
     this.halt(error);
     return false;
-  }
-
-  /** A connection-state change reported by a transport. */
-  private onAdapterState(
-    health: AdapterHealth,
-    state: AdapterHealth['state'],
-    error: EdgeplaneError | undefined,
-  ): void {
-    if (this.closing) return;
-    const was = health.state;
-    health.report(state);
-    if (error) health.fail(error);
-    if (state !== was) {
-      const why = error ? `: ${error.message}` : '';
-      const still = health.state === 'stalled' ? ' (still stalled)' : '';
-      this.emit(health, 'state', `${was} -> ${state}${still}${why}`, state);
-    }
-    if (state === 'ready' && was !== 'ready' && was !== 'connecting') this.recovered(health);
-    // A reconnect refused for good (credentials, permissions) ends the run, sends pending or not.
-    if (state === 'failed' && this.phase === 'run' && error && !error.retryable) {
-      this.halt(error);
-    }
-  }
-
-  /** The adapter works again: close its incident (`cause`, `last_error`) and say so once. */
-  private recovered(health: AdapterHealth): void {
-    const incident = health.incident;
-    if (!incident) return;
-    health.recover();
-    const seconds = ((Date.now() - incident.at) / 1000).toFixed(1);
-    this.emit(
-      health,
-      'recovered',
-      `recovered after ${seconds} s; the cause was: ${incident.cause}`,
-    );
-  }
-
-  private emit(
-    health: AdapterHealth,
-    kind: AdapterEvent['kind'],
-    message: string,
-    state?: string,
-  ): void {
-    const hook = this.options.onAdapterEvent;
-    if (!hook) return;
-    try {
-      hook({
-        adapter: health.name,
-        role: health.role,
-        kind,
-        state,
-        message: redactText(message, this.options.secrets ?? []),
-      });
-    } catch {
-      // a log hook never breaks the loop
-    }
   }
 
   private startWatchdog(): NodeJS.Timeout {
@@ -455,7 +391,7 @@ export class AdapterLoop implements Loop {
       ],
       this.options.stallAfterMs ?? 30_000,
       (health, stalled, message) =>
-        this.emit(health, stalled ? 'stall' : 'state', message, health.state),
+        this.incidents.emit(health, stalled ? 'stall' : 'state', message, health.state),
     );
   }
 
@@ -485,7 +421,7 @@ export class AdapterLoop implements Loop {
   private async closeAll(stages: readonly Stage[]): Promise<void> {
     const { ingress, egress } = this.options;
     await this.tracker.idle();
-    this.closing = true;
+    this.incidents.closing = true;
     await Promise.allSettled([
       ingress.transport.close(),
       egress.transport.close(),
