@@ -1,9 +1,10 @@
 import type { ErrorCode } from '@edgeplane/errors';
 
 /**
- * Exit codes of every verb (reference decision 8): 0 success; 1 runtime failure (a transport or
- * stage failed and the loop stopped without losing data); 2 usage or invalid input (bad flag,
- * spec, config, credential); 3 the host is not ready (`doctor`); 130/143 stopped by
+ * Exit codes of every verb (reference decision 8): 0 success; 1 runtime failure (a server lost,
+ * a timeout, a stage bug: the loop stopped without losing data); 2 usage or invalid input (bad
+ * flag, spec, config, credential — also when refused mid-run — or a message the egress refuses
+ * permanently); 3 the host is not ready (`doctor`); 130/143 stopped by
  * SIGINT/SIGTERM: after a clean drain, while the transports were still opening, or before the
  * loop started (the last two move nothing).
  */
@@ -26,26 +27,18 @@ const USAGE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'too-large',
 ]);
 
-/** Maps an error code to the exit code: input problems → 2, everything at run time → 1. */
+/** Maps an error code to the exit code: what the operator must fix → 2, the rest → 1. */
 export function exitCodeFor(code: ErrorCode): number {
   return USAGE.has(code) ? EXIT.usage : EXIT.runtime;
 }
 
 /**
- * Refusals: the server or the file system will not let this identity in, however often we try.
- * The operator must fix a credential or a permission, so they exit 2 at any point of the run.
+ * Exit code of a run that failed, by the error's code whenever it happened (opening or running):
+ * 2 for what the operator must fix — a refusal (`unauthenticated`, `permission-denied`: a password
+ * changed mid-run, a file that cannot be read), a message the egress refuses permanently
+ * (`invalid-input`, `too-large`), a bad config — and 1 for the rest (`unavailable`, `timeout`,
+ * `internal`: a server lost for longer than the retry budget, a stage bug).
  */
-const REFUSED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'unauthenticated',
-  'permission-denied',
-]);
-
-/**
- * Exit code of a run that failed: while opening, the code's exit code (2 for configuration
- * problems, 1 for `unavailable`…); while running, 2 for a refusal (`unauthenticated`,
- * `permission-denied`: a password changed mid-run, a file that cannot be read) and 1 otherwise.
- */
-export function exitCodeForFailure(code: ErrorCode, during: 'open' | 'run' | undefined): number {
-  if (during === 'open') return exitCodeFor(code);
-  return REFUSED.has(code) ? EXIT.usage : EXIT.runtime;
+export function exitCodeForFailure(code: ErrorCode, _during: 'open' | 'run' | undefined): number {
+  return exitCodeFor(code);
 }

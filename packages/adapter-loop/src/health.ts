@@ -84,6 +84,19 @@ export class AdapterHealth {
     this.fail(new Error(what), now);
   }
 
+  /**
+   * A connection state the transport reported. While stalled, it becomes the state the adapter
+   * returns to when the stall ends (a stall is the loop's verdict and outranks it until then).
+   */
+  report(state: ConnectionState): void {
+    if (this.stalledSince !== null && state !== 'failed' && state !== 'closed')
+      this.beforeStall = state;
+    else {
+      if (this.stalledSince !== null) this.stalledSince = null;
+      this.state = state;
+    }
+  }
+
   /** The outstanding work was answered: back to the state before the stall. */
   unstall(): void {
     if (this.stalledSince === null) return;

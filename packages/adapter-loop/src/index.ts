@@ -19,6 +19,7 @@ export { createLoop } from './loop/create-loop.js';
 export type { BatchOptions } from './loop/egress.js';
 export type {
   AdapterBinding,
+  AdapterEvent,
   AdapterFailureEvent,
   EgressBatchEvent,
   Loop,

@@ -94,14 +94,16 @@ describe('createLoop', () => {
     }).run();
     expect(sink.received).toEqual(bodies(50));
     expect(r.snapshot.adapters[1].recent_failures).toBe(2);
-    expect(r.snapshot.adapters[1].last_error).toBe('[memory] down');
+    // the egress recovered: its incident (cause and last error) is closed
+    expect(r.snapshot.adapters[1].last_error).toBeNull();
+    expect(r.snapshot.adapters[1].cause).toBeNull();
   });
 
   it('stops on a permanent failure without acknowledging what was not sent', async () => {
     const source = new MemorySource(bodies(100), 10);
     const sink = new MemorySink([
       { status: 'ok' },
-      { status: 'failed', error: new EdgeplaneError('invalid-input', 'memory', 'rejected') },
+      { status: 'failed', error: new EdgeplaneError('protocol', 'memory', 'rejected') },
     ]);
     const r = await createLoop({
       spec: spec(),
@@ -110,7 +112,7 @@ describe('createLoop', () => {
       batch: { maxMessages: 10 },
     }).run();
     expect(r.state).toBe('failed');
-    expect(r.error?.code).toBe('invalid-input');
+    expect(r.error?.code).toBe('protocol');
     expect(sink.received).toEqual(bodies(10));
     expect(source.committed).toBe(10);
     expect(r.snapshot.state).toBe('failed');

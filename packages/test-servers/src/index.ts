@@ -21,6 +21,13 @@ export {
 } from './kafka.js';
 export { ensureKafkaTools, javaBinary, KAFKA_VERSION } from './kafka-dist.js';
 export {
+  type KafkaUsers,
+  kafkaUsersOverride,
+  type PrivateKafka,
+  type PrivateKafkaOptions,
+  privateKafka,
+} from './kafka-private.js';
+export {
   ensureMachineService,
   type MachineService,
   type MachineTestServer,
@@ -32,11 +39,22 @@ export { freePort, uniqueName, waitForTcp } from './net.js';
 export { cacheDir } from './paths.js';
 export { natsInfo, postgresPing, redisPing } from './pings.js';
 export {
+  type DisposablePrivateServer,
+  type PrivateServerOptions,
+  privateNats,
+  privateRedis,
+} from './private.js';
+export {
   ensureRabbitmqStream,
   isBeforeRabbitmq311,
   type RabbitmqStreamTestServer,
   rabbitmqStreamServer,
 } from './rabbitmq.js';
+export {
+  type PrivateRabbitmq,
+  type PrivateRabbitmqOptions,
+  privateRabbitmq,
+} from './rabbitmq-private.js';
 export { applyConfSettings, STREAM_SETTINGS, setupRabbitmqStream } from './rabbitmq-setup.js';
 export { type S3TestServer, s3Server, startS3 } from './s3.js';
 export { streamPeerProperties } from './stream-protocol.js';

@@ -34,9 +34,9 @@ function split(input: Buffer | string, cuts: number[] = [], max = 1024, divert =
 const bodies = (s: Split) => s.lines.map((l) => l.body);
 
 describe('LineSplitter', () => {
-  it('ends lines at LF and CRLF, stripping CR only before LF', () => {
+  it('ends lines at LF, stripping the CRs right before it and at the end of the last line', () => {
     const s = split('a\r\nb\nc\rd\n\r\ne\r');
-    expect(bodies(s)).toEqual(['a', 'b', 'c\rd', '', 'e\r']);
+    expect(bodies(s)).toEqual(['a', 'b', 'c\rd', '', 'e']);
     expect(s.lines.map((l) => [l.start, l.end])).toEqual([
       [0, 3],
       [3, 5],
@@ -44,6 +44,19 @@ describe('LineSplitter', () => {
       [9, 11],
       [11, 13],
     ]);
+  });
+
+  it('never produces a body ending with CR, however many CRs and wherever chunks are cut', () => {
+    // cr-before-crlf: `a CR CR LF` and a CRLF file cut in the middle of its last terminator
+    for (const input of ['a\r\r\nb\n', 'a\r\nb\r\nc\r', 'x\r\r\r\n\r\r\ny\r\r']) {
+      for (let cut = 1; cut < input.length; cut++) {
+        const got = bodies(split(input, [cut]));
+        for (const body of got)
+          expect(body.at(-1), `${JSON.stringify(input)} cut at ${cut}`).not.toBe('\r');
+      }
+    }
+    expect(bodies(split('a\r\r\nb\n'))).toEqual(['a', 'b']);
+    expect(bodies(split('a\r\nb\r\nc\r'))).toEqual(['a', 'b', 'c']);
   });
 
   it('emits a last line without terminator at end of file, with its end as position', () => {

@@ -6,8 +6,18 @@ const LF = 0x0a;
 const CR = 0x0d;
 const LF_BYTE = Buffer.from([LF]);
 
+/** Length of `buf[from, to)` without its trailing CR bytes. */
+function withoutTrailingCr(buf: Buffer, from: number, to: number): number {
+  let end = to;
+  while (end > from && buf[end - 1] === CR) end--;
+  return end - from;
+}
+
 /**
- * Splits chunks into lines. LF and CRLF end a line (a CR is stripped only before LF); bodies are
+ * Splits chunks into lines. A line ends at LF; the CR bytes right before it (`CRLF`, `CR CR LF`)
+ * and at the end of an unterminated last line belong to the terminator and are stripped, so a
+ * body never ends with CR: whatever this source produces, the file sink can frame (the pair agree,
+ * docs/transports/file.md "Framing"). A CR inside a line is kept. Bodies are
  * views into the chunk, except a line that spans chunks, which is copied once. Lines longer than
  * `maxLineBytes` are diverted (their original bytes go to `deadLetter`) or stop the splitter with
  * `failure`; they are never truncated.
@@ -53,9 +63,9 @@ export class LineSplitter {
     while (pos < len) {
       const lf = chunk.indexOf(LF, pos);
       if (lf === -1) break;
-      const end = lf > pos && chunk[lf - 1] === CR ? lf - 1 : lf;
-      if (end - pos <= max) {
-        out.push(new FileMessage(chunk, pos, end - pos, offset + pos, offset + lf + 1, file));
+      const length = withoutTrailingCr(chunk, pos, lf);
+      if (length <= max) {
+        out.push(new FileMessage(chunk, pos, length, offset + pos, offset + lf + 1, file));
       } else if (this.overLong([chunk.subarray(pos, lf + 1)], offset + pos, lines)) {
         this.deadLettered++;
       } else {
@@ -81,8 +91,9 @@ export class LineSplitter {
       return;
     }
     const body = this.takePending();
-    if (body.length <= this.maxLineBytes) {
-      out.push(new FileMessage(body, 0, body.length, this.pendingStart, end, this.file));
+    const length = withoutTrailingCr(body, 0, body.length);
+    if (length <= this.maxLineBytes) {
+      out.push(new FileMessage(body, 0, length, this.pendingStart, end, this.file));
       if (this.line !== undefined) this.line++;
       this.consumed = end;
     } else if (this.overLong([body, LF_BYTE], this.pendingStart, 0)) {
@@ -111,7 +122,7 @@ export class LineSplitter {
     this.pending.push(chunk.subarray(0, lf));
     this.pendingBytes += lf;
     const line = this.takePending();
-    const length = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
+    const length = withoutTrailingCr(line, 0, line.length);
     if (length <= this.maxLineBytes) {
       out.push(new FileMessage(line, 0, length, this.pendingStart, offset + lf + 1, this.file));
       if (this.line !== undefined) this.line++;

@@ -1,4 +1,5 @@
 import type { InboundMessage } from '@edgeplane/adapter-loop/transport';
+import { lineNumberAt } from './line-number.js';
 
 /** The file a message came from: its identity survives renames, so rotation is detectable. */
 export interface FileRef {
@@ -67,6 +68,14 @@ export class FileMessage implements InboundMessage {
   /** `<basename>@<start offset>`, stable across redelivery and restarts. */
   get id(): string {
     return `${this.file.base}@${this.start}`;
+  }
+
+  /**
+   * `file <path> line <n> byte <offset>` for an operator (the line number is counted from the
+   * file on access; `line ?` when the file was rotated or is too large to scan).
+   */
+  get origin(): string {
+    return `file ${this.file.path} line ${lineNumberAt(this.file, this.start) ?? '?'} byte ${this.start}`;
   }
 
   /** The decimal byte offset just after this line: `receive({ from })` resumes there. */

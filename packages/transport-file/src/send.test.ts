@@ -33,7 +33,8 @@ describe('file sink', () => {
       { body: new Uint8Array([0xff, 0x00, 0x0d, 0x41]) },
       text(''),
     ]);
-    expect(framed).toEqual(Buffer.from([0x61, 0x0a, 0xff, 0x00, 0x0d, 0x41, 0x0a, 0x0a]));
+    expect(framed.bytes).toEqual(Buffer.from([0x61, 0x0a, 0xff, 0x00, 0x0d, 0x41, 0x0a, 0x0a]));
+    expect(framed.rejected).toEqual([]);
   });
 
   it('appends batches with one write each, creating missing directories', async () => {
@@ -57,18 +58,23 @@ describe('file sink', () => {
     expect(await readFile(path, 'utf8')).toBe('fresh\n');
   });
 
-  it('refuses a body line framing cannot carry, naming the message, and writes nothing', async () => {
+  it('refuses a body line framing cannot carry on its own, naming it, and writes the rest', async () => {
     const dir = await tempDir();
     const path = join(dir, 'out.log');
     const t = await sink({ path });
-    const result = await t.send([text('fine'), text('two\nlines')]);
-    expect(result.status).toBe('failed');
-    expect(result.status === 'failed' && result.error.message).toBe(
-      '[transport:file] message 1 of the batch contains LF at byte 3: a line-framed file cannot carry it',
-    );
+    const result = await t.send([text('fine'), text('two\nlines'), text('after')]);
+    expect(result.status).toBe('partial');
+    if (result.status !== 'partial') return;
+    expect(result.rejected.map((r) => [r.index, r.error.code, r.error.message])).toEqual([
+      [
+        1,
+        'invalid-input',
+        '[transport:file] message 1 of the batch contains LF at byte 3: a line-framed file cannot carry it',
+      ],
+    ]);
     const cr = await t.send([text('ends with cr\r')]);
-    expect(cr.status === 'failed' && cr.error.code).toBe('invalid-input');
-    expect(await readFile(path, 'utf8')).toBe('');
+    expect(cr.status === 'partial' && cr.rejected[0]?.error.code).toBe('invalid-input');
+    expect(await readFile(path, 'utf8')).toBe('fine\nafter\n');
   });
 
   it('fsync=batch: fdatasync before every ok, and the data is on disk', async () => {

@@ -3,11 +3,11 @@ import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
   type EdgeplaneError,
-  isEdgeplaneError,
   type OutboundMessage,
   type SendResult,
   sendFailed,
   sendOk,
+  sendPartial,
   sendRetryable,
 } from '@edgeplane/adapter-loop/transport';
 import { cancelledError, closedError, fileError } from './errors.js';
@@ -87,11 +87,11 @@ export class FileSink {
     // One write at a time: the undo of a failed write assumes no other write interleaved, and
     // the frame buffer is reused once the previous write has finished with it.
     const done = this.inflight.then(() => {
-      const framed = frameBatch(batch, this.scratch);
-      if (isEdgeplaneError(framed)) return sendFailed(framed);
-      if (framed.buffer !== this.scratch?.buffer && framed.length <= MAX_SCRATCH_BYTES)
-        this.scratch = framed;
-      return this.write(framed);
+      const { bytes, rejected } = frameBatch(batch, this.scratch);
+      if (bytes.buffer !== this.scratch?.buffer && bytes.length <= MAX_SCRATCH_BYTES)
+        this.scratch = bytes;
+      if (bytes.length === 0) return sendPartial(rejected);
+      return this.write(bytes).then((r) => (r.status === 'ok' ? sendPartial(rejected) : r));
     });
     this.inflight = done.catch(() => {});
     return done;

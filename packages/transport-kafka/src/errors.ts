@@ -108,8 +108,10 @@ const ERRNO: Readonly<Record<string, ErrorCode>> = {
 const HINTS: Partial<Record<ErrorCode, string>> = {
   unavailable:
     'check `brokers` and that the brokers are up (a running loop retries with backoff; opening gives up after `retries` attempts)',
-  unauthenticated: 'check `saslMechanism`, `saslUsername`, `saslPassword` and the TLS settings',
-  'permission-denied': 'grant this principal the ACLs on the topic and the consumer group',
+  unauthenticated:
+    'the brokers refused the credentials: fix `saslPassword` (or `saslUsername`, `saslMechanism`, the TLS settings) and restart',
+  'permission-denied':
+    'grant the principal of `saslUsername` the ACLs on the topic and the consumer group (or set `saslUsername` / `saslPassword` to one that has them)',
   'not-found': 'create the topic, or enable `auto.create.topics.enable` on the brokers',
   'too-large':
     "lower `maxBodyBytes` / `loop.batchMaxBytes`, or raise the broker's `message.max.bytes`",
@@ -222,9 +224,11 @@ export function kafkaError(
     cause: error,
     details: { type, name: typeof root?.code === 'string' ? root.code : undefined },
     hint:
-      root && typeof root === 'object' && connectRefusal(root)
+      root && typeof root === 'object' && connectRefusal(root) === 'invalid-config'
         ? "check `ssl` and the SASL options against the brokers' listener (TLS or plaintext, SASL or not)"
-        : HINTS[code],
+        : code === 'unauthenticated' && root && typeof root === 'object' && connectRefusal(root)
+          ? 'the brokers refused the credentials: fix `saslPassword` (or `saslUsername`, `saslMechanism`); if the listener has no SASL, check `ssl` and the SASL options against it'
+          : HINTS[code],
   });
 }
 
@@ -288,4 +292,80 @@ export function connectionLost(text: string, secrets: readonly string[]): Edgepl
     `lost the connection to the brokers: ${scrub(text, secrets)}`,
     { hint: HINTS.unavailable },
   );
+}
+
+/** Codes of a produce refusal that concerns the records sent, not the connection or the topic. */
+const POISON = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+]);
+
+/** True when the brokers refused a produce for the content of its records (see `POISON`). */
+export function isPoison(error: unknown): boolean {
+  const root = rootCause(error) as Native | undefined;
+  return typeof root?.apiId === 'string' && POISON.has(root.apiId);
+}
+
+/** A record the brokers refused alone (a `RejectedMessage` error): `too-large` or `invalid-input`. */
+export function refusedRecord(
+  error: unknown,
+  index: number,
+  topic: string,
+  secrets: readonly string[],
+): EdgeplaneError {
+  const mapped = kafkaError(error, `produce message ${index} of the batch to "${topic}"`, secrets);
+  // CORRUPT_MESSAGE for one record is that record's content: a poison message, not a protocol bug
+  const code: ErrorCode = mapped.code === 'too-large' ? 'too-large' : 'invalid-input';
+  return new EdgeplaneError(code, COMPONENT, mapped.detail, {
+    cause: error,
+    details: { ...(mapped.details as object), index },
+    hint:
+      code === 'too-large'
+        ? "the topic's `max.message.bytes` (or the broker's `message.max.bytes`) is below this record: raise it, or lower `maxBodyBytes` so the transport rejects such records itself"
+        : 'the brokers refused this record (e.g. a compacted topic needs a key): see the message',
+  });
+}
+
+/** `open()` whose `context.signal` aborted before it was ready. */
+export function openCancelled(what: string): EdgeplaneError {
+  return new EdgeplaneError(
+    'cancelled',
+    COMPONENT,
+    `open cancelled while ${what}: the signal was aborted`,
+  );
+}
+
+/**
+ * `promise`, or a rejection with `openCancelled(what)` as soon as `signal` aborts (the work goes
+ * on in the background; its owner cleans up when it sees the signal).
+ */
+export function unlessAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(openCancelled(what));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      promise.catch(() => {});
+      reject(openCancelled(what));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

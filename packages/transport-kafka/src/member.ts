@@ -1,3 +1,4 @@
+import type { GroupEvent } from '@edgeplane/adapter-loop/transport';
 import type { Consumer } from '@platformatic/kafka';
 import type { GroupMembership } from './group.js';
 import { type Inbox, sleep } from './inbox.js';
@@ -16,7 +17,12 @@ export interface MemberContext {
   consumer(): Consumer | undefined;
   /** Reports a failed heartbeat or rejoin (`reconnecting`, with the error). */
   lost(error: unknown, what: string): void;
+  /** Reports an assignment or a revocation (`OpenContext.onGroupEvent`) and logs it. */
+  groupEvent(event: GroupEvent): void;
 }
+
+const names = (states: readonly { topic: string; partition: number }[]): string[] =>
+  states.map((s) => `${s.topic}/${s.partition}`).sort();
 
 /**
  * Follows the client's group membership: every join (the first, and each rejoin the group asks
@@ -42,15 +48,31 @@ export function followMembership(consumer: Consumer, ctx: MemberContext): void {
     }
     rejoining = false;
   };
-  consumer.on('consumer:group:join', ({ memberId, assignments }) => {
+  consumer.on('consumer:group:join', (event) => {
+    const { memberId, assignments } = event;
+    const { generationId, isLeader } = event as { generationId?: number; isLeader?: boolean };
+    const before = names(group.owned());
     group.join(memberId, assignments ?? []);
     inbox.dropStale();
     tracker.ok();
+    const now = names(group.owned());
+    const detail = `group ${o.groupId}, generation ${generationId ?? '?'}, member ${memberId}${isLeader ? ' (leader)' : ''}`;
+    const gone = before.filter((p) => !now.includes(p));
+    if (gone.length > 0) ctx.groupEvent({ type: 'revoked', partitions: gone, detail });
+    ctx.groupEvent({ type: 'assigned', partitions: now, detail });
   });
   consumer.on('consumer:heartbeat:end', () => tracker.ok());
   consumer.on('consumer:heartbeat:error', ({ error }) => ctx.lost(error, 'heartbeat for'));
   consumer.on('error', (error: Error) => {
+    const held = names(group.owned());
     group.revokeAll();
+    if (held.length > 0) {
+      ctx.groupEvent({
+        type: 'revoked',
+        partitions: held,
+        detail: `group ${o.groupId}: membership lost (${error.message}); rejoining`,
+      });
+    }
     inbox.dropStale();
     ctx.lost(error, 'rejoin the group for');
     void rejoin();

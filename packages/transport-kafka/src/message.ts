@@ -35,6 +35,11 @@ export class KafkaInboundMessage implements InboundMessage {
     return `${this.topic}/${this.partition}@${this.offsetNumber}`;
   }
 
+  /** `topic <topic> partition <p> offset <o>`: the position, for an operator. */
+  get origin(): string {
+    return `topic ${this.topic} partition ${this.partition} offset ${this.offsetNumber}`;
+  }
+
   /** `<partition>:<offset>`, for `receive({ from })`. */
   get position(): string {
     return `${this.partition}:${this.offsetNumber}`;

@@ -51,6 +51,7 @@ export async function* receiveBatches(
   const limit = source.options.batchMaxMessages;
   const max = Math.max(1, Math.min(limit, options.maxBatchMessages ?? limit));
   while (!stop.aborted) {
+    if (source.fatal) throw source.fatal;
     const batch = source.inbox.take(max, source);
     if (batch) {
       yield batch;

@@ -1,14 +1,24 @@
 import {
   type EdgeplaneError,
   type OutboundMessage,
+  type RejectedMessage,
   type SendResult,
   sendFailed,
-  sendOk,
+  sendPartial,
   sendRetryable,
 } from '@edgeplane/adapter-loop/transport';
 import { type MessageToProduce, Producer } from '@platformatic/kafka';
 import { clientOptions } from './client.js';
-import { cancelledError, closedError, kafkaError, roleConfigError, tooLarge } from './errors.js';
+import {
+  cancelledError,
+  closedError,
+  isPoison,
+  kafkaError,
+  refusedRecord,
+  roleConfigError,
+  tooLarge,
+  unlessAborted,
+} from './errors.js';
 import type { ResolvedKafkaOptions } from './options.js';
 import type { ConnectionTracker } from './state.js';
 
@@ -47,19 +57,26 @@ function estimate(m: OutboundMessage): number {
  * Cuts a batch into runs of at most `limit` estimated bytes (usually one run: the whole batch),
  * so no record batch exceeds the broker's `message.max.bytes`.
  */
-function cut(batch: readonly OutboundMessage[], limit: number, topic: string): Message[][] {
-  const runs: Message[][] = [];
-  let run: Message[] = [];
+function cut(
+  batch: readonly OutboundMessage[],
+  indexes: readonly number[],
+  limit: number,
+  topic: string,
+): Run[] {
+  const runs: Run[] = [];
+  let run: Run = { messages: [], indexes: [] };
   let bytes = 0;
-  for (const m of batch) {
+  for (const index of indexes) {
+    const m = batch[index] as OutboundMessage;
     const size = estimate(m);
-    if (run.length > 0 && bytes + size > limit) {
+    if (run.messages.length > 0 && bytes + size > limit) {
       runs.push(run);
-      run = [];
+      run = { messages: [], indexes: [] };
       bytes = 0;
     }
     const body = m.body;
-    run.push({
+    run.indexes.push(index);
+    run.messages.push({
       topic,
       key: m.key,
       // The caller's bytes (a view, never a copy): nothing is mutated.
@@ -70,8 +87,14 @@ function cut(batch: readonly OutboundMessage[], limit: number, topic: string): M
     });
     bytes += size;
   }
-  if (run.length > 0) runs.push(run);
+  if (run.messages.length > 0) runs.push(run);
   return runs;
+}
+
+/** Records sent in one `producer.send`, with their indexes in the loop's batch. */
+interface Run {
+  readonly messages: Message[];
+  readonly indexes: number[];
 }
 
 /** Keys and header values are UTF-8 strings: encoded by the client, no copy made here. */
@@ -92,19 +115,29 @@ export class KafkaSink {
   private starting: Promise<KafkaProducer> | undefined;
   private inflight: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** A permanent refusal (credentials) seen on a connection: every send fails with it. */
+  private fatal: EdgeplaneError | undefined;
 
   constructor(private readonly ctx: SinkContext) {}
 
-  /** Connects the producer (idempotent; a failed attempt can be retried). */
-  start(): Promise<KafkaProducer> {
-    this.starting ??= this.connect().catch((error: unknown) => {
+  /** Fails every later send with `error` (a connection refused for its credentials). */
+  fail(error: EdgeplaneError): void {
+    this.fatal ??= error;
+  }
+
+  /**
+   * Connects the producer (idempotent; a failed attempt can be retried). With `signal`, an abort
+   * rejects at once with `cancelled`; the producer is then closed.
+   */
+  start(signal?: AbortSignal): Promise<KafkaProducer> {
+    this.starting ??= this.connect(signal).catch((error: unknown) => {
       this.starting = undefined;
       throw error;
     });
-    return this.starting;
+    return unlessAborted(this.starting, signal, 'connecting the producer');
   }
 
-  private async connect(): Promise<KafkaProducer> {
+  private async connect(signal?: AbortSignal): Promise<KafkaProducer> {
     const o = this.ctx.options;
     const topic = sinkTopic(o);
     const producer = new Producer<string | undefined, Buffer, string, string>({
@@ -117,8 +150,12 @@ export class KafkaSink {
     });
     this.ctx.watch(producer);
     try {
-      await producer.initIdempotentProducer({});
-      await producer.metadata({ topics: [topic], autocreateTopics: true });
+      await unlessAborted(producer.initIdempotentProducer({}), signal, 'connecting the producer');
+      await unlessAborted(
+        producer.metadata({ topics: [topic], autocreateTopics: true }),
+        signal,
+        'connecting the producer',
+      );
     } catch (error) {
       await producer.close(true).catch(() => {});
       throw kafkaError(error, `connect a producer for "${topic}"`, this.ctx.secrets);
@@ -129,18 +166,29 @@ export class KafkaSink {
 
   send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult> {
     if (this.closed) return Promise.resolve(sendFailed(closedError()));
+    if (this.fatal) return Promise.resolve(sendFailed(this.fatal));
     if (signal?.aborted) return Promise.resolve(sendFailed(cancelledError()));
     const done = this.inflight.then(() => this.produce(batch));
     this.inflight = done.catch(() => {});
     return done;
   }
 
+  /**
+   * Sends what can be sent. A body over `maxBodyBytes` is rejected alone, before sending. A run
+   * the brokers refuse for its content (MESSAGE_TOO_LARGE, INVALID_RECORD, CORRUPT_MESSAGE: the
+   * produce response names the partition, not the record) is sent again one record at a time, so
+   * exactly the refused records are rejected and the others taken, in order.
+   */
   private async produce(batch: readonly OutboundMessage[]): Promise<SendResult> {
     const o = this.ctx.options;
+    const rejected: RejectedMessage[] = [];
+    const good: number[] = [];
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i] as OutboundMessage;
       const bytes = m.bodyLength ?? m.body.byteLength;
-      if (bytes > o.maxBodyBytes) return sendFailed(tooLarge(i, bytes, o.maxBodyBytes));
+      if (bytes > o.maxBodyBytes)
+        rejected.push({ index: i, error: tooLarge(i, bytes, o.maxBodyBytes) });
+      else good.push(i);
     }
     let topic: string;
     try {
@@ -148,20 +196,51 @@ export class KafkaSink {
     } catch (error) {
       return sendFailed(error as EdgeplaneError);
     }
-    if (batch.length === 0) return sendOk();
+    if (good.length === 0) return sendPartial(rejected);
     try {
       const producer = await this.start();
       if (this.closed) return sendFailed(closedError());
-      for (const messages of cut(batch, o.maxBatchBytes, topic)) await producer.send({ messages });
+      for (const run of cut(batch, good, o.maxBatchBytes, topic)) {
+        try {
+          await producer.send({ messages: run.messages });
+        } catch (error) {
+          if (!isPoison(error)) throw error;
+          await this.oneByOne(producer, run, topic, rejected);
+        }
+      }
       this.ctx.tracker.ok();
-      return sendOk();
+      rejected.sort((a, b) => a.index - b.index);
+      return sendPartial(rejected);
     } catch (error) {
       // After a failed send the client starts a new producer id itself (new sequences).
-      const mapped = kafkaError(error, `produce to "${topic}"`, this.ctx.secrets);
-      if (!mapped.retryable) return sendFailed(mapped);
+      const mapped = this.fatal ?? kafkaError(error, `produce to "${topic}"`, this.ctx.secrets);
+      if (!mapped.retryable) {
+        if (mapped.code === 'unauthenticated' || mapped.code === 'permission-denied') {
+          this.ctx.tracker.failed(mapped);
+        }
+        return sendFailed(mapped);
+      }
       // The loop records the error itself (from the result): report the state only.
-      this.ctx.tracker.lost();
+      this.ctx.tracker.lost(mapped);
       return sendRetryable(mapped);
+    }
+  }
+
+  /** Sends a refused run's records one at a time; the refused ones join `rejected`. */
+  private async oneByOne(
+    producer: KafkaProducer,
+    run: Run,
+    topic: string,
+    rejected: RejectedMessage[],
+  ): Promise<void> {
+    for (let k = 0; k < run.messages.length; k++) {
+      const index = run.indexes[k] as number;
+      try {
+        await producer.send({ messages: [run.messages[k] as Message] });
+      } catch (error) {
+        if (!isPoison(error)) throw error;
+        rejected.push({ index, error: refusedRecord(error, index, topic, this.ctx.secrets) });
+      }
     }
   }
 

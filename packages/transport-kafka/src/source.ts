@@ -1,8 +1,8 @@
-import type { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
+import type { EdgeplaneError, GroupEvent } from '@edgeplane/adapter-loop/transport';
 import type { ConnectionPool, Consumer } from '@platformatic/kafka';
 import { Committer } from './commit.js';
 import { createConsumer, createFetchPool, subscribe } from './consumer.js';
-import { joinTimeout, kafkaError, roleConfigError } from './errors.js';
+import { joinTimeout, kafkaError, roleConfigError, unlessAborted } from './errors.js';
 import { Fetcher } from './fetcher.js';
 import { GroupMembership } from './group.js';
 import { Inbox, within } from './inbox.js';
@@ -19,7 +19,12 @@ export interface SourceContext {
   log(level: 'error' | 'warn', namespace: string, message: string): void;
   /** Reports the client's lost and refused connections. */
   watch(client: Consumer | ConnectionPool): void;
+  /** Reports a group membership change (`OpenContext.onGroupEvent`). */
+  groupEvent(event: GroupEvent): void;
 }
+
+/** Codes a running member cannot get past by retrying. */
+const PERMANENT: ReadonlySet<string> = new Set(['unauthenticated', 'permission-denied']);
 
 /** Longest `close()` waits to commit, leave the group and disconnect. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -37,6 +42,8 @@ export class KafkaSource {
   /** Why `open()` gives up: `retries` failed fetch rounds before the first one succeeded. */
   private startError: EdgeplaneError | undefined;
   private startFailures = 0;
+  /** A permanent refusal seen while running (auth, ACLs): `receive()` throws it. */
+  fatal: EdgeplaneError | undefined;
   private readonly group = new GroupMembership();
   private readonly committer: Committer;
   private consumer: Consumer | undefined;
@@ -64,9 +71,12 @@ export class KafkaSource {
     return this.ctx.options;
   }
 
-  /** Starts the member (idempotent): metadata, group join, first fetch round. */
-  start(): Promise<void> {
-    this.starting ??= this.startConsumer().catch(async (error: unknown) => {
+  /**
+   * Starts the member (idempotent): metadata, group join, first fetch round. With `signal`, an
+   * abort rejects at once with `cancelled` and stops the start (its client is closed).
+   */
+  start(signal?: AbortSignal): Promise<void> {
+    this.starting ??= this.startConsumer(signal).catch(async (error: unknown) => {
       const consumer = this.consumer;
       this.consumer = undefined;
       this.starting = undefined;
@@ -77,10 +87,14 @@ export class KafkaSource {
       await this.pool?.close().catch(() => {});
       throw error;
     });
-    return this.starting;
+    return unlessAborted(
+      this.starting,
+      signal,
+      `opening the consumer of group ${this.ctx.options.groupId}`,
+    );
   }
 
-  private async startConsumer(): Promise<void> {
+  private async startConsumer(signal: AbortSignal | undefined): Promise<void> {
     const { options: o, secrets } = this.ctx;
     if (!o.groupId) {
       throw roleConfigError(
@@ -99,9 +113,14 @@ export class KafkaSource {
       lost: (error, what) => this.lost(error, what),
     });
     this.ctx.watch(consumer);
-    await subscribe(consumer, sourceTopics(o), o, this.closing.signal, secrets);
+    const stop = signal ? AbortSignal.any([this.closing.signal, signal]) : this.closing.signal;
+    await unlessAborted(
+      subscribe(consumer, sourceTopics(o), o, stop, secrets),
+      signal,
+      'subscribing',
+    );
     try {
-      await consumer.joinGroup({});
+      await unlessAborted(consumer.joinGroup({}), signal, `joining the group ${o.groupId}`);
     } catch (error) {
       throw kafkaError(error, `join the group ${o.groupId}`, secrets);
     }
@@ -117,7 +136,11 @@ export class KafkaSource {
       fetched: (contacted) => this.roundDone(contacted),
       failed: (error) => this.lost(error, 'fetch'),
     }).run();
-    await this.untilFetched();
+    await unlessAborted(
+      this.untilFetched(stop),
+      signal,
+      `waiting for the first fetch of group ${o.groupId}`,
+    );
   }
 
   private roundDone(contacted: boolean): void {
@@ -137,6 +160,16 @@ export class KafkaSource {
     if (this.closed) return;
     const topics = sourceTopics(this.ctx.options).join(', ');
     const mapped = kafkaError(error, `${what} ${topics}`, this.ctx.secrets);
+    if (PERMANENT.has(mapped.code)) {
+      // credentials or ACLs refused: retrying cannot help; the receive iterator throws it
+      this.ctx.log('error', 'consumer', mapped.message);
+      this.fatal ??= mapped;
+      this.ctx.tracker.failed(mapped);
+      this.inbox.wake();
+      this.group.wake();
+      if (!this.fetched) this.startError = mapped;
+      return;
+    }
     this.ctx.log('warn', 'consumer', mapped.message);
     this.ctx.tracker.lost(mapped);
     if (!this.fetched && ++this.startFailures > this.ctx.options.retries) {
@@ -145,17 +178,26 @@ export class KafkaSource {
     }
   }
 
+  /** A permanent refusal seen elsewhere (a connection's SASL failure): `receive()` throws it. */
+  fail(error: EdgeplaneError): void {
+    if (this.closed) return;
+    this.fatal ??= error;
+    if (!this.fetched) this.startError ??= error;
+    this.inbox.wake();
+    this.group.wake();
+  }
+
   /** Waits for the first fetch round after the group join: the start offsets are then resolved. */
-  private async untilFetched(): Promise<void> {
+  private async untilFetched(stop: AbortSignal): Promise<void> {
     const o = this.ctx.options;
     const deadline = Date.now() + o.rebalanceTimeoutMs + o.sessionTimeoutMs + 10_000;
     while (!this.fetched) {
       if (this.startError) throw this.startError;
-      if (this.closed) return;
+      if (stop.aborted) return;
       if (Date.now() > deadline) {
         throw joinTimeout(o.groupId as string);
       }
-      await this.group.changed(this.closing.signal, 100);
+      await this.group.changed(stop, 100);
     }
   }
 

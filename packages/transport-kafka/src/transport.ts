@@ -1,4 +1,5 @@
 import type {
+  GroupEvent,
   InboundBatch,
   LagReading,
   OpenContext,
@@ -11,7 +12,7 @@ import type {
 } from '@edgeplane/adapter-loop/transport';
 import { ConnectionPool } from '@platformatic/kafka';
 import type { KafkaLogEntry } from './client.js';
-import { closedError, connectionLost, scrub } from './errors.js';
+import { closedError, connectionLost, kafkaError, scrub } from './errors.js';
 import { LagReader } from './lag.js';
 import type { KafkaTransportOptions, ResolvedKafkaOptions } from './options.js';
 import { receiveBatches } from './receive.js';
@@ -32,8 +33,17 @@ export interface KafkaTransportHooks {
 /** The client events the transport watches (every @platformatic/kafka client has them). */
 export interface ClientEvents {
   on(
-    event: 'client:broker:failed' | 'client:broker:disconnect' | 'failed' | 'disconnect',
-    listener: (event: { broker: { host: string; port: number } }) => void,
+    event:
+      | 'client:broker:failed'
+      | 'client:broker:disconnect'
+      | 'client:broker:connecting'
+      | 'failed'
+      | 'disconnect'
+      | 'connecting',
+    listener: (event: {
+      broker: { host: string; port: number };
+      connection?: { once(event: 'error', listener: (error: Error) => void): unknown };
+    }) => void,
   ): unknown;
 }
 
@@ -110,8 +120,43 @@ function buildKafkaTransport(
     const prefix = client instanceof ConnectionPool ? '' : 'client:broker:';
     client.on(`${prefix}failed` as 'failed', lost('cannot connect to'));
     client.on(`${prefix}disconnect` as 'disconnect', lost('disconnected from'));
+    // a connection refused for its credentials (SASL) is permanent: fail now, with the
+    // broker's own words, instead of retrying `reconnectRetries` times
+    // (a client does not forward `connecting`: listen on its own pool)
+    const pool = (client instanceof ConnectionPool
+      ? client
+      : ((client as { connections?: unknown }).connections ?? client)) as unknown as ClientEvents;
+    pool.on('connecting', (event) => {
+      event.connection?.once('error', (error: Error) => {
+        if (closed) return;
+        const mapped = kafkaError(
+          error,
+          `connect to ${event.broker.host}:${event.broker.port}`,
+          secrets,
+        );
+        if (mapped.code !== 'unauthenticated') return;
+        log('error', 'connection', mapped.message);
+        source.fail(mapped);
+        sink.fail(mapped);
+        tracker.failed(mapped);
+      });
+    });
   };
-  const context = { options, tracker, secrets, log, watch };
+  let onGroupEvent: OpenContext['onGroupEvent'];
+  const groupEvent = (event: GroupEvent) => {
+    if (closed) return;
+    log(
+      'info',
+      'group',
+      `${event.type} [${event.partitions.join(', ')}]${event.detail ? ` (${event.detail})` : ''}`,
+    );
+    try {
+      onGroupEvent?.(event);
+    } catch {
+      // a listener never breaks the consumer
+    }
+  };
+  const context = { options, tracker, secrets, log, watch, groupEvent };
   const source = new KafkaSource(context);
   const sink = new KafkaSink(context);
   const lag = new LagReader(options);
@@ -123,8 +168,10 @@ function buildKafkaTransport(
     async open(ctx?: OpenContext) {
       if (closed) throw closedError();
       tracker.listen(ctx?.onStateChange);
-      if (ctx?.role === 'ingress') await source.start();
-      if (ctx?.role === 'egress') await sink.start();
+      if (ctx?.onGroupEvent) onGroupEvent = ctx.onGroupEvent;
+      // an abort of `ctx.signal` rejects within a moment with `cancelled`, closing what started
+      if (ctx?.role === 'ingress') await source.start(ctx.signal);
+      if (ctx?.role === 'egress') await sink.start(ctx.signal);
       tracker.opened();
     },
     send: (batch, signal) => sink.send(batch, signal),

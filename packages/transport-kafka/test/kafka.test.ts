@@ -128,11 +128,56 @@ describe('kafka transport against the real broker', () => {
     );
     expect((await sink.send?.(sent.map((s) => ({ body: text(s) }))))?.status).toBe('ok');
     const tooBig = await sink.send?.([{ body: text('fine') }, { body: new Uint8Array(201) }]);
-    expect(tooBig).toMatchObject({ status: 'failed', error: { code: 'too-large' } });
+    // the oversized body fails alone: 'fine' is taken
+    expect(tooBig).toMatchObject({
+      status: 'partial',
+      rejected: [{ index: 1, error: { code: 'too-large' } }],
+    });
     const source = transport({ topic, groupId: topic });
     await source.open({ role: 'ingress' });
-    const { messages } = await take(source, 100);
-    expect(messages.map(body)).toEqual(sent);
+    const { messages } = await take(source, 101);
+    expect(messages.map(body)).toEqual([...sent, 'fine']);
+  }, 30_000);
+
+  it('a record the broker refuses (topic max.message.bytes) fails alone; the others are taken in order, with their origin', async () => {
+    const topic = created.name('ep-kafka-poison');
+    const admin = testClient(server.brokers).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        topics: [
+          {
+            topic,
+            numPartitions: 1,
+            configEntries: [{ name: 'max.message.bytes', value: '2000' }],
+          },
+        ],
+        waitForLeaders: true,
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    // the transport's own limit is far higher: only the broker can refuse the record
+    const sink = transport({ topic, maxBodyBytes: 1_000_000 });
+    await sink.open({ role: 'egress' });
+    const batch = ['a', 'b', 'poison', 'c', 'd'].map((s) => ({
+      body: s === 'poison' ? new Uint8Array(10_000) : text(s),
+    }));
+    const result = await sink.send?.(batch);
+    expect(result).toMatchObject({
+      status: 'partial',
+      rejected: [{ index: 2, error: { code: 'too-large' } }],
+    });
+    const rejected = result?.status === 'partial' ? result.rejected : [];
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.error.message).toMatch(/MESSAGE_TOO_LARGE|too large/i);
+    expect(rejected[0]?.error.hint).toMatch(/max\.message\.bytes/);
+    const source = transport({ topic, groupId: topic });
+    await source.open({ role: 'ingress' });
+    const { messages } = await take(source, 4);
+    expect(messages.map(body)).toEqual(['a', 'b', 'c', 'd']);
+    expect(messages[0]?.origin).toBe(`topic ${topic} partition 0 offset 0`);
+    expect(messages[3]?.origin).toBe(`topic ${topic} partition 0 offset 3`);
   }, 30_000);
 
   it('reads several topics: ids name the topic, replay takes <topic>/<partition>:<offset>', async () => {

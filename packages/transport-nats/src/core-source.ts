@@ -50,7 +50,10 @@ export class CoreSource {
           this.dropped++;
           return;
         }
-        this.queue.push(inbound(m, `${id}${++this.seq}`, undefined, keyHeader));
+        const n = ++this.seq;
+        this.queue.push(
+          inbound(m, `${id}${n}`, undefined, keyHeader, `subject ${m.subject} message ${n}`),
+        );
       },
     });
     try {

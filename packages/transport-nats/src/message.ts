@@ -10,18 +10,32 @@ export interface RawMessage {
   readonly headers?: MsgHdrs | undefined;
 }
 
-/** An inbound message: `id` and `position` given by the caller, key and headers decoded. */
+/**
+ * An inbound message: `id`, `position` and `origin` (for an operator: `stream ORDERS sequence 42
+ * (subject orders.x)`, `subject logs.x message 7`) given by the caller, key and headers decoded.
+ */
 export function inbound(
   raw: RawMessage,
   id: string,
   position: string | undefined,
   keyHeader: string,
+  origin?: string,
 ): InboundMessage {
-  if (!raw.headers) return { id, position, headers: NO_HEADERS, body: raw.data };
+  if (!raw.headers) return { id, position, origin, headers: NO_HEADERS, body: raw.data };
   const { headers, key } = fromNatsHeaders(raw.headers, keyHeader);
   return key === undefined
-    ? { id, position, headers, body: raw.data }
-    : { id, position, key, headers, body: raw.data };
+    ? { id, position, origin, headers, body: raw.data }
+    : { id, position, origin, key, headers, body: raw.data };
+}
+
+/** `stream ORDERS sequence 42 (subject orders.x)`. */
+export function streamOrigin(
+  stream: string | undefined,
+  seq: number,
+  subject: string | undefined,
+): string {
+  const at = `stream ${stream ?? '?'} sequence ${seq}`;
+  return subject ? `${at} (subject ${subject})` : at;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

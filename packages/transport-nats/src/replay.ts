@@ -1,7 +1,7 @@
 import type { InboundBatch, InboundMessage } from '@edgeplane/adapter-loop/transport';
 import { DeliverPolicy, type JetStreamClient, type JsMsg } from 'nats';
 import { badPosition, natsError } from './errors.js';
-import { inbound, Queue } from './message.js';
+import { inbound, Queue, streamOrigin } from './message.js';
 import type { ResolvedNatsOptions } from './options.js';
 
 const RESOLVED = Promise.resolve();
@@ -53,7 +53,15 @@ export async function* replayBatches(
       }
       const raw = queue.take(max);
       yield new ReplayBatch(
-        raw.map((m) => inbound(m, `${stream}:${m.seq}`, String(m.seq), keyHeader)),
+        raw.map((m) =>
+          inbound(
+            m,
+            `${stream}:${m.seq}`,
+            String(m.seq),
+            keyHeader,
+            streamOrigin(stream, m.seq, m.subject),
+          ),
+        ),
       );
     }
   } finally {

@@ -1,9 +1,11 @@
 import {
   type EdgeplaneError,
   type OutboundMessage,
+  type RejectedMessage,
   type SendResult,
   sendFailed,
   sendOk,
+  sendPartial,
   sendRetryable,
 } from '@edgeplane/adapter-loop/transport';
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
@@ -31,27 +33,53 @@ interface Prepared {
   readonly body: Uint8Array;
 }
 
+/** A batch checked before publishing: what goes out, and the messages refused alone. */
+interface PreparedBatch {
+  readonly prepared: Prepared[];
+  /** Batch index of each prepared message. */
+  readonly indexes: number[];
+  readonly rejected: RejectedMessage[];
+}
+
+/** Why message `i` cannot be published at all (size, header names), or undefined. */
+function refusal(
+  m: OutboundMessage,
+  i: number,
+  o: ResolvedNatsOptions,
+): EdgeplaneError | undefined {
+  const size = m.body.byteLength;
+  if (size > o.maxBodyBytes) return tooLarge(i, size, o.maxBodyBytes, '`maxBodyBytes`');
+  if (m.headers) {
+    for (const name in m.headers) {
+      const why =
+        name === o.keyHeader ? `is reserved for keys (\`keyHeader\`)` : badHeaderName(name);
+      if (why) return badHeader(i, name, why);
+    }
+  }
+  return undefined;
+}
+
 /**
- * Checks every message of a batch (size, header names) and builds its NATS headers, before
- * anything is published: a batch is refused whole, never half-sent, for a permanent problem.
+ * Checks every message of a batch (size, header names, the server's max_payload) and builds its
+ * NATS headers, before anything is published. A message that can never be published is left out
+ * and listed in `rejected` (a poison message fails alone); the rest goes out in order.
  */
 function prepare(
   batch: readonly OutboundMessage[],
   o: ResolvedNatsOptions,
   maxPayload: number,
   msgIds: boolean,
-): Prepared[] | EdgeplaneError {
-  const out: Prepared[] = new Array(batch.length);
+): PreparedBatch {
+  const out: Prepared[] = [];
+  const indexes: number[] = [];
+  const rejected: RejectedMessage[] = [];
   for (let i = 0; i < batch.length; i++) {
     const m = batch[i] as OutboundMessage;
     const size = m.body.byteLength;
-    if (size > o.maxBodyBytes) return tooLarge(i, size, o.maxBodyBytes, '`maxBodyBytes`');
-    if (m.headers) {
-      for (const name in m.headers) {
-        const why =
-          name === o.keyHeader ? `is reserved for keys (\`keyHeader\`)` : badHeaderName(name);
-        if (why) return badHeader(i, name, why);
-      }
+    const refused = refusal(m, i, o);
+    if (refused) {
+      rejected.push({ index: i, error: refused });
+      continue;
     }
     let id: string | undefined;
     if (msgIds && o.msgId !== 'off') {
@@ -61,10 +89,17 @@ function prepare(
     }
     const headers = toNatsHeaders(m.headers, m.key, o.keyHeader, id);
     const total = size + headerBytes(headers) + o.subject.length;
-    if (total > maxPayload) return tooLarge(i, total, maxPayload, "the server's max_payload");
-    out[i] = { headers, body: m.body };
+    if (total > maxPayload) {
+      rejected.push({
+        index: i,
+        error: tooLarge(i, total, maxPayload, "the server's max_payload"),
+      });
+      continue;
+    }
+    out.push({ headers, body: m.body });
+    indexes.push(i);
   }
-  return out;
+  return { prepared: out, indexes, rejected };
 }
 
 /**
@@ -85,6 +120,9 @@ async function notReady(
   );
 }
 
+/** Codes of a PubAck error that concern the one message, not the batch. */
+const PER_MESSAGE: ReadonlySet<string> = new Set(['too-large', 'invalid-input']);
+
 /** A send failure as a result: retryable codes are `retryable`, others `failed`. */
 export function failure(error: EdgeplaneError): SendResult {
   return error.retryable ? sendRetryable(error) : sendFailed(error);
@@ -94,6 +132,8 @@ interface PendingBatch {
   left: number;
   readonly seen: Uint8Array;
   error: unknown;
+  /** JetStream API errors of single messages (`{"error":{...}}` PubAcks), by prepared index. */
+  readonly refused: Map<number, unknown>;
   resolve: () => void;
 }
 
@@ -136,26 +176,36 @@ export class PubAcks {
     pending.seen[index] = 1;
     if (m.headers?.hasError && pending.error === undefined) {
       pending.error = { code: String(m.headers.code) }; // 503: no responders
-    } else if (m.data.length > 0 && m.data[2] === 0x65 && pending.error === undefined) {
-      // {"error":{...}} (a PubAck starts {"stream":...})
+    } else if (m.data.length > 0 && m.data[2] === 0x65) {
+      // {"error":{...}} (a PubAck starts {"stream":...}): this message's own answer
       const reply = JSON.parse(new TextDecoder().decode(m.data)) as {
         error?: { code: number; err_code?: number; description?: string };
       };
-      if (reply.error) pending.error = { code: String(reply.error.code), api_error: reply.error };
+      if (reply.error)
+        pending.refused.set(index, { code: String(reply.error.code), api_error: reply.error });
     }
     if (--pending.left === 0) pending.resolve();
   }
 
-  /** Publishes `prepared` to `subject`; resolves when every PubAck is in, rejects otherwise. */
-  async publish(subject: string, prepared: readonly Prepared[], timeoutMs: number): Promise<void> {
+  /**
+   * Publishes `prepared` to `subject`; resolves when every PubAck is in, with the API errors of
+   * the messages the stream refused (by prepared index); rejects when the batch as a whole failed.
+   */
+  async publish(
+    subject: string,
+    prepared: readonly Prepared[],
+    timeoutMs: number,
+  ): Promise<Map<number, unknown>> {
     const id = ++this.next;
     let timer: NodeJS.Timeout | undefined;
-    const done = new Promise<void>((resolve, reject) => {
+    const done = new Promise<Map<number, unknown>>((resolve, reject) => {
       const pending: PendingBatch = {
         left: prepared.length,
         seen: new Uint8Array(prepared.length),
         error: undefined,
-        resolve: () => (pending.error === undefined ? resolve() : reject(pending.error)),
+        refused: new Map(),
+        resolve: () =>
+          pending.error === undefined ? resolve(pending.refused) : reject(pending.error),
       };
       this.batches.set(id, pending);
       timer = setTimeout(() => reject({ code: 'TIMEOUT' }), timeoutMs);
@@ -166,7 +216,7 @@ export class PubAcks {
         const p = prepared[i] as Prepared;
         this.nc.publish(subject, p.body, { headers: p.headers, reply: reply + i });
       }
-      await done;
+      return await done;
     } finally {
       clearTimeout(timer);
       this.batches.delete(id);
@@ -191,13 +241,24 @@ export async function sendJetStream(
 ): Promise<SendResult> {
   if (batch.length === 0) return sendOk();
   const maxPayload = connection.nc.info?.max_payload ?? 1024 * 1024;
-  const prepared = prepare(batch, o, maxPayload, true);
-  if (!Array.isArray(prepared)) return sendFailed(prepared);
+  const { prepared, indexes, rejected } = prepare(batch, o, maxPayload, true);
+  if (prepared.length === 0) return sendPartial(rejected);
   const down = await notReady(connection, o);
   if (down) return down;
   try {
-    await acks.publish(o.subject, prepared, o.requestTimeoutMs);
-    return sendOk();
+    const refused = await acks.publish(o.subject, prepared, o.requestTimeoutMs);
+    for (const [at, native] of refused) {
+      const index = indexes[at] as number;
+      const error = natsError(
+        native,
+        `cannot publish message ${index} of the batch to ${o.subject}`,
+      );
+      // Refused for itself (too large for the stream, invalid): it fails alone. Anything else
+      // (no stream, a full stream, a permission) concerns every message: the batch's result.
+      if (!PER_MESSAGE.has(error.code)) return failure(error);
+      rejected.push({ index, error });
+    }
+    return sendPartial(rejected.sort((a, b) => a.index - b.index));
   } catch (error) {
     return failure(natsError(error, `cannot publish ${batch.length} messages to ${o.subject}`));
   }
@@ -211,14 +272,14 @@ export async function sendCore(
 ): Promise<SendResult> {
   if (batch.length === 0) return sendOk();
   const nc = connection.nc;
-  const prepared = prepare(batch, o, nc.info?.max_payload ?? 1024 * 1024, false);
-  if (!Array.isArray(prepared)) return sendFailed(prepared);
+  const { prepared, rejected } = prepare(batch, o, nc.info?.max_payload ?? 1024 * 1024, false);
+  if (prepared.length === 0) return sendPartial(rejected);
   const down = await notReady(connection, o);
   if (down) return down;
   try {
     for (const p of prepared) nc.publish(o.subject, p.body, { headers: p.headers });
     await withTimeout(nc.flush(), o.requestTimeoutMs);
-    return sendOk();
+    return sendPartial(rejected);
   } catch (error) {
     return failure(natsError(error, `cannot publish to ${o.subject}`));
   }

@@ -14,7 +14,7 @@ import {
 } from 'nats';
 import type { Connection } from './connection.js';
 import { closedError, natsError } from './errors.js';
-import { inbound, Queue, sleep } from './message.js';
+import { inbound, Queue, sleep, streamOrigin } from './message.js';
 import type { ResolvedNatsOptions } from './options.js';
 import { replayBatches } from './replay.js';
 
@@ -155,7 +155,13 @@ export class JetStreamSource {
       const messages: InboundMessage[] = new Array(raw.length);
       for (let i = 0; i < raw.length; i++) {
         const m = raw[i] as JsMsg;
-        messages[i] = inbound(m, `${stream}:${m.seq}`, String(m.seq), keyHeader);
+        messages[i] = inbound(
+          m,
+          `${stream}:${m.seq}`,
+          String(m.seq),
+          keyHeader,
+          streamOrigin(stream, m.seq, m.subject),
+        );
       }
       const batch = new JetStreamBatch(messages, raw, this);
       this.outstanding.add(batch);

@@ -33,7 +33,7 @@ export async function seed(
         .slice(i, i + 1000)
         .map((b, j) => ({ id: `seed@${i + j}`, body: sc.encode(b) }));
       const r = await sink.send(batch);
-      if (r.status !== 'ok') throw r.error;
+      if (r.status !== 'ok') throw r.status === 'partial' ? r.rejected[0]?.error : r.error;
     }
   } finally {
     await sink.close();

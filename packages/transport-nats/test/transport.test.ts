@@ -9,7 +9,7 @@ import {
 import { natsServer } from '@edgeplane/test-servers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsTransport, type NatsTransportOptions } from '../src/index.js';
-import { deleteStreams, privateNats, seed, sleep } from './support.js';
+import { deleteStreams, privateNats, readStream, seed, sleep } from './support.js';
 
 /** Transport behaviour beyond the conformance suite, against the real server. */
 let url = '';
@@ -85,17 +85,35 @@ describe('nats transport against the server', () => {
     );
   });
 
-  it('refuses a batch with a body over maxBodyBytes or a bad header name, sending none of it', async () => {
+  it('a body over maxBodyBytes or a bad header name fails alone; the rest is stored, in order', async () => {
     const s = unique();
     const sink = nats({ stream: s, subject: s, createStream: true, maxBodyBytes: 10 });
     await sink.open({ role: 'egress' });
     const big = await sink.send([{ body: text('ok') }, { body: new Uint8Array(11) }]);
-    expect(big).toMatchObject({ status: 'failed', error: { code: 'too-large' } });
-    const header = await sink.send([{ body: text('ok'), headers: { 'bad name': 'x' } }]);
-    expect(header).toMatchObject({ status: 'failed', error: { code: 'invalid-input' } });
+    expect(big).toMatchObject({ status: 'partial', rejected: [{ index: 1 }] });
+    if (big.status === 'partial') {
+      expect(big.rejected[0]?.error.code).toBe('too-large');
+      expect(big.rejected[0]?.error.message).toBe(
+        '[transport:nats] message 1 of the batch has 11 bytes, over `maxBodyBytes` (10)',
+      );
+    }
+    const header = await sink.send([
+      { body: text('ok'), headers: { 'bad name': 'x' } },
+      { body: text('ok2') },
+    ]);
+    expect(header).toMatchObject({ status: 'partial', rejected: [{ index: 0 }] });
+    if (header.status === 'partial') expect(header.rejected[0]?.error.code).toBe('invalid-input');
+    expect(await readStream(url, s)).toEqual(['ok', 'ok2']);
     const lag = nats({ stream: s, subject: s, durable: 'd', createConsumer: true });
     await lag.open({ role: 'ingress' });
-    expect(await lag.lag()).toEqual({ lag: 0 });
+    expect(await lag.lag()).toEqual({ lag: 2 });
+    const first = await lag
+      .receive({ signal: AbortSignal.timeout(5_000) })
+      [Symbol.asyncIterator]()
+      .next();
+    expect(first.done).toBe(false);
+    if (!first.done)
+      expect(first.value.messages[0]?.origin).toBe(`stream ${s} sequence 1 (subject ${s})`);
   });
 
   it('lag is num_pending + num_ack_pending of the durable', async () => {

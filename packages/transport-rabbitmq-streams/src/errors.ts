@@ -202,3 +202,16 @@ export function tooLarge(index: number, bytes: number, frameMax: number): Edgepl
     },
   );
 }
+
+/** A body over the declared `maxBodyBytes` (`MAX_BODY_BYTES`). */
+export function bodyTooLarge(index: number, bytes: number, limit: number): EdgeplaneError {
+  return new EdgeplaneError(
+    'too-large',
+    COMPONENT,
+    `message ${index} of the batch has a ${bytes}-byte body, over the transport's maxBodyBytes (${limit}: the broker's default frame_max less 4 KiB for key, headers and framing)`,
+    {
+      details: { index, bytes, limit },
+      hint: 'split the payload; the stream transport carries bodies up to 1 MiB less 4 KiB',
+    },
+  );
+}

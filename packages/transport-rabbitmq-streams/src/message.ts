@@ -40,6 +40,11 @@ export class StreamMessage implements InboundMessage {
   get position(): string {
     return String(this.offset);
   }
+
+  /** `stream <stream> offset <offset>`, for an operator. */
+  get origin(): string {
+    return `stream ${this.stream} offset ${this.offset}`;
+  }
 }
 
 /** Maps a delivered message (see `StreamMessage`). */

@@ -2,13 +2,16 @@ import type { Socket } from 'node:net';
 import {
   type EdgeplaneError,
   type OutboundMessage,
+  type RejectedMessage,
   type SendResult,
   sendFailed,
   sendOk,
+  sendPartial,
   sendRetryable,
 } from '@edgeplane/adapter-loop/transport';
 import { StreamProtocolError } from './compat.js';
 import {
+  bodyTooLarge,
   cancelledError,
   closedError,
   connectionLost,
@@ -21,6 +24,13 @@ import type { Link } from './link.js';
 import type { ResolvedRabbitmqStreamsOptions } from './options.js';
 import type { PublisherHandle, Session } from './session.js';
 import { Signal, waitAny } from './timing.js';
+
+/**
+ * Largest body declared: the broker's default `frame_max` (1 MiB) less 4 KiB for the key,
+ * headers and framing. A body over it, or a message that does not fit in the negotiated frame,
+ * is rejected alone (`too-large`).
+ */
+export const MAX_BODY_BYTES: number = 1024 * 1024 - 4096;
 
 /** The confirms one batch waits for: ids `firstId … firstId + count - 1`. */
 class Pending {
@@ -94,6 +104,8 @@ export class Sink {
   private chain: Promise<unknown> = Promise.resolve();
   private retry: { batch: readonly OutboundMessage[]; firstId: bigint } | undefined;
   private pending: Pending | undefined;
+  /** The messages of a batch that are published, when some were rejected (kept for retries). */
+  private readonly subsets = new WeakMap<readonly OutboundMessage[], readonly OutboundMessage[]>();
   closed = false;
 
   constructor(
@@ -175,13 +187,44 @@ export class Sink {
     const publisher = this.publisher as PublisherHandle;
     if (publisher.session !== session || session.lost)
       return sendRetryable(connectionLost('publish', where), this.link.retryAfterMs());
+    // A message that does not fit in the negotiated frame fails alone (`partial`): the others
+    // are published. The sent subset is cached per batch so a retry keeps its publishing ids.
     const prepared: Prepared[] = [];
+    const rejected: RejectedMessage[] = [];
     for (let i = 0; i < batch.length; i++) {
-      const p = prepare(batch[i] as OutboundMessage);
-      if (frameBytesOf(p) > session.frameMax)
-        return sendFailed(tooLarge(i, frameBytesOf(p), session.frameMax));
-      prepared.push(p);
+      const m = batch[i] as OutboundMessage;
+      const bytes = m.bodyLength ?? m.body.byteLength;
+      if (bytes > MAX_BODY_BYTES) {
+        rejected.push({ index: i, error: bodyTooLarge(i, bytes, MAX_BODY_BYTES) });
+        continue;
+      }
+      const p = prepare(m);
+      if (frameBytesOf(p) > session.frameMax) {
+        rejected.push({ index: i, error: tooLarge(i, frameBytesOf(p), session.frameMax) });
+      } else prepared.push(p);
     }
+    if (rejected.length > 0) {
+      let subset = this.subsets.get(batch);
+      if (!subset) {
+        const refused = new Set(rejected.map((r) => r.index));
+        subset = batch.filter((_, i) => !refused.has(i));
+        this.subsets.set(batch, subset);
+      }
+      if (subset.length === 0) return sendPartial(rejected);
+      const result = await this.publishBatch(subset, prepared, session, publisher, signal);
+      return result.status === 'ok' ? sendPartial(rejected) : result;
+    }
+    return this.publishBatch(batch, prepared, session, publisher, signal);
+  }
+
+  /** Publishes `prepared` (the messages of `batch`) and waits for every confirm. */
+  private async publishBatch(
+    batch: readonly OutboundMessage[],
+    prepared: readonly Prepared[],
+    session: Session,
+    publisher: PublisherHandle,
+    signal: AbortSignal | undefined,
+  ): Promise<SendResult> {
     const firstId = this.retry?.batch === batch ? this.retry.firstId : this.lastId + 1n;
     if (firstId > this.lastId) this.lastId = firstId + BigInt(batch.length) - 1n;
     this.retry = { batch, firstId };

@@ -17,17 +17,12 @@ import {
   type ResolvedRabbitmqStreamsOptions,
 } from './options.js';
 import { receiveBatches } from './receive.js';
-import { Sink } from './send.js';
+import { MAX_BODY_BYTES, Sink } from './send.js';
 import { Source } from './source.js';
 import { TailProbe } from './tail-probe.js';
 import { connectionTarget } from './url.js';
 
-/**
- * Largest body declared: the broker's default `frame_max` (1 MiB) less 4 KiB for the key,
- * headers and framing. What really counts is that body, key and headers fit in the negotiated
- * frame; a message that does not is `failed` / `too-large`.
- */
-export const MAX_BODY_BYTES: number = 1024 * 1024 - 4096;
+export { MAX_BODY_BYTES };
 
 /** What the transport promises (the same for every option set). */
 export const rabbitmqStreamsCapabilities: TransportCapabilities = Object.freeze({

@@ -101,7 +101,9 @@ describe('edgeplane run with rabbitmq-streams (the built CLI, the real broker)',
     const sink = createRabbitmqStreamsTransport({ url: server.url, stream: s });
     for (let i = 0; i < messages.length; i += 5000) {
       const result = await sink.send(messages.slice(i, i + 5000));
-      if (result.status !== 'ok') throw result.error;
+      if (result.status !== 'ok') {
+        throw result.status === 'partial' ? result.rejected[0]?.error : result.error;
+      }
     }
     await sink.close();
   };
@@ -285,6 +287,7 @@ describe('edgeplane run with rabbitmq-streams (the built CLI, the real broker)',
         const result = await producer.send(batch);
         if (result.status === 'ok') i += 500;
         else if (result.status === 'failed') throw result.error;
+        else if (result.status === 'partial') throw result.rejected[0]?.error;
         await sleep(result.status === 'ok' ? 250 : Math.max(100, result.retryAfterMs ?? 0));
       }
     })();

@@ -212,17 +212,25 @@ describe('rabbitmq-streams transport against the real broker', () => {
     expect((error as Error).message).toContain('`consumerName`');
   });
 
-  it('a message too large for one frame fails the batch too-large, and nothing of it is written', async () => {
+  it('a message too large for one frame fails alone (partial, too-large); the others are written in order, with their origin', async () => {
     const stream = newStream();
     const sink = make({ stream });
     const result = await sink.send([
       { body: Buffer.from('fits') },
       { body: Buffer.alloc(1024 * 1024), headers: { big: 'x'.repeat(10) } },
+      { body: Buffer.from('after') },
     ]);
-    expect(result.status).toBe('failed');
-    expect(result.status === 'failed' && result.error.code).toBe('too-large');
+    expect(result).toMatchObject({
+      status: 'partial',
+      rejected: [{ index: 1, error: { code: 'too-large' } }],
+    });
+    expect(result.status === 'partial' && result.rejected).toHaveLength(1);
     await sink.send([{ body: Buffer.from('next') }]);
-    expect(await contents(stream, 1)).toEqual(['next']);
+    expect(await contents(stream, 3)).toEqual(['fits', 'after', 'next']);
+    const source = make({ stream, consumerName: 'origin' });
+    await source.open({ role: 'ingress' });
+    const { batches } = await take(source, 3);
+    expect(batches[0]?.messages[0]?.origin).toMatch(new RegExp(`^stream ${stream} offset \\d+$`));
   });
 
   it('lag: messages between the stored offset and the end of the stream', async () => {

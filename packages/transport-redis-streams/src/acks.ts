@@ -1,6 +1,6 @@
 import type { EdgeplaneError, InboundBatch } from '@edgeplane/adapter-loop/transport';
 import { type Connections, usable, whenReady } from './connection.js';
-import { closedError, commandTimeout, notReplicated } from './errors.js';
+import { closedError, commandTimeout, notReplicated, replyCode } from './errors.js';
 import type { StreamMessage } from './fields.js';
 import type { ResolvedRedisStreamsOptions } from './options.js';
 import { withTimeout } from './send.js';
@@ -44,6 +44,23 @@ export function previousId(id: string): string {
   return m > 0n ? `${m - 1n}-18446744073709551615` : '0-0';
 }
 
+/** Compares two entry ids (`ms-seq`) numerically: negative when `a` comes first. */
+export function compareIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
+/**
+ * Where the group could be recreated without losing or replaying anything acknowledged: every
+ * entry up to this id is acknowledged in the group. Kept by the source (read at open, then after
+ * each ack from the `XPENDING` summary sent with the `XACK`).
+ */
+export interface ResumePoint {
+  resumeAt: string | undefined;
+}
+
 /**
  * The acknowledgements of one `receive()` iteration. Batches are kept in yield order until fully
  * acknowledged; `ack(n)` on a batch acknowledges the first `n` of its messages **and** whatever is
@@ -64,6 +81,7 @@ export class AckLedger {
   constructor(
     private readonly options: ResolvedRedisStreamsOptions,
     private readonly connections: Connections,
+    private readonly resume: ResumePoint = { resumeAt: undefined },
   ) {
     this.action = `XACK in group ${JSON.stringify(options.group)} of stream ${JSON.stringify(options.stream)}`;
   }
@@ -138,16 +156,35 @@ export class AckLedger {
     }
   }
 
+  /** Moves the resume point from an `XPENDING` summary `[count, min, max, consumers]`. */
+  private advance(ids: readonly string[], summary: unknown): void {
+    if (!Array.isArray(summary)) return;
+    const count = Number(summary[0]);
+    if (count > 0 && typeof summary[1] === 'string') {
+      this.resume.resumeAt = previousId(summary[1]);
+      return;
+    }
+    if (count !== 0) return;
+    // Nothing pending in the group: everything delivered, so all up to our highest id, is acked.
+    let top = this.resume.resumeAt;
+    for (const id of ids) if (top === undefined || compareIds(id, top) > 0) top = id;
+    this.resume.resumeAt = top;
+  }
+
   /** `XACK` (and `WAIT`), held while the connection is down; rejects with `closed` on close. */
   private async xack(ids: readonly string[]): Promise<void> {
     const { options, connections } = this;
     const client = connections.cmd;
     for (;;) {
       if (connections.closed) throw closedError();
-      if (!(await whenReady(client, connections.closing.signal))) throw closedError();
+      if (connections.fatal) throw connections.fatal;
+      if (!(await whenReady(client, connections.halted.signal)))
+        throw connections.fatal ?? closedError();
       const pipeline = client.pipeline();
       for (let i = 0; i < ids.length; i += XACK_IDS)
         pipeline.call('XACK', options.stream, options.group, ...ids.slice(i, i + XACK_IDS));
+      // The group's PEL summary right after: where it could be recreated (`ResumePoint`).
+      pipeline.call('XPENDING', options.stream, options.group);
       if (options.waitReplicas > 0)
         pipeline.call('WAIT', options.waitReplicas, options.waitTimeoutMs);
       let failure: EdgeplaneError | undefined;
@@ -160,6 +197,10 @@ export class AckLedger {
           );
         } else {
           const bad = replies?.find(([e]) => e);
+          // The group is gone (deleted, or a server restart without persistence): nothing is
+          // left to acknowledge; the reader recreates it at the resume point, which redelivers
+          // these entries rather than losing them.
+          if (bad && replyCode(bad[0]) === 'NOGROUP') return;
           if (bad) failure = connections.error(client, bad[0], this.action);
           else if (!replies) failure = connections.down(client, this.action);
           else if (options.waitReplicas > 0) {
@@ -172,6 +213,8 @@ export class AckLedger {
               );
             }
           }
+          if (replies && !failure)
+            this.advance(ids, replies[Math.ceil(ids.length / XACK_IDS)]?.[1]);
         }
       } catch (error) {
         failure = connections.error(client, error, this.action);

@@ -4,7 +4,13 @@ import type {
   OpenContext,
 } from '@edgeplane/adapter-loop/transport';
 import { Redis, type RedisOptions } from 'ioredis';
-import { connectionClosed, connectionLost, type ErrorContext, redisError } from './errors.js';
+import {
+  connectionClosed,
+  connectionLost,
+  type ErrorContext,
+  isAuthRefusal,
+  redisError,
+} from './errors.js';
 import type { ResolvedRedisStreamsOptions } from './options.js';
 
 /** `host:port` of the URL: what messages name (never the URL, which may hold a password). */
@@ -88,8 +94,16 @@ export class Connections {
   private state: ConnectionState = 'connecting';
   private notify: OpenContext['onStateChange'];
   private lastError = new Map<Redis, EdgeplaneError>();
+  /** The last error any connection reported (kept as the cause until they are all ready). */
+  private lastCause: EdgeplaneError | undefined;
+  private fatalError: EdgeplaneError | undefined;
   /** Aborted by `close()`. */
   readonly closing: AbortController = new AbortController();
+  /**
+   * Aborted by `close()` and by a permanent failure (`fail()`): waits for a connection end on it
+   * (a client stopped in its reconnect backoff never emits `end`).
+   */
+  readonly halted: AbortController = new AbortController();
 
   constructor(private readonly options: ResolvedRedisStreamsOptions) {
     this.server = serverOf(options.url);
@@ -99,6 +113,27 @@ export class Connections {
 
   get closed(): boolean {
     return this.closing.signal.aborted;
+  }
+
+  /**
+   * Set once a reconnect (or a command) was refused for good: `NOAUTH`, `WRONGPASS` (the password
+   * changed on the server), `NOPERM` (the ACL changed). Every send then returns `failed` with it,
+   * receive iterators throw it, acks reject with it; it was reported as `failed`.
+   */
+  get fatal(): EdgeplaneError | undefined {
+    return this.fatalError;
+  }
+
+  /**
+   * Gives up for good after a permanent refusal: stops every connection reconnecting (retrying
+   * with the same credentials cannot succeed) and reports `failed` with the server's own error.
+   */
+  fail(error: EdgeplaneError): void {
+    if (this.fatalError || this.closed) return;
+    this.fatalError = error;
+    this.halted.abort();
+    for (const client of this.watched.keys()) client.disconnect();
+    this.set('failed', error);
   }
 
   /** Where state changes go (the loop's `onStateChange`). */
@@ -132,11 +167,29 @@ export class Connections {
         throw failure ?? new Error('connect timed out');
       // The handshake does not fail on a bad password with every server: ask once.
       await client.ping();
+      if (client === this.cmd) await this.readBulkLimit();
     } catch (error) {
       client.disconnect();
       throw redisError(failure ?? error, context);
     } finally {
       client.off('error', onError);
+    }
+  }
+
+  /**
+   * The server's `proto-max-bulk-len` (the largest field it accepts), when `CONFIG GET` may read
+   * it; a larger field makes Redis answer a protocol error and close the connection, which fails
+   * the whole batch. Read at connect and after each reconnect; undefined when not readable.
+   */
+  bulkLimit: number | undefined;
+
+  private async readBulkLimit(): Promise<void> {
+    try {
+      const reply = await this.cmd.call('CONFIG', 'GET', 'proto-max-bulk-len');
+      const value = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
+      this.bulkLimit = Number.isSafeInteger(value) && value > 0 ? value : undefined;
+    } catch {
+      // CONFIG is often denied (ACL, managed Redis): the `maxBodyBytes` option alone applies.
     }
   }
 
@@ -149,9 +202,14 @@ export class Connections {
     this.update();
   }
 
-  /** The error to report for a command on a connection that is not ready. */
+  /**
+   * The error to report for a command on a connection that is not ready: the permanent refusal if
+   * there was one, else `unavailable` naming the last error the connection reported (its cause).
+   */
   down(client: Redis, action: string): EdgeplaneError {
-    return this.lastError.get(client) ?? connectionLost({ action, server: this.server }, undefined);
+    if (this.fatalError) return this.fatalError;
+    const last = this.lastError.get(client) ?? this.lastCause;
+    return connectionLost({ action, server: this.server }, undefined, last);
   }
 
   /**
@@ -160,8 +218,13 @@ export class Connections {
    * connection itself. Pinned by transport.test.ts "server restart".
    */
   error(client: Redis, error: unknown, action: string): EdgeplaneError {
+    if (this.fatalError) return this.fatalError;
     const mapped = redisError(error, { action, server: this.server });
-    if (mapped.code === 'internal' && !usable(client)) return this.down(client, action);
+    // On a connection that is down, what the command says (a plain client error, "connection is
+    // closed") matters less than why the connection is down: down() names that cause.
+    if ((mapped.code === 'internal' || mapped.retryable) && !usable(client))
+      return this.down(client, action);
+    if (isAuthRefusal(mapped) && this.state !== 'connecting') this.fail(mapped);
     return mapped;
   }
 
@@ -169,6 +232,7 @@ export class Connections {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closing.abort();
+    this.halted.abort();
     const clients = [...this.watched.keys()];
     for (const off of this.watched.values()) off();
     this.watched.clear();
@@ -188,16 +252,23 @@ export class Connections {
   private watch(client: Redis): void {
     const context: ErrorContext = { action: 'reconnect', server: this.server, joiner: 'to' };
     const onError = (error: unknown) => {
-      this.lastError.set(client, redisError(error, context));
+      const mapped = redisError(error, context);
+      this.lastError.set(client, mapped);
+      this.lastCause = mapped;
+      // A reconnect refused for its credentials (the password changed on the server): no retry
+      // can cure it. Before `opened()`, open() itself rejects with it.
+      if (isAuthRefusal(mapped) && this.state !== 'connecting') this.fail(mapped);
     };
     const onReconnecting = () => {
-      if (this.closed) return;
+      if (this.closed || this.fatalError) return;
+      // Kept (not cleared) until the connection is ready: it is the cause a send names.
       const error = this.lastError.get(client) ?? connectionClosed(this.server);
-      this.lastError.delete(client);
       this.set('reconnecting', error);
     };
     const onReady = () => {
+      if (client === this.cmd) void this.readBulkLimit();
       this.lastError.delete(client);
+      if (this.lastError.size === 0) this.lastCause = undefined;
       this.update();
     };
     client.on('error', onError);
@@ -214,13 +285,19 @@ export class Connections {
 
   /** Recomputes the aggregate state: `ready` once every watched connection is. */
   private update(): void {
-    if (this.closed || this.state === 'connecting') return;
+    if (this.closed || this.state === 'connecting' || this.fatalError) return;
     const clients = [...this.watched.keys()].filter((c) => c.status !== 'wait');
     if (clients.every((c) => c.status === 'ready')) this.set('ready');
   }
 
+  /** Reports a state change of the source itself (a recreated group), like a connection's. */
+  report(state: ConnectionState, error?: EdgeplaneError): void {
+    this.set(state, error);
+  }
+
   /** Marks the end of `open()`: from now on, changes are reported. */
   opened(): void {
+    if (this.fatalError) return;
     this.state = 'ready';
     this.update();
   }
@@ -229,6 +306,7 @@ export class Connections {
     // Before `opened()`, `open()` itself reports (it rejects with the error); after close(), nothing.
     if (this.state === 'connecting' || this.closed) return;
     if (state === this.state && !error) return;
+    if (this.state === 'failed') return; // failed is final
     this.state = state;
     try {
       this.notify?.(state, error);

@@ -45,12 +45,12 @@ const REPLY: Readonly<Record<string, Rule>> = {
   WRONGPASS: {
     code: 'unauthenticated',
     text: 'invalid user name or password',
-    hint: 'check `username` and `password`',
+    hint: 'check `username` and `password` (or the credentials in `url`) for this server',
   },
   NOAUTH: {
     code: 'unauthenticated',
     text: 'the server requires a password',
-    hint: 'set `password`, from an environment variable referenced in the adapter config',
+    hint: 'set `password` (and `username` for an ACL user) for this server, from an environment variable referenced in the adapter config',
   },
   // transport.test.ts "ACL user without stream commands"
   NOPERM: {
@@ -144,10 +144,11 @@ export function redisError(error: unknown, context: ErrorContext): EdgeplaneErro
   if (reply !== undefined) {
     const rule = REPLY[reply];
     const text = `${rule?.text ?? 'the server answered an error'} (${reply}: ${replyText(error as Error)})`;
+    const hint = rule?.hint?.replace('this server', context.server);
     return new EdgeplaneError(rule?.code ?? 'internal', COMPONENT, `${at}: ${text}`, {
       cause: error,
       details: { ...details, reply },
-      hint: rule?.hint,
+      hint,
     });
   }
   const errno = (error as { code?: unknown } | undefined)?.code;
@@ -173,13 +174,83 @@ export function redisError(error: unknown, context: ErrorContext): EdgeplaneErro
   });
 }
 
-/** The connection is down (reconnecting) or went down while the command was in flight. */
-export function connectionLost(context: ErrorContext, cause?: unknown): EdgeplaneError {
+/** True for a refusal that no reconnect can cure: credentials or ACL (`NOAUTH`, `WRONGPASS`, `NOPERM`). */
+export function isAuthRefusal(error: EdgeplaneError): boolean {
+  return error.code === 'unauthenticated' || error.code === 'permission-denied';
+}
+
+/** `connect ECONNREFUSED 127.0.0.1:6391` from `[transport:redis-streams] cannot … : connection refused (ECONNREFUSED)`. */
+function causeText(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return text.replace(/^\[[^\]]+\] /, '');
+}
+
+/**
+ * The connection is down (reconnecting) or went down while the command was in flight. `last`
+ * is the last error the connection reported (the cause), named in the message: `… the connection
+ * is down (reconnecting; last error: cannot reconnect to 127.0.0.1:6391: connection refused
+ * (ECONNREFUSED))`.
+ */
+export function connectionLost(
+  context: ErrorContext,
+  cause?: unknown,
+  last?: EdgeplaneError,
+): EdgeplaneError {
+  const lastText = causeText(last);
+  const why = lastText ? `reconnecting; last error: ${lastText}` : 'reconnecting';
   return new EdgeplaneError(
     'unavailable',
     COMPONENT,
-    `${where(context)}: the connection is down (reconnecting)`,
-    { cause, details: { server: context.server } },
+    `${where(context)}: the connection is down (${why})`,
+    {
+      cause: last ?? cause,
+      details: { server: context.server },
+      hint: last?.hint,
+    },
+  );
+}
+
+/** A body over `maxBodyBytes` (or the server's `proto-max-bulk-len`): refused alone, never sent. */
+export function tooLarge(
+  index: number,
+  size: number,
+  limit: number,
+  which: string,
+): EdgeplaneError {
+  return new EdgeplaneError(
+    'too-large',
+    COMPONENT,
+    `message ${index} of the batch has a body of ${size} bytes, over ${which} (${limit} bytes)`,
+    {
+      details: { index, size, limit },
+      hint: "split or shrink the message upstream, or raise `maxBodyBytes` (and the server's `proto-max-bulk-len`)",
+    },
+  );
+}
+
+/**
+ * The group (or the stream with it) disappeared mid-run, and `createGroup` is false: a permanent
+ * `not-found` naming what is gone and the fix (recreate it at the last acknowledged entry).
+ */
+export function groupGone(
+  stream: string,
+  group: string,
+  streamGone: boolean,
+  resumeAt: string,
+  server: string,
+): EdgeplaneError {
+  const what = streamGone
+    ? `stream ${JSON.stringify(stream)} (and with it group ${JSON.stringify(group)}) was deleted`
+    : `consumer group ${JSON.stringify(group)} of stream ${JSON.stringify(stream)} was deleted`;
+  return new EdgeplaneError(
+    'not-found',
+    COMPONENT,
+    `${what} on ${server} while reading it (NOGROUP); \`createGroup\` is false, so it is not recreated`,
+    {
+      details: { server, stream, group, resumeAt },
+      hint: `recreate it where this lane left off: \`XGROUP CREATE ${stream} ${group} ${resumeAt} MKSTREAM\`, then run again (or set \`createGroup=true\` to recreate it there automatically)`,
+    },
   );
 }
 

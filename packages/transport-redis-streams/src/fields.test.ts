@@ -40,6 +40,7 @@ describe('field mapping', () => {
     expect(m).toEqual({
       id: '5-1',
       position: '5-1',
+      origin: 'stream s entry 5-1',
       body: b('x'),
       key: 'k',
       headers: { a: '1', level: 'info' },

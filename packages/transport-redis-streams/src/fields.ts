@@ -26,12 +26,14 @@ export class FieldMapping {
   private readonly key: Buffer;
   private readonly prefix: string;
   private readonly trim: (string | number)[];
+  private readonly origin: string;
 
   constructor(options: ResolvedRedisStreamsOptions) {
     this.body = Buffer.from(options.bodyField);
     this.key = Buffer.from(options.keyField);
     this.prefix = options.headerPrefix;
     this.trim = options.maxLen === undefined ? [] : ['MAXLEN', '~', options.maxLen];
+    this.origin = `stream ${options.stream} entry `;
   }
 
   /** `XADD` arguments after the command name: `stream [MAXLEN ~ n] * body <bytes> [key k] [h:x v]…`. */
@@ -66,7 +68,7 @@ export class FieldMapping {
           value.toString('utf8');
       }
     }
-    return { id, position: id, body, key, headers };
+    return { id, position: id, origin: this.origin + id, body, key, headers };
   }
 }
 

@@ -24,6 +24,7 @@ describe('options', () => {
       claimMinIdleMs: 60_000,
       claimIntervalMs: 10_000,
       waitReplicas: 0,
+      maxBodyBytes: 512 * 1024 * 1024,
       waitTimeoutMs: 1000,
       bodyField: 'body',
       keyField: 'key',

@@ -34,6 +34,8 @@ export interface RedisStreamsTransportOptions {
   readonly claimIntervalMs?: number | undefined;
   /** Sink: trim with `XADD … MAXLEN ~ n`; absent means no trimming. */
   readonly maxLen?: number | undefined;
+  /** Sink: largest body sent, in bytes; a larger one fails alone (`too-large`). Default 512 MiB. */
+  readonly maxBodyBytes?: number | undefined;
   /** Both: after each batch and each ack, `WAIT` for this many replicas. Default 0 (no WAIT). */
   readonly waitReplicas?: number | undefined;
   /** Both: timeout of that `WAIT`, in ms. Default 1000. */
@@ -52,6 +54,9 @@ export interface RedisStreamsTransportOptions {
   readonly reconnectMaxDelayMs?: number | undefined;
 }
 
+/** Redis's default `proto-max-bulk-len`: the largest bulk string (one field) a server accepts. */
+export const DEFAULT_MAX_BODY_BYTES: number = 512 * 1024 * 1024;
+
 /** The options after validation, with every default filled in. */
 export interface ResolvedRedisStreamsOptions {
   readonly url: string;
@@ -67,6 +72,7 @@ export interface ResolvedRedisStreamsOptions {
   readonly claimMinIdleMs: number;
   readonly claimIntervalMs: number;
   readonly maxLen?: number | undefined;
+  readonly maxBodyBytes: number;
   readonly waitReplicas: number;
   readonly waitTimeoutMs: number;
   readonly bodyField: string;
@@ -166,6 +172,12 @@ const schema = z.object({
     description:
       'Sink: trim the stream with `XADD … MAXLEN ~ n` (approximate, cheap). Absent: no trimming. Trimming can drop entries a group has not read yet.',
   }),
+  maxBodyBytes: int(
+    1,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_BODY_BYTES,
+    "Sink: largest body sent, in bytes (`capabilities.maxBodyBytes`). A larger body is refused alone (`too-large`, the rest of its batch is written) without being sent. Also enforced: the server's `proto-max-bulk-len` when `CONFIG GET` may read it (a larger bulk makes Redis close the connection, which would fail the whole batch again and again).",
+  ),
   waitReplicas: int(
     0,
     1000,

@@ -4,11 +4,10 @@ import type {
   ReceiveOptions,
 } from '@edgeplane/adapter-loop/transport';
 import type { Redis } from 'ioredis';
-import { AckLedger } from './acks.js';
+import { AckLedger, compareIds } from './acks.js';
 import { usable, whenReady } from './connection.js';
-import { badPosition, replyCode } from './errors.js';
+import { badPosition, groupGone, replyCode } from './errors.js';
 import { entryId, type FieldMapping, type RawEntry, type StreamMessage } from './fields.js';
-import { ensureGroup } from './group.js';
 import type { RedisSource } from './source.js';
 
 const ID = /^[0-9]+(-[0-9]+)?$/;
@@ -46,6 +45,8 @@ interface GroupCursor {
   nextClaim: number;
   /** `XAUTOCLAIM` cursor of a scan in progress (`0-0`: none). */
   claimFrom: string;
+  /** After the group was recreated: new entries up to this id may be ones this iteration holds. */
+  filterUntil: string | undefined;
 }
 
 /**
@@ -66,7 +67,8 @@ export async function* receiveBatches(
   options: ReceiveOptions,
 ): AsyncGenerator<InboundBatch> {
   const { connections } = source;
-  const stop = AbortSignal.any([options.signal, connections.closing.signal]);
+  if (connections.fatal) throw connections.fatal;
+  const stop = AbortSignal.any([options.signal, connections.halted.signal]);
   if (stop.aborted) return;
   if (options.from !== undefined && !ID.test(options.from)) throw badPosition(options.from);
   await source.open();
@@ -76,10 +78,13 @@ export async function* receiveBatches(
   stop.addEventListener('abort', onStop);
   try {
     // A connection made for this iteration is connecting: ioredis keeps trying, we wait.
-    if (!(await whenReady(client, stop))) return;
-    const reader = new Reader(source, fields, client, stop, options.maxBatchMessages);
-    if (options.from === undefined) yield* reader.group();
-    else yield* reader.replay(options.from);
+    if (await whenReady(client, stop)) {
+      const reader = new Reader(source, fields, client, stop, options.maxBatchMessages);
+      if (options.from === undefined) yield* reader.group();
+      else yield* reader.replay(options.from);
+    }
+    // Halted by a permanent refusal (credentials changed on the server): the iterator throws it.
+    if (connections.fatal && !options.signal.aborted) throw connections.fatal;
   } finally {
     stop.removeEventListener('abort', onStop);
     connections.drop(client);
@@ -102,7 +107,7 @@ class Reader {
   ) {
     const { options } = source;
     this.issuer = client;
-    this.ledger = new AckLedger(options, source.connections);
+    this.ledger = new AckLedger(options, source.connections, source);
     this.count = Math.max(1, Math.min(options.batchMaxMessages, maxBatchMessages ?? Infinity));
   }
 
@@ -114,6 +119,7 @@ class Reader {
       lastNew: undefined,
       nextClaim: options.claimMinIdleMs > 0 ? 0 : Number.POSITIVE_INFINITY,
       claimFrom: '0-0',
+      filterUntil: undefined,
     };
     while (!this.stop.aborted) {
       const rewind = this.ledger.rewind;
@@ -129,7 +135,11 @@ class Reader {
         messages = await this.next(at);
       } catch (error) {
         if (this.stop.aborted) return;
-        await this.recover(error, at.pending === undefined ? 'XREADGROUP' : 'XREADGROUP (pending)');
+        await this.recover(
+          error,
+          at.pending === undefined ? 'XREADGROUP' : 'XREADGROUP (pending)',
+          at,
+        );
         at.pending ??= at.lastNew ?? '0';
         at.filter = true;
         continue;
@@ -159,8 +169,13 @@ class Reader {
     }
     const block = Math.max(10, Math.min(options.blockMs, at.nextClaim - now));
     const raw = await this.readGroup('>', block);
-    if (raw.length > 0) at.lastNew = entryId(raw[raw.length - 1] as RawEntry);
-    return this.decode(raw, false);
+    if (raw.length === 0) return [];
+    const last = entryId(raw[raw.length - 1] as RawEntry);
+    at.lastNew = last;
+    const filter = at.filterUntil !== undefined;
+    if (at.filterUntil !== undefined && compareIds(last, at.filterUntil) >= 0)
+      at.filterUntil = undefined;
+    return this.decode(raw, filter);
   }
 
   private async readGroup(id: string, block: number | undefined): Promise<RawEntry[]> {
@@ -173,23 +188,69 @@ class Reader {
     return entriesOf(await this.client.callBuffer('XREADGROUP', args));
   }
 
-  /** One page of `XAUTOCLAIM`; a finished scan schedules the next one. */
+  /**
+   * One page of `XAUTOCLAIM`; a finished scan schedules the next one. The `XPENDING … IDLE` sent
+   * just before it in the same pipeline says whose entries they were: taking over another
+   * consumer's entries (one that died) is reported as a `claimed` group event.
+   */
   private async claim(at: GroupCursor): Promise<RawEntry[]> {
     const { options, connections } = this.source;
     this.issuer = connections.cmd;
-    const reply = (await connections.cmd.callBuffer('XAUTOCLAIM', [
-      options.stream,
-      options.group,
-      this.source.name,
-      options.claimMinIdleMs,
-      at.claimFrom,
-      'COUNT',
-      this.count,
-    ])) as [Buffer, (RawEntry | null)[]] | null;
+    const replies = await connections.cmd
+      .pipeline()
+      .call(
+        'XPENDING',
+        options.stream,
+        options.group,
+        'IDLE',
+        options.claimMinIdleMs,
+        at.claimFrom,
+        '+',
+        this.count,
+      )
+      .callBuffer('XAUTOCLAIM', [
+        options.stream,
+        options.group,
+        this.source.name,
+        options.claimMinIdleMs,
+        at.claimFrom,
+        'COUNT',
+        this.count,
+      ])
+      .exec();
+    const failed = replies?.find(([e]) => e)?.[0];
+    if (failed) throw failed;
+    if (!replies) throw new Error('connection closed');
+    const owners = new Map<string, string>();
+    for (const row of (replies[0]?.[1] ?? []) as [string, string][]) owners.set(row[0], row[1]);
+    const reply = replies[1]?.[1] as [Buffer, (RawEntry | null)[]] | null;
     const next = reply?.[0]?.toString('latin1') ?? '0-0';
     at.claimFrom = next;
     if (next === '0-0') at.nextClaim = Date.now() + options.claimIntervalMs;
-    return (reply?.[1] ?? []).filter((e): e is RawEntry => Array.isArray(e));
+    const claimed = (reply?.[1] ?? []).filter((e): e is RawEntry => Array.isArray(e));
+    this.reportClaimed(claimed, owners);
+    return claimed;
+  }
+
+  private reportClaimed(claimed: readonly RawEntry[], owners: ReadonlyMap<string, string>): void {
+    const { options } = this.source;
+    const byOwner = new Map<string, string[]>();
+    for (const entry of claimed) {
+      const id = entryId(entry);
+      const owner = owners.get(id);
+      if (owner === undefined || owner === this.source.name) continue;
+      const ids = byOwner.get(owner) ?? [];
+      ids.push(id);
+      byOwner.set(owner, ids);
+    }
+    for (const [owner, ids] of byOwner) {
+      const range = ids.length === 1 ? ids[0] : `${ids[0]}..${ids[ids.length - 1]}`;
+      this.source.groupEvent({
+        type: 'claimed',
+        partitions: [options.stream],
+        detail: `took over ${ids.length} entries (${range}) pending on consumer ${JSON.stringify(owner)} of group ${JSON.stringify(options.group)} for over ${options.claimMinIdleMs} ms (\`claimMinIdleMs\`)`,
+      });
+    }
   }
 
   /** Replays from `from` (exclusive): `XRANGE` to the end, then `XREAD BLOCK` for what comes next. */
@@ -225,7 +286,7 @@ class Reader {
         }
       } catch (error) {
         if (this.stop.aborted) return;
-        await this.recover(error, live ? 'XREAD' : 'XRANGE');
+        await this.recover(error, live ? 'XREAD' : 'XRANGE', undefined);
         continue;
       }
       this.transient = 0;
@@ -264,18 +325,20 @@ class Reader {
    * again (`createGroup`); a lost connection is waited for (ioredis reconnects by itself). Repeated
    * transient errors on a live connection pause 100 ms doubling to 2 s, so they never spin.
    */
-  private async recover(error: unknown, action: string): Promise<void> {
+  private async recover(
+    error: unknown,
+    action: string,
+    at: GroupCursor | undefined,
+  ): Promise<void> {
     const { options, connections } = this.source;
     const mapped: EdgeplaneError = connections.error(
       this.issuer,
       error,
       `${action} of stream ${JSON.stringify(options.stream)}`,
     );
-    if (replyCode(error) === 'NOGROUP' && options.createGroup) {
-      // The server lost the group (restarted without persistence, or someone deleted it).
-      await whenReady(connections.cmd, this.stop);
-      await ensureGroup(connections, options).catch(() => {});
-      await sleep(this.pause(), this.stop);
+    if (connections.fatal) throw connections.fatal;
+    if (replyCode(error) === 'NOGROUP' && at) {
+      await this.regroup(at);
       return;
     }
     if (!mapped.retryable) throw mapped;
@@ -283,6 +346,50 @@ class Reader {
     await whenReady(this.client, this.stop);
     await whenReady(connections.cmd, this.stop);
     if (live) await sleep(this.pause(), this.stop);
+  }
+
+  /**
+   * The group (or the whole stream) disappeared mid-run: deleted, or the server restarted without
+   * persistence. Never recreated from `startId` (a silent replay from the beginning): with
+   * `createGroup` it is recreated at the resume point (every entry up to it acknowledged), which
+   * is logged (`reconnecting` with a `not-found` error naming what disappeared, a group event);
+   * without it, a permanent `not-found` with the `XGROUP CREATE` command that resumes there.
+   */
+  private async regroup(at: GroupCursor): Promise<void> {
+    const { options, connections } = this.source;
+    const client = connections.cmd;
+    this.issuer = client;
+    if (!(await whenReady(client, this.stop))) return;
+    const streamGone = (await client.call('TYPE', options.stream).catch(() => '')) === 'none';
+    const resumeAt = this.source.resumeAt;
+    const gone = groupGone(
+      options.stream,
+      options.group,
+      streamGone,
+      resumeAt ?? '<last acknowledged entry id>',
+      connections.server,
+    );
+    if (!options.createGroup || resumeAt === undefined) throw gone;
+    try {
+      await client.call('XGROUP', 'CREATE', options.stream, options.group, resumeAt, 'MKSTREAM');
+    } catch (error) {
+      if (replyCode(error) !== 'BUSYGROUP') throw connections.error(client, error, 'XGROUP CREATE');
+    }
+    const detail = `${
+      streamGone
+        ? `stream ${JSON.stringify(options.stream)} and group ${JSON.stringify(options.group)} disappeared (deleted, or the server restarted without persistence: its entries are lost)`
+        : `group ${JSON.stringify(options.group)} of stream ${JSON.stringify(options.stream)} disappeared (deleted)`
+    }; recreated it at entry ${resumeAt}, the last acknowledged position known: entries after it are delivered (again), none before it`;
+    connections.report('reconnecting', gone);
+    this.source.groupEvent({ type: 'assigned', partitions: [options.stream], detail });
+    connections.report('ready');
+    // Entries this iteration still holds come again from the new group: skip them (their ack,
+    // still to come, acknowledges them in the new group).
+    let top: string | undefined;
+    for (const id of this.ledger.inFlight()) if (!top || compareIds(id, top) > 0) top = id;
+    at.filterUntil = top;
+    at.pending = undefined;
+    at.filter = false;
   }
 
   private pause(): number {

@@ -1,9 +1,11 @@
 import {
   type EdgeplaneError,
   type OutboundMessage,
+  type RejectedMessage,
   type SendResult,
   sendFailed,
   sendOk,
+  sendPartial,
   sendRetryable,
 } from '@edgeplane/adapter-loop/transport';
 import { type Connections, usable } from './connection.js';
@@ -13,6 +15,7 @@ import {
   commandTimeout,
   type ErrorContext,
   notReplicated,
+  tooLarge,
 } from './errors.js';
 import type { FieldMapping } from './fields.js';
 import type { ResolvedRedisStreamsOptions } from './options.js';
@@ -34,11 +37,20 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T
 }
 
 /**
+ * Codes of a reply error that concern one message, not the batch: that message fails alone.
+ * `invalid-input` is Redis's catch-all `ERR` for a command it refuses (an argument it cannot take).
+ * Credentials, ACL, wrong key type, read-only replica: every message would fail the same way.
+ */
+const PER_MESSAGE: ReadonlySet<string> = new Set(['invalid-input', 'too-large']);
+
+/**
  * The sink: one pipeline per batch (every `XADD`, then `WAIT` when `waitReplicas` is set), one
  * round trip, `ok` once the server has answered every command. Nothing is retried here: a
  * connection that is down or drops mid-batch is `retryable` (`unavailable`), and so is a `WAIT`
  * short of replicas; a batch retried after a partial failure may add some entries twice
- * (at-least-once).
+ * (at-least-once). A message refused for itself (a body over `maxBodyBytes` or the server's
+ * `proto-max-bulk-len`, checked before anything is sent; an `ERR` reply to its `XADD`) fails
+ * alone: the result is `partial`, every other message was written.
  */
 export class RedisSink {
   private readonly context: ErrorContext;
@@ -54,15 +66,41 @@ export class RedisSink {
     };
   }
 
+  /** Messages over the body limit, refused before anything is sent. */
+  private oversized(batch: readonly OutboundMessage[]): RejectedMessage[] {
+    const { options, connections } = this;
+    const server = connections.bulkLimit;
+    const limit = Math.min(options.maxBodyBytes, server ?? Number.POSITIVE_INFINITY);
+    const which =
+      limit === options.maxBodyBytes
+        ? '`maxBodyBytes`'
+        : `the server's \`proto-max-bulk-len\` on ${connections.server}`;
+    const rejected: RejectedMessage[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const size = (batch[i] as OutboundMessage).body.byteLength;
+      if (size > limit) rejected.push({ index: i, error: tooLarge(i, size, limit, which) });
+    }
+    return rejected;
+  }
+
   async send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult> {
     const { connections, options, fields } = this;
     if (connections.closed) return sendFailed(closedError());
+    if (connections.fatal) return sendFailed(connections.fatal);
     if (signal?.aborted) return sendFailed(cancelledError());
     if (batch.length === 0) return sendOk();
     const client = connections.cmd;
     if (!usable(client)) return asResult(connections.down(client, this.context.action));
+    const rejected = this.oversized(batch);
+    const skip = new Set(rejected.map((r) => r.index));
+    const sent: number[] = [];
     const pipeline = client.pipeline();
-    for (const m of batch) pipeline.callBuffer('XADD', fields.xaddArgs(options.stream, m));
+    for (let i = 0; i < batch.length; i++) {
+      if (skip.has(i)) continue;
+      sent.push(i);
+      pipeline.callBuffer('XADD', fields.xaddArgs(options.stream, batch[i] as OutboundMessage));
+    }
+    if (sent.length === 0) return sendPartial(rejected);
     if (options.waitReplicas > 0)
       pipeline.call('WAIT', options.waitReplicas, options.waitTimeoutMs);
     let replies: [Error | null, unknown][] | null | undefined;
@@ -74,13 +112,31 @@ export class RedisSink {
     if (replies === undefined)
       return sendRetryable(commandTimeout(this.context, options.commandTimeoutMs));
     if (!replies) return asResult(connections.down(client, this.context.action));
-    for (const [error] of replies)
-      if (error) return asResult(connections.error(client, error, this.context.action));
+    let batchError: EdgeplaneError | undefined;
+    let alone: EdgeplaneError | undefined;
+    for (let j = 0; j < replies.length; j++) {
+      const error = (replies[j] as [Error | null, unknown])[0];
+      if (!error) continue;
+      const index = sent[j];
+      const action = index === undefined ? 'WAIT' : `${this.context.action} (message ${index})`;
+      const mapped = connections.error(client, error, action);
+      if (index !== undefined && PER_MESSAGE.has(mapped.code)) {
+        rejected.push({ index, error: mapped });
+        alone ??= mapped;
+      } else batchError ??= mapped;
+    }
+    if (batchError) {
+      // A message refused for itself, and others not written for a reason that may pass (the
+      // connection dropped after it): not a `partial` (those others were not taken). `failed`
+      // with the message's own code makes the loop send the batch one message at a time.
+      if (alone && batchError.retryable) return sendFailed(alone);
+      return asResult(batchError);
+    }
     if (options.waitReplicas > 0) {
       const got = Number(replies[replies.length - 1]?.[1]);
       if (got < options.waitReplicas)
         return sendRetryable(notReplicated(this.context, got, options.waitReplicas));
     }
-    return sendOk();
+    return sendPartial(rejected.sort((a, b) => a.index - b.index));
   }
 }

@@ -17,6 +17,7 @@ import { COMPONENT, closedError, openCancelled } from './errors.js';
 import { FieldMapping } from './fields.js';
 import { readLag } from './lag.js';
 import {
+  DEFAULT_MAX_BODY_BYTES,
   defineRedisStreamsTransport,
   type RedisStreamsTransportOptions,
   type ResolvedRedisStreamsOptions,
@@ -51,8 +52,8 @@ export const redisStreamsCapabilities: TransportCapabilities = Object.freeze({
   headers: true,
   delivery: 'at-least-once',
   framing: 'message',
-  // Redis's default `proto-max-bulk-len` (512 MiB) bounds one field; the server's setting rules.
-  maxBodyBytes: 512 * 1024 * 1024,
+  // The `maxBodyBytes` option (default: Redis's default `proto-max-bulk-len`, 512 MiB).
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
 });
 
 const definition = defineRedisStreamsTransport((options) => buildRedisStreamsTransport(options));
@@ -89,7 +90,10 @@ function buildRedisStreamsTransport(options: ResolvedRedisStreamsOptions): Redis
   let opening: Promise<void> | undefined;
   return {
     name: 'redis-streams',
-    capabilities: redisStreamsCapabilities,
+    capabilities:
+      options.maxBodyBytes === DEFAULT_MAX_BODY_BYTES
+        ? redisStreamsCapabilities
+        : Object.freeze({ ...redisStreamsCapabilities, maxBodyBytes: options.maxBodyBytes }),
     options,
     get consumer() {
       return source.consumer;
@@ -100,10 +104,12 @@ function buildRedisStreamsTransport(options: ResolvedRedisStreamsOptions): Redis
      */
     async open(context?: OpenContext) {
       if (connections.closed) throw closedError();
+      if (connections.fatal) throw connections.fatal;
       const signal = context?.signal;
       if (signal?.aborted) throw openCancelled();
       if (context?.onStateChange) connections.listen(context.onStateChange);
       source.stateDir ??= context?.stateDir;
+      source.onGroupEvent ??= context?.onGroupEvent;
       // Aborting the signal drops the attempt (connect() then rejects) and open() at once.
       let onAbort = (): void => {};
       const aborted = new Promise<never>((_, reject) => {

@@ -5,6 +5,7 @@ import { createRedisStreamsTransport, redisStreamsTransport } from '../src/index
 import { deleteKeys } from './support/redis.js';
 
 const streams: string[] = [];
+const MAX_BODY = 1024 * 1024;
 
 describeTransportConformance<MachineTestServer>({
   transport: 'redis-streams',
@@ -14,7 +15,13 @@ describeTransportConformance<MachineTestServer>({
   // (redelivery) is the same consumer and reads its own pending entries first.
   create: ({ server, ns }) => {
     streams.push(ns);
-    return createRedisStreamsTransport({ url: server.url, stream: ns, group: 'conformance' });
+    // A small `maxBodyBytes`, so the poison case sends 1 MiB + 1 bytes, not 512 MiB + 1.
+    return createRedisStreamsTransport({
+      url: server.url,
+      stream: ns,
+      group: 'conformance',
+      maxBodyBytes: MAX_BODY,
+    });
   },
   descriptor: redisStreamsTransport,
   createBadOptions: () => ({ stream: 'x', batchMaxMessages: 0 }),
@@ -23,6 +30,7 @@ describeTransportConformance<MachineTestServer>({
       url: 'redis://127.0.0.1:1',
       stream: ns,
       connectTimeoutMs: 2000,
+      maxBodyBytes: MAX_BODY,
     }),
   declares: {
     source: true,
@@ -34,7 +42,7 @@ describeTransportConformance<MachineTestServer>({
     headers: true,
     delivery: 'at-least-once',
     framing: 'message',
-    maxBodyBytes: 512 * 1024 * 1024,
+    maxBodyBytes: MAX_BODY,
   },
 });
 

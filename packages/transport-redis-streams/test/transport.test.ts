@@ -105,7 +105,7 @@ describe('against the machine Redis', () => {
     expect(c.consumer).not.toBe(a.consumer);
   });
 
-  it('lag() counts the entries not yet delivered to the group', async () => {
+  it('lag() counts the entries not yet processed: undelivered plus delivered and not acked', async () => {
     const stream = redis.track(uniqueName('ep-rs-lag'));
     await redis.fill(
       stream,
@@ -116,7 +116,9 @@ describe('against the machine Redis', () => {
     expect(await t.lag()).toEqual({ lag: 50 });
     const batch = await firstBatch(t);
     expect(batch.messages).toHaveLength(20);
-    expect(await t.lag()).toEqual({ lag: 30 });
+    expect(await t.lag()).toEqual({ lag: 50 }); // 30 undelivered + 20 pending
+    await batch.ack(5);
+    expect(await t.lag()).toEqual({ lag: 45 });
   });
 
   it('startId=$ leaves older entries out', async () => {

@@ -4,7 +4,13 @@ import type { Deployment, OpsMetrics } from '@edgeplane/app-kit';
 /** The loop of a deployment: spec, both bindings, stages and the config's `loop.*` settings. */
 export function buildLoop(
   d: Deployment,
-  extra: { lanePath: string; maxMessages: number | undefined; metrics: OpsMetrics },
+  extra: {
+    lanePath: string;
+    maxMessages: number | undefined;
+    metrics: OpsMetrics;
+    /** Where adapter events go, one line each (stderr). */
+    log?: (line: string) => void;
+  },
 ): Loop {
   const settings = d.config.loop;
   return createLoop({
@@ -26,10 +32,14 @@ export function buildLoop(
     },
     shutdownTimeoutMs: settings.shutdownTimeoutMs,
     snapshotIntervalMs: settings.snapshotIntervalMs,
+    stallAfterMs: settings.stallAfterMs,
     maxMessages: extra.maxMessages,
     lanePath: extra.lanePath,
     secrets: d.secrets,
     onEgressBatch: extra.metrics.onEgressBatch,
     onAdapterFailure: extra.metrics.onAdapterFailure,
+    onAdapterEvent: extra.log
+      ? (e) => extra.log?.(`${e.role} "${e.adapter}": ${e.message}`)
+      : undefined,
   });
 }

@@ -49,13 +49,8 @@ export function runSignals(io: Io): RunSignals {
 
 /**
  * True when the run ended because of the signal while the transports were still opening (the
- * loop halts with `cancelled`, `failedDuring: 'open'`): nothing was moved, exit 130/143, not 1.
+ * loop ends `stopped` with `stoppedDuring: 'open'`): nothing was moved, exit 130/143.
  */
 export function stoppedWhileOpening(result: LoopResult, signal: StopSignal | undefined): boolean {
-  return (
-    signal !== undefined &&
-    result.reason === 'stopped' &&
-    result.failedDuring === 'open' &&
-    result.error?.code === 'cancelled'
-  );
+  return signal !== undefined && result.reason === 'stopped' && result.stoppedDuring === 'open';
 }

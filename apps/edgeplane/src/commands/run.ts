@@ -88,7 +88,12 @@ async function runLoop(
   });
   if (signals.signalled) return signals.beforeStart();
   const metrics = createOpsMetrics();
-  const loop = buildLoop(d, { lanePath, maxMessages, metrics });
+  const loop = buildLoop(d, {
+    lanePath,
+    maxMessages,
+    metrics,
+    log: (line) => io.stderr.write(`${line}\n`),
+  });
   const opsListen = str(flags, 'ops-listen');
   const ops = opsListen
     ? await startOpsListener({

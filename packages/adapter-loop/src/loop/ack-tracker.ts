@@ -1,4 +1,4 @@
-import type { InboundBatch } from '../transport/types.js';
+import type { InboundBatch, InboundMessage } from '../transport/types.js';
 
 interface Pending {
   readonly batch: InboundBatch;
@@ -25,6 +25,10 @@ export class AckTracker {
   private chain: Promise<void> = Promise.resolve();
   /** Messages whose ingress position has been acknowledged. */
   acked = 0;
+  /** When the acknowledgement now in progress was sent (ms clock), or undefined when none is. */
+  busySince: number | undefined;
+  /** Acknowledgements that completed (any number of messages each). */
+  completed = 0;
 
   constructor(
     private readonly coalesce: boolean,
@@ -49,6 +53,16 @@ export class AckTracker {
   /** Resolves when every ack scheduled so far has completed. */
   idle(): Promise<void> {
     return this.chain;
+  }
+
+  /** The ingress message published at ring sequence `seq`, while it is not yet acknowledged. */
+  inboundAt(seq: number): InboundMessage | undefined {
+    for (let i = this.head; i < this.pending.length; i++) {
+      const p = this.pending[i];
+      if (p && seq >= p.firstSeq && seq < p.firstSeq + p.count)
+        return p.batch.messages[seq - p.firstSeq];
+    }
+    return undefined;
   }
 
   /** Batches received but not yet fully acknowledged. */
@@ -76,12 +90,16 @@ export class AckTracker {
     const toAck = this.coalesce ? steps.slice(-1) : steps;
     const messages = steps.reduce((n, s) => n + s.messages, 0);
     this.chain = this.chain.then(async () => {
+      this.busySince = Date.now();
       try {
         if (this.parallel) await Promise.all(toAck.map((s) => s.batch.ack(s.upTo)));
         else for (const s of toAck) await s.batch.ack(s.upTo);
         this.acked += messages;
+        this.completed++;
       } catch (error) {
         this.onError(error);
+      } finally {
+        this.busySince = undefined;
       }
     });
   }

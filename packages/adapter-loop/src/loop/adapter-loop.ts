@@ -7,12 +7,14 @@ import { acquireLaneLock } from '../snapshot/lane-lock.js';
 import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
 import { createStageResolver, type Stage } from '../stages.js';
 import { AckTracker } from './ack-tracker.js';
-import { EgressBatcher } from './egress.js';
+import { type EgressBatch, EgressBatcher, seqOf } from './egress.js';
 import { openBoth } from './open.js';
-import type { Loop, LoopOptions, LoopResult, StopReason } from './options.js';
+import type { AdapterEvent, Loop, LoopOptions, LoopResult, StopReason } from './options.js';
+import { firstRejected, isMessageLevel, isolateRejects, rejectedMessageError } from './rejects.js';
 import { everyInterval, pollLag, reportEgressBatch } from './reporting.js';
 import { sendWithRetry } from './retry.js';
 import { type RunFlags, runRelease, runStage } from './ring-tasks.js';
+import { watchStalls } from './watchdog.js';
 
 /** The adapter loop. Use `createLoop()`; this class is not exported. */
 export class AdapterLoop implements Loop {
@@ -31,6 +33,12 @@ export class AdapterLoop implements Loop {
   private started = false;
   private phase: 'open' | 'run' = 'open';
   private endedAt: number | undefined;
+  /** Set once the transports are being closed: what they report then is not an incident. */
+  private closing = false;
+  /** `stop()` came before the transports were open: the open is abandoned, not failed. */
+  private stoppedWhileOpening = false;
+  /** When the egress `send()` now in progress began (ms clock), and its size in messages. */
+  private sending: { since: number; messages: number } | undefined;
 
   constructor(private readonly options: LoopOptions) {
     const { spec, ingress, egress } = options;
@@ -91,8 +99,10 @@ export class AdapterLoop implements Loop {
     if (this.reason === 'end-of-input') this.reason = 'stopped';
     if (this.started && this.phase === 'open') {
       // Nothing is in flight yet: stop opening at once (a transport stuck in open() included).
-      const detail = 'stopped while opening the transports; nothing was moved';
-      this.halt(new EdgeplaneError('cancelled', 'adapter-loop', detail), 'stopped');
+      // A stop is not a failure: the run ends `stopped`, and nothing was moved.
+      this.reason = 'stopped';
+      this.stoppedWhileOpening = true;
+      this.halt();
       return;
     }
     this.drainWithDeadline();
@@ -141,7 +151,10 @@ export class AdapterLoop implements Loop {
       this.endedAt = Date.now();
       return this.result(t0);
     }
-    let timer: NodeJS.Timeout | undefined;
+    // A lane shows this run from its start: never the previous run's document while opening.
+    await this.writeSnapshot();
+    const timer = this.startReporting();
+    const watchdog = this.startWatchdog();
     try {
       const signal = this.hardAbort.signal;
       await openBoth(
@@ -152,9 +165,20 @@ export class AdapterLoop implements Loop {
         lanePath,
         signal,
         () => this.failure ?? new EdgeplaneError('cancelled', 'adapter-loop', 'stopped'),
+        {
+          onState: (health, state, error) => this.onAdapterState(health, state, error),
+          onGroup: (health, event) => {
+            health.groupEvent(event);
+            const detail = event.detail ? ` (${event.detail})` : '';
+            this.emit(
+              health,
+              'group',
+              `${event.type} ${event.partitions.join(', ') || '(none)'}${detail}`,
+            );
+          },
+        },
       );
       this.phase = 'run';
-      timer = this.startReporting();
       await this.writeSnapshot();
       const onDrop = (n: number): void => {
         this.dropped += n;
@@ -171,9 +195,13 @@ export class AdapterLoop implements Loop {
       ]);
       await this.tracker.idle();
     } catch (error) {
-      this.halt(EdgeplaneError.from(error, 'adapter-loop'));
+      if (!(this.stoppedWhileOpening && this.phase === 'open'))
+        this.halt(EdgeplaneError.from(error, 'adapter-loop'));
     } finally {
-      if (timer) clearInterval(timer);
+      clearInterval(timer);
+      clearInterval(watchdog);
+      // Figures in a final snapshot are final: read the lag again while the source is open.
+      if (this.phase === 'run') await pollLag(this.options.ingress.transport, this.ingress, 1000);
       await this.closeAll(stages);
       this.state = this.failure ? 'failed' : 'stopped';
       this.endedAt = Date.now();
@@ -193,6 +221,7 @@ export class AdapterLoop implements Loop {
       droppedMessages: this.dropped,
       durationMs: performance.now() - t0,
       failedDuring: this.failure ? this.phase : undefined,
+      stoppedDuring: this.reason === 'stopped' && !this.failure ? this.phase : undefined,
       error: this.failure,
       snapshot: this.snapshot(),
     };
@@ -232,6 +261,7 @@ export class AdapterLoop implements Loop {
       });
       for await (const batch of batches) {
         const messages = batch.messages;
+        this.recovered(this.ingress);
         const n = max === undefined ? messages.length : Math.min(messages.length, max - published);
         if (n > 0 && this.state === 'idle') this.state = 'running';
         let i = 0;
@@ -258,7 +288,10 @@ export class AdapterLoop implements Loop {
     } catch (error) {
       // An ingress failure (an over-long line, a lost connection that gave up) is the ingress's.
       const e = EdgeplaneError.from(error, `transport:${transport.name}`);
-      if (!this.flags.halted) this.ingress.fail(e);
+      if (!this.flags.halted) {
+        this.ingress.fail(e);
+        if (!e.retryable) this.ingress.report('failed');
+      }
       throw e;
     } finally {
       this.flags.producerDone = true;
@@ -269,41 +302,12 @@ export class AdapterLoop implements Loop {
 
   /** Sender: sends closed egress batches in order, with retries; then lets acks advance. */
   private async sendLoop(): Promise<void> {
-    const transport = this.options.egress.transport;
     for (;;) {
       if (this.flags.halted) return;
       const batch = this.batcher.queue.shift();
       if (batch) {
         this.ring.notifier.fire();
-        if (batch.messages.length > 0) {
-          const t0 = performance.now();
-          let attempts = 0;
-          const result = await sendWithRetry(transport, batch.messages, {
-            ...this.options.retry,
-            signal: this.hardAbort.signal,
-            onRetry: (error) => {
-              if (!this.hardAbort.signal.aborted) this.egressHealth.fail(error);
-            },
-            onAttempt: () => {
-              attempts++;
-            },
-          });
-          this.reportBatch(
-            batch.messages,
-            performance.now() - t0,
-            attempts,
-            result.status === 'ok',
-          );
-          if (result.status === 'partial') throw new Error('TODO partial');
-          if (result.status !== 'ok') {
-            if (this.flags.halted) return;
-            this.egressHealth.fail(result.error);
-            this.halt(result.error);
-            return;
-          }
-          // Taken durably: count it and let its acks go out, even when the loop is halting.
-          this.egressHealth.messageCount += batch.messages.length;
-        }
+        if (batch.messages.length > 0 && !(await this.sendBatch(batch))) return;
         this.tracker.advance(batch.lastSeq);
         if (this.flags.halted) return;
         // The next batch goes out only once this one's ingress acks are done: what is written but
@@ -314,6 +318,145 @@ export class AdapterLoop implements Loop {
       if (this.batcher.finished) return;
       await this.ring.notifier.wait();
     }
+  }
+
+  /**
+   * Sends one batch with retries (isolating a refused message when the transport could not say
+   * which); true when every message was taken. Otherwise acknowledges what precedes the first
+   * refused message, halts the loop (`stop_pipeline`) and returns false.
+   */
+  private async sendBatch(batch: EgressBatch): Promise<boolean> {
+    const transport = this.options.egress.transport;
+    const t0 = performance.now();
+    let attempts = 0;
+    const hooks = {
+      ...this.options.retry,
+      signal: this.hardAbort.signal,
+      onRetry: (error: EdgeplaneError) => {
+        if (!this.hardAbort.signal.aborted) this.egressHealth.fail(error);
+      },
+      onAttempt: () => {
+        attempts++;
+        this.sending = { since: Date.now(), messages: batch.messages.length };
+      },
+      onSettled: () => {
+        this.sending = undefined;
+      },
+    };
+    let result = await sendWithRetry(transport, batch.messages, hooks);
+    if (isMessageLevel(result, batch.messages.length) && !this.flags.halted)
+      result = await isolateRejects(transport, batch.messages, hooks);
+    this.reportBatch(batch.messages, performance.now() - t0, attempts, result.status === 'ok');
+    if (result.status === 'ok') {
+      // Taken durably: count it and let its acks go out, even when the loop is halting.
+      this.egressHealth.messageCount += batch.messages.length;
+      this.recovered(this.egressHealth);
+      return true;
+    }
+    if (this.flags.halted) return false;
+    if (result.status !== 'partial') {
+      this.egressHealth.fail(result.error);
+      this.halt(result.error);
+      return false;
+    }
+    const reject = firstRejected(result.rejected);
+    if (!reject) return true;
+    this.egressHealth.messageCount += batch.messages.length - result.rejected.length;
+    const seq = seqOf(batch, reject.index);
+    const inbound = this.tracker.inboundAt(seq);
+    // stop_pipeline: what precedes the refused message is delivered; acknowledge it, then stop.
+    this.tracker.advance(seq - 1);
+    await this.tracker.idle();
+    const error = rejectedMessageError({
+      egress: this.egressHealth.name,
+      ingress: this.ingress.name,
+      inbound,
+      message: batch.messages[reject.index],
+      reject,
+      batchSize: batch.messages.length,
+      rejectedCount: result.rejected.length,
+    });
+    this.egressHealth.fail(error);
+    this.emit(this.egressHealth, 'rejected', error.message);
+    this.halt(error);
+    return false;
+  }
+
+  /** A connection-state change reported by a transport. */
+  private onAdapterState(
+    health: AdapterHealth,
+    state: AdapterHealth['state'],
+    error: EdgeplaneError | undefined,
+  ): void {
+    if (this.closing) return;
+    const was = health.state;
+    health.report(state);
+    if (error) health.fail(error);
+    if (state !== was) {
+      const why = error ? `: ${error.message}` : '';
+      const still = health.state === 'stalled' ? ' (still stalled)' : '';
+      this.emit(health, 'state', `${was} -> ${state}${still}${why}`, state);
+    }
+    if (state === 'ready' && was !== 'ready' && was !== 'connecting') this.recovered(health);
+    // A reconnect refused for good (credentials, permissions) ends the run, sends pending or not.
+    if (state === 'failed' && this.phase === 'run' && error && !error.retryable) {
+      this.halt(error);
+    }
+  }
+
+  /** The adapter works again: close its incident (`cause`, `last_error`) and say so once. */
+  private recovered(health: AdapterHealth): void {
+    const incident = health.incident;
+    if (!incident) return;
+    health.recover();
+    const seconds = ((Date.now() - incident.at) / 1000).toFixed(1);
+    this.emit(
+      health,
+      'recovered',
+      `recovered after ${seconds} s; the cause was: ${incident.cause}`,
+    );
+  }
+
+  private emit(
+    health: AdapterHealth,
+    kind: AdapterEvent['kind'],
+    message: string,
+    state?: string,
+  ): void {
+    const hook = this.options.onAdapterEvent;
+    if (!hook) return;
+    try {
+      hook({
+        adapter: health.name,
+        role: health.role,
+        kind,
+        state,
+        message: redactText(message, this.options.secrets ?? []),
+      });
+    } catch {
+      // a log hook never breaks the loop
+    }
+  }
+
+  private startWatchdog(): NodeJS.Timeout {
+    return watchStalls(
+      [
+        {
+          health: this.egressHealth,
+          since: () => this.sending?.since,
+          describe: () =>
+            `send of ${this.sending?.messages ?? 0} message(s) to ${this.options.egress.transport.name}`,
+        },
+        {
+          health: this.ingress,
+          since: () => this.tracker.busySince,
+          describe: () => `acknowledgement to ${this.options.ingress.transport.name}`,
+        },
+      ],
+      this.options.stallAfterMs ?? 30_000,
+      (health, stalled, message) =>
+        this.emit(health, stalled ? 'stall' : 'state', message, health.state),
+    );
   }
 
   private reportBatch(
@@ -327,7 +470,10 @@ export class AdapterLoop implements Loop {
 
   private startReporting(): NodeJS.Timeout {
     const every = this.options.snapshotIntervalMs ?? 1000;
-    const poll = () => pollLag(this.options.ingress.transport, this.ingress, every);
+    const poll = () =>
+      this.phase === 'run'
+        ? pollLag(this.options.ingress.transport, this.ingress, every)
+        : Promise.resolve();
     return everyInterval(every, () => poll().then(() => this.writeSnapshot()));
   }
 
@@ -339,6 +485,7 @@ export class AdapterLoop implements Loop {
   private async closeAll(stages: readonly Stage[]): Promise<void> {
     const { ingress, egress } = this.options;
     await this.tracker.idle();
+    this.closing = true;
     await Promise.allSettled([
       ingress.transport.close(),
       egress.transport.close(),

@@ -16,6 +16,15 @@ export interface BatchOptions {
 export interface EgressBatch {
   readonly messages: StageMessage[];
   readonly lastSeq: number;
+  /** Ring sequence of `messages[0]` (-1 for an empty batch of drops only). */
+  readonly firstSeq: number;
+  /** Ring sequence of each message, present only when drops made them non-consecutive. */
+  readonly seqs: readonly number[] | undefined;
+}
+
+/** Ring sequence of `batch.messages[index]`. */
+export function seqOf(batch: EgressBatch, index: number): number {
+  return batch.seqs ? (batch.seqs[index] ?? -1) : batch.firstSeq + index;
 }
 
 /**
@@ -24,6 +33,10 @@ export interface EgressBatch {
  */
 export class EgressBatcher {
   private current: StageMessage[] = [];
+  /** Ring sequence of `current[0]`. */
+  private firstSeq = -1;
+  /** Explicit sequences of `current`, once a drop inside the batch made them non-consecutive. */
+  private seqs: number[] | undefined;
   private bytes = 0;
   private lastSeq = -1;
   private closedSeq = -1;
@@ -53,6 +66,11 @@ export class EgressBatcher {
     for (let i = 0; i < values.length; i++) {
       const m = values[i];
       if (m) {
+        const seq = firstSeq + i;
+        if (this.current.length === 0) this.firstSeq = seq;
+        else if (!this.seqs && seq !== this.firstSeq + this.current.length)
+          this.seqs = this.current.map((_, j) => this.firstSeq + j);
+        this.seqs?.push(seq);
         this.current.push(m);
         this.bytes += m.bodyLength ?? m.body.byteLength;
       }
@@ -74,9 +92,11 @@ export class EgressBatcher {
       this.timer = undefined;
     }
     if (this.lastSeq <= this.closedSeq) return;
-    this.queue.push({ messages: this.current, lastSeq: this.lastSeq });
+    const firstSeq = this.current.length > 0 ? this.firstSeq : -1;
+    this.queue.push({ messages: this.current, lastSeq: this.lastSeq, firstSeq, seqs: this.seqs });
     this.closedSeq = this.lastSeq;
     this.current = [];
+    this.seqs = undefined;
     this.bytes = 0;
     this.notifier.fire();
   }
@@ -94,6 +114,7 @@ export class EgressBatcher {
     this.timer = undefined;
     this.queue.length = 0;
     this.current = [];
+    this.seqs = undefined;
     this.finished = true;
     this.notifier.fire();
   }

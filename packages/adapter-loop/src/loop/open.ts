@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { EdgeplaneError } from '@edgeplane/errors';
 import type { AdapterHealth } from '../health.js';
-import type { Transport } from '../transport/types.js';
+import type { ConnectionState, GroupEvent, Transport } from '../transport/types.js';
+
+/** Where an adapter's transport reports while open (the loop's handlers). */
+export interface AdapterHooks {
+  onState(health: AdapterHealth, state: ConnectionState, error: EdgeplaneError | undefined): void;
+  onGroup(health: AdapterHealth, event: GroupEvent): void;
+}
 
 /** `<lanePath>/<role>`, the transport's private state directory, or undefined without a lane path. */
 export function stateDirFor(
@@ -17,6 +23,7 @@ export async function openAdapter(
   health: AdapterHealth,
   stateDir: string | undefined,
   signal: AbortSignal,
+  hooks?: AdapterHooks,
 ): Promise<void> {
   health.state = 'connecting';
   try {
@@ -25,8 +32,15 @@ export async function openAdapter(
       stateDir,
       role: health.role,
       onStateChange: (state, error) => {
-        health.state = state;
-        if (error) health.fail(error);
+        if (hooks) hooks.onState(health, state, error);
+        else {
+          health.state = state;
+          if (error) health.fail(error);
+        }
+      },
+      onGroupEvent: (event) => {
+        if (hooks) hooks.onGroup(health, event);
+        else health.groupEvent(event);
       },
     });
     health.state = 'ready';
@@ -47,6 +61,7 @@ export async function openBoth(
   lanePath: string | undefined,
   signal: AbortSignal,
   reason: () => EdgeplaneError,
+  hooks?: AdapterHooks,
 ): Promise<void> {
   const aborted = new Promise<never>((_, reject) => {
     const fail = (): void => reject(reason());
@@ -55,7 +70,7 @@ export async function openBoth(
   });
   aborted.catch(() => undefined);
   const opening = sides.map(({ transport, health }) =>
-    openAdapter(transport, health, stateDirFor(lanePath, health.role), signal),
+    openAdapter(transport, health, stateDirFor(lanePath, health.role), signal, hooks),
   );
   await Promise.race([aborted, Promise.all(opening)]);
 }

@@ -49,6 +49,34 @@ export interface LoopOptions {
   readonly onEgressBatch?: ((event: EgressBatchEvent) => void) | undefined;
   /** Called on every adapter failure that counts in `recent_failures` (metrics hook; must not throw). */
   readonly onAdapterFailure?: ((event: AdapterFailureEvent) => void) | undefined;
+  /**
+   * Called on what an operator wants in the log: connection-state changes (with their error),
+   * consumer-group changes, stalls and their end, recoveries, a message refused permanently.
+   * Texts are redacted with `secrets`. Must not throw.
+   */
+  readonly onAdapterEvent?: ((event: AdapterEvent) => void) | undefined;
+  /**
+   * An adapter with a send or an ack outstanding longer than this without an answer is
+   * `stalled` (ms, default 30000; adapter config `loop.stallAfterMs`).
+   */
+  readonly stallAfterMs?: number | undefined;
+}
+
+/** A log-worthy adapter event (see `LoopOptions.onAdapterEvent`). */
+export interface AdapterEvent {
+  /** Adapter name as in the snapshot. */
+  readonly adapter: string;
+  readonly role: 'ingress' | 'egress';
+  /**
+   * `state`: connection state changed (`state` says to what); `group`: consumer-group change;
+   * `stall` / `recovered`: work outstanding too long / the adapter works again; `rejected`: the
+   * egress refused a message permanently.
+   */
+  readonly kind: 'state' | 'group' | 'stall' | 'recovered' | 'rejected';
+  /** The new connection state, for `state` and `stall` events. */
+  readonly state?: string | undefined;
+  /** One line, secrets redacted. */
+  readonly message: string;
 }
 
 /** One egress batch's outcome, for metrics. */
@@ -93,6 +121,11 @@ export interface LoopResult {
   readonly durationMs: number;
   /** When the failure happened: opening the transports, or while running / draining. */
   readonly failedDuring?: 'open' | 'run' | undefined;
+  /**
+   * When `stop()` ended the run (`reason: 'stopped'`): `open` if the transports were still
+   * opening (nothing was moved; the run ends `stopped`, not `failed`), else `run`.
+   */
+  readonly stoppedDuring?: 'open' | 'run' | undefined;
   /** The failure that stopped the loop (`state: 'failed'`). */
   readonly error?: EdgeplaneError | undefined;
   readonly snapshot: LoopSnapshot;

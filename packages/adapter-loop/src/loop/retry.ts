@@ -4,27 +4,68 @@ import type { OutboundMessage, SendResult, Transport } from '../transport/types.
 
 /** Retry policy for retryable egress failures: exponential backoff with full jitter. */
 export interface RetryOptions {
-  /** Retries after the first attempt (default 10). */
+  /** Retries after the first attempt (default 10; adapter config `loop.maxRetries`). */
   readonly maxRetries?: number;
-  /** First backoff, ms (default 100). */
+  /** First backoff, ms (default 100; `loop.retryMinDelayMs`). */
   readonly minDelayMs?: number;
-  /** Backoff ceiling, ms (default 30000). */
+  /** Backoff ceiling, ms (default 30000; `loop.retryMaxDelayMs`). */
   readonly maxDelayMs?: number;
+}
+
+/** Hooks of one `sendWithRetry` call. */
+export interface SendHooks {
+  readonly signal: AbortSignal;
+  /** Told of every failed attempt that will be retried. */
+  readonly onRetry: (error: EdgeplaneError) => void;
+  /** Before each `send()` call. */
+  readonly onAttempt?: () => void;
+  /** After each `send()` call, whatever its outcome. */
+  readonly onSettled?: () => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The error of a batch whose retries ran out: how many attempts over how long, the settings that
+ * govern it, and the first and the last error (the first is the incident's cause).
+ */
+export function exhaustedError(
+  first: EdgeplaneError,
+  last: EdgeplaneError,
+  attempts: number,
+  elapsedMs: number,
+  options: RetryOptions,
+): EdgeplaneError {
+  const seconds = (elapsedMs / 1000).toFixed(1);
+  const settings = `maxRetries ${options.maxRetries ?? 10}, retryMaxDelayMs ${options.maxDelayMs ?? 30_000}`;
+  const errors =
+    first === last || first.message === last.message
+      ? `error: ${last.message}`
+      : `first error: ${first.message}; last error: ${last.message}`;
+  return new EdgeplaneError(
+    last.code,
+    'adapter-loop',
+    `gave up on an egress batch after ${attempts} attempts over ${seconds} s (${settings}); ${errors}`,
+    {
+      cause: last,
+      details: { attempts, elapsed_ms: Math.round(elapsedMs), first: first.message },
+      hint:
+        last.hint ??
+        first.hint ??
+        'fix the cause above; to ride out longer outages raise loop.maxRetries or loop.retryMaxDelayMs in the adapter config',
+    },
+  );
 }
 
 /**
  * Sends one batch, retrying `retryable` results (and thrown retryable errors) with backoff,
- * honouring `retryAfterMs`. Resolves to the final result: `ok`, or `failed` (permanent, or retries
- * exhausted: the last error). `onRetry` is told of every failed attempt.
+ * honouring `retryAfterMs`. Resolves to the final result: `ok`, `partial` (as the transport gave
+ * it), or `failed` (permanent: the transport's error; retries exhausted: `exhaustedError`).
  */
 export async function sendWithRetry(
   transport: Transport,
   batch: readonly OutboundMessage[],
-  options: RetryOptions & {
-    signal: AbortSignal;
-    onRetry: (error: EdgeplaneError) => void;
-    onAttempt?: () => void;
-  },
+  options: RetryOptions & SendHooks,
 ): Promise<SendResult> {
   const send = transport.send;
   if (!send)
@@ -33,25 +74,31 @@ export async function sendWithRetry(
       'adapter-loop',
       `transport "${transport.name}" cannot be an egress (no send)`,
     );
+  const component = `transport:${transport.name}`;
   let retryAfterMs = 0;
-  let succeeded = false;
-  let partial: SendResult | undefined;
+  let final: SendResult | undefined;
+  let first: EdgeplaneError | undefined;
+  let attempts = 0;
+  const t0 = performance.now();
   try {
     await pRetry(
       async () => {
         let result: SendResult;
+        attempts++;
         options.onAttempt?.();
         try {
           result = await send.call(transport, batch, options.signal);
         } catch (thrown) {
-          const error = EdgeplaneError.from(thrown, `transport:${transport.name}`);
+          const error = EdgeplaneError.from(thrown, component);
           result = error.retryable ? { status: 'retryable', error } : { status: 'failed', error };
+        } finally {
+          options.onSettled?.();
         }
         if (result.status === 'ok' || result.status === 'partial') {
-          succeeded = true;
-          if (result.status === 'partial') partial = result;
+          final = result;
           return;
         }
+        first ??= result.error;
         if (result.status === 'failed') throw new AbortError(result.error);
         retryAfterMs = result.retryAfterMs ?? 0;
         throw result.error;
@@ -63,20 +110,26 @@ export async function sendWithRetry(
         maxTimeout: options.maxDelayMs ?? 30_000,
         randomize: true,
         signal: options.signal,
-        onFailedAttempt: async ({ error }) => {
-          options.onRetry(EdgeplaneError.from(error, `transport:${transport.name}`));
-          if (retryAfterMs > 0) await new Promise((r) => setTimeout(r, retryAfterMs));
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          options.onRetry(EdgeplaneError.from(error, component));
+          if (retryAfterMs > 0 && retriesLeft > 0) await sleep(retryAfterMs);
         },
       },
     );
-    return partial ?? { status: 'ok' };
+    return final ?? { status: 'ok' };
   } catch (error) {
     // p-retry rejects once its signal is aborted, even after an attempt that succeeded.
-    if (succeeded) return partial ?? { status: 'ok' };
+    if (final) return final;
     if (options.signal.aborted) {
       const detail = 'send cancelled: the loop stopped before the egress confirmed the batch';
       return { status: 'failed', error: new EdgeplaneError('cancelled', 'adapter-loop', detail) };
     }
-    return { status: 'failed', error: EdgeplaneError.from(error, `transport:${transport.name}`) };
+    const last = EdgeplaneError.from(error, component);
+    if (!last.retryable || attempts <= 1) return { status: 'failed', error: last };
+    const elapsed = performance.now() - t0;
+    return {
+      status: 'failed',
+      error: exhaustedError(first ?? last, last, attempts, elapsed, options),
+    };
   }
 }

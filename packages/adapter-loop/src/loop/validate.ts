@@ -94,4 +94,5 @@ export function validateLoopOptions(options: LoopOptions): void {
   limit('retry.maxDelayMs', options.retry?.maxDelayMs, 'retryMaxDelayMs');
   limit('shutdownTimeoutMs', options.shutdownTimeoutMs, 'shutdownTimeoutMs');
   limit('snapshotIntervalMs', options.snapshotIntervalMs, 'snapshotIntervalMs');
+  limit('stallAfterMs', options.stallAfterMs, 'stallAfterMs');
 }
