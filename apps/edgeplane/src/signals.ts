@@ -20,6 +20,7 @@ export interface SignalHub {
 export function installSignalHub(
   write: (line: string) => void = (line) => process.stderr.write(line),
   exit: (code: number) => void = (code) => process.exit(code),
+  target: Pick<NodeJS.EventEmitter, 'on'> = process,
 ): SignalHub {
   const handlers = new Set<(signal: StopSignal) => void>();
   let done: number | undefined;
@@ -31,8 +32,8 @@ export function installSignalHub(
       exit(EXIT_FOR[signal]);
     } else for (const handler of handlers) handler(signal);
   };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
+  target.on('SIGINT', () => on('SIGINT'));
+  target.on('SIGTERM', () => on('SIGTERM'));
   return {
     subscribe(handler) {
       handlers.add(handler);

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SPEC, workdir } from './helpers.js';
+import { CONFIG, SPEC, workdir } from './helpers.js';
 
 const CLI = join(import.meta.dirname, '../dist/cli.js');
 const NOBODY = 65534;
@@ -46,6 +46,7 @@ describe('a file that cannot be read for permissions', () => {
       const doc = JSON.parse(readFileSync(join(cwd, 'lane/snapshot.json'), 'utf8'));
       expect(doc).toMatchObject({ state: 'failed', stop_reason: 'failed', ingress_messages: 0 });
       const ingress = doc.adapters[0];
+      expect(ingress.connection_state).toBe('failed');
       expect(ingress.cause).toContain('permission denied (EACCES)');
       expect(ingress.recent_failures).toBe(1);
       const out = join(cwd, 'lane/out.log');
@@ -54,11 +55,29 @@ describe('a file that cannot be read for permissions', () => {
     60_000,
   );
 
-  // adapter-loop leaves an ingress that failed in receive() as `closed` (closeAll); issue 13 wants
-  // `failed`. This flips (and must become `it`) once the loop records it.
-  it.skipIf(root && !runuser).fails('the ingress entry says failed, not closed', () => {
-    const { cwd } = runUnreadable();
-    const doc = JSON.parse(readFileSync(join(cwd, 'lane/snapshot.json'), 'utf8'));
-    expect(doc.adapters[0].connection_state).toBe('failed');
-  });
+  it.skipIf(root && !runuser)(
+    'snapshot of a lane whose snapshot.json this user cannot read: exit 2, never the idle document',
+    () => {
+      const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG, 'in.log': 'a\n' });
+      chmodSync(cwd, 0o755);
+      const lane = join(cwd, 'lane');
+      mkdirSync(lane, { mode: 0o755 });
+      writeFileSync(join(lane, 'snapshot.json'), '{}');
+      chmodSync(join(lane, 'snapshot.json'), 0o000);
+      const r = asUnprivileged(['snapshot', '--spec=spec.kv', '--lane-path=lane', '--json'], cwd);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(
+        `error: cannot read the snapshot ${join(lane, 'snapshot.json')}: permission denied (EACCES)`,
+      );
+      const out = join(cwd, 'out');
+      mkdirSync(out);
+      if (root) chownSync(out, NOBODY, NOBODY);
+      const b = asUnprivileged(['incident-bundle', '--out=out/b', '--lane-path=lane'], cwd);
+      expect(b.status).toBe(0);
+      const bundled = JSON.parse(readFileSync(join(out, 'b/snapshot.json'), 'utf8'));
+      expect(bundled).toMatchObject({ status: 'unreadable', running: false, snapshot: null });
+      expect(bundled.error).toContain('permission denied (EACCES)');
+    },
+  );
 });

@@ -1,8 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type LoopSnapshot, readSnapshotFile, redactText } from '@edgeplane/adapter-loop';
+import { type LoopSnapshot, redactText } from '@edgeplane/adapter-loop';
 import { describeSpec, parseSpec } from '@edgeplane/spec-kv';
 import { environmentRecord } from './environment.js';
+import { readLaneSnapshot } from './lane-snapshot.js';
 import { renderSnapshot } from './render.js';
 import { RUNTIME } from './runtime.js';
 
@@ -84,14 +85,48 @@ export async function writeIncidentBundle(input: BundleInput): Promise<string[]>
     'environment.json',
     json(environmentRecord({ env: input.env, args: input.args, cwd: input.cwd, secrets })),
   );
-  // The lane's own document wins (live, final with its errors, or stale); idle only without one.
-  const reading = input.lanePath ? await readSnapshotFile(input.lanePath).catch(() => null) : null;
-  const snapshot = reading?.snapshot ?? input.idle ?? null;
-  const status = reading ? reading.status : input.idle ? 'idle' : 'none';
-  const running = reading?.status === 'live';
-  await put('snapshot.json', json({ status, running, source: reading?.path ?? null, snapshot }));
-  if (snapshot) await put('snapshot.txt', renderSnapshot(snapshot, status));
+  // The lane's own document wins (live, final with its errors, or stale); idle only without one. A
+  // snapshot that cannot be read is said so (`unreadable`, with the error), never replaced by idle.
+  const lane = await laneDocument(input.lanePath, input.idle);
+  const snapshot = lane.snapshot;
+  await put('snapshot.json', json(lane));
+  if (snapshot) await put('snapshot.txt', renderSnapshot(snapshot, lane.status));
   await put('single_ring_snapshot.json', json(snapshot ? snapshot.ring : null));
   if (input.redactedConfig !== undefined) await put('adapters.kv', input.redactedConfig);
   return files;
+}
+
+/** The bundle's `snapshot.json`: `{ status, running, source, snapshot }`, plus `error` when unreadable. */
+async function laneDocument(
+  lanePath: string | undefined,
+  idle: LoopSnapshot | undefined,
+): Promise<{
+  status: string;
+  running: boolean;
+  source: string | null;
+  snapshot: LoopSnapshot | null;
+  error?: string;
+}> {
+  if (!lanePath)
+    return { status: idle ? 'idle' : 'none', running: false, source: null, snapshot: idle ?? null };
+  const none = Symbol('no snapshot');
+  try {
+    const lane = await readLaneSnapshot(lanePath, () => idle ?? Promise.reject(none));
+    return {
+      status: lane.status,
+      running: lane.running,
+      source: lane.path,
+      snapshot: lane.snapshot,
+    };
+  } catch (error) {
+    if (error === none) return { status: 'none', running: false, source: null, snapshot: null };
+    const message = (error as Error).message;
+    return {
+      status: 'unreadable',
+      running: false,
+      source: lanePath,
+      snapshot: null,
+      error: message,
+    };
+  }
 }

@@ -30,7 +30,7 @@ export {
 export type { LaneSnapshot, LaneSnapshotStatus } from './lane-snapshot.js';
 export { readLaneSnapshot } from './lane-snapshot.js';
 export * from './ops/index.js';
-export { renderSnapshot, renderSummary } from './render.js';
+export { renderCauses, renderSnapshot, renderSummary } from './render.js';
 export * from './reporting/index.js';
 export { RUNTIME } from './runtime.js';
 export { runSinglePass } from './single-pass.js';

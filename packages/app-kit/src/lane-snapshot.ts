@@ -1,4 +1,7 @@
-import { type LoopSnapshot, readSnapshotFile } from '@edgeplane/adapter-loop';
+import { access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type LoopSnapshot, readSnapshotFile, SNAPSHOT_FILE } from '@edgeplane/adapter-loop';
+import { EdgeplaneError } from '@edgeplane/errors';
 
 /**
  * What a lane's snapshot says about the loop:
@@ -26,7 +29,8 @@ export interface LaneSnapshot {
  * Reads the snapshot in `lanePath` and says whether it is live, final or stale. Only when the lane
  * holds no snapshot at all is `idle()` called (e.g. `idleSnapshotFor(deployment)`): reading a lane
  * that has one needs no spec and no adapter config.
- * @throws EdgeplaneError `invalid-input` when the file is not a snapshot document; whatever `idle()` throws.
+ * @throws EdgeplaneError `invalid-input` when the file is not a snapshot document, `permission-denied`
+ * when it exists but cannot be read (never an idle document in its place); whatever `idle()` throws.
  */
 export async function readLaneSnapshot(
   lanePath: string,
@@ -35,5 +39,21 @@ export async function readLaneSnapshot(
 ): Promise<LaneSnapshot> {
   const reading = await readSnapshotFile(lanePath, now);
   if (reading) return { ...reading, running: reading.status === 'live' };
+  await unreadable(join(lanePath, SNAPSHOT_FILE));
   return { snapshot: await idle(), status: 'idle', running: false, path: null, ageMs: 0 };
+}
+
+/** Throws when `path` exists but cannot be read: a lane with a snapshot is never shown as idle. */
+async function unreadable(path: string): Promise<void> {
+  const errno = await access(path, constants.R_OK).then(
+    () => undefined,
+    (e: NodeJS.ErrnoException) => e.code,
+  );
+  if (errno === undefined || errno === 'ENOENT') return;
+  throw new EdgeplaneError(
+    'permission-denied',
+    'app-kit',
+    `cannot read the snapshot ${path}: ${errno === 'EACCES' ? 'permission denied' : errno} (${errno})`,
+    { hint: `read it as the user that runs the loop, or give this user read access to ${path}` },
+  );
 }

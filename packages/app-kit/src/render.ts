@@ -79,6 +79,18 @@ export function renderSnapshot(snapshot: LoopSnapshot, status?: string): string 
   return `${[...head, ...rows, ...(more.length > 0 ? ['', ...more] : [])].join('\n')}\n`;
 }
 
+/**
+ * The causes to print under a run's error: each adapter whose open incident began with another
+ * error than the one that ended the run (`cause: <adapter> since <cause_at>: <cause>`), so a
+ * follow-up error (reconnecting, connection down) never hides the first one. Empty otherwise.
+ */
+export function renderCauses(snapshot: LoopSnapshot, error: string | null | undefined): string {
+  const lines = snapshot.adapters
+    .filter((a) => a.cause !== null && a.cause !== error)
+    .map((a) => `cause: ${a.name} since ${a.cause_at ?? '?'}: ${a.cause}\n`);
+  return lines.join('');
+}
+
 /** One-paragraph summary of a finished run. Rates in messages/s. */
 export function renderSummary(result: LoopResult): string {
   const secs = result.durationMs / 1000;

@@ -4,6 +4,7 @@ import {
   createReporter,
   loadDeployment,
   RUNTIME,
+  renderCauses,
   renderSnapshot,
   renderSummary,
   startOpsListener,
@@ -138,12 +139,14 @@ async function runLoop(
   else io.stdout.write(text(`${renderSummary(result)}\n${renderSnapshot(result.snapshot)}`));
   const signal = signals.signalled;
   if (signal && stoppedWhileOpening(result, signal)) {
-    io.stderr.write(`stopped by ${signal} while opening the transports; nothing was moved\n`);
+    io.stderr.write(
+      `stopped by ${signal} while opening the transports; nothing was moved\n${text(renderCauses(result.snapshot, null))}`,
+    );
     return exitForSignal(signal);
   }
   if (result.error) {
     io.stderr.write(
-      `error: ${text(result.error.message)}\n${result.error.hint ? `hint: ${text(result.error.hint)}\n` : ''}`,
+      `error: ${text(result.error.message)}\n${text(renderCauses(result.snapshot, result.snapshot.error))}${result.error.hint ? `hint: ${text(result.error.hint)}\n` : ''}`,
     );
     return exitCodeForFailure(result.error.code, result.failedDuring);
   }
