@@ -82,7 +82,8 @@ export class AdapterHealth {
 
   /** Marks the adapter stalled since `since` (ms) with a message saying what is outstanding. */
   stall(since: number, what: string, now: number = Date.now()): void {
-    if (this.stalledSince !== null) return;
+    // A failed or closed adapter is not waiting for an answer any more: its error stays last.
+    if (this.stalledSince !== null || this.state === 'failed' || this.state === 'closed') return;
     this.beforeStall = this.state;
     this.stalledSince = since;
     this.state = 'stalled';

@@ -295,3 +295,16 @@ describe('a transport that fails to open', () => {
     expect(r.snapshot.adapters[0].connection_state).toBe('closed');
   });
 });
+
+describe('a failed adapter is not stalled', () => {
+  it('keeps the error that failed it as its last error', async () => {
+    const { AdapterHealth } = await import('../src/health.js');
+    const h = new AdapterHealth('out', 'egress', 'memory');
+    h.report('ready');
+    h.fail(new Error('SASL authentication failed'));
+    h.report('failed');
+    h.stall(Date.now() - 5000, 'send outstanding');
+    expect(h.state).toBe('failed');
+    expect(h.lastError).toBe('SASL authentication failed');
+  });
+});

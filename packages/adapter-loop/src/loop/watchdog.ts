@@ -25,7 +25,8 @@ export function watchStalls(
       const since = item.since();
       const stalled = since !== undefined && now - since > stallAfterMs;
       const wasStalled = item.health.state === 'stalled';
-      if (stalled && !wasStalled) {
+      const over = item.health.state === 'failed' || item.health.state === 'closed';
+      if (stalled && !wasStalled && !over) {
         const seconds = ((now - since) / 1000).toFixed(1);
         const message = `stalled: ${item.describe()} outstanding since ${new Date(since).toISOString()} with no answer for ${seconds} s (loop.stallAfterMs ${stallAfterMs})`;
         item.health.stall(since, message, now);
