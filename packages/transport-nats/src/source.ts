@@ -126,7 +126,7 @@ export class JetStreamSource {
         status.type === 'consumer_not_found' ||
         status.type === 'stream_not_found'
       ) {
-        void this.lost(messages);
+        void this.lost(messages, status.type);
       }
     }
   }
@@ -141,9 +141,11 @@ export class JetStreamSource {
    *   (`by_start_sequence`), logged as an `assigned` group event, then `ready`.
    * Messages held at that moment come again from the new durable (duplicates, never losses).
    */
-  private async lost(messages: ConsumerMessages): Promise<void> {
+  private async lost(messages: ConsumerMessages, what: string): Promise<void> {
     if (this.recovering || this.closed || messages !== this.messages) return;
     this.recovering = true;
+    // Also seen for a moment after a server restart: reported, then checked.
+    this.report(natsError({ code: '503' }, `${what.replaceAll('_', ' ')}, checking`));
     messages.stop();
     const { stream, durable, subject } = this.options;
     const servers = serversText(this.options.servers);
