@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionState, EdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import { type ConnectionOptions, connect, credsAuthenticator, type NatsConnection } from 'nats';
-import { COMPONENT, natsError, scrubUrls, serversText } from './errors.js';
+import {
+  COMPONENT,
+  connectionDown,
+  isAuthRefusal,
+  natsError,
+  openCancelled,
+  scrubUrls,
+  serversText,
+} from './errors.js';
 import type { ResolvedNatsOptions } from './options.js';
 
 type Listener = (state: ConnectionState, error?: EdgeplaneError) => void;
@@ -14,8 +22,13 @@ type Listener = (state: ConnectionState, error?: EdgeplaneError) => void;
  */
 export class Connection {
   state: ConnectionState = 'connecting';
-  /** Why the connection was given up (`failed`): the client stopped reconnecting. */
+  /**
+   * Why the connection was given up (`failed`): the client stopped reconnecting, or the server
+   * refused it for good (credentials, permissions). Sends return it, receive iterators throw it.
+   */
   failure: EdgeplaneError | undefined;
+  /** The last error the connection reported (the cause named while it is down). */
+  lastError: EdgeplaneError | undefined;
   private waiters: (() => void)[] = [];
   private readonly failedHooks: (() => void)[] = [];
   private readonly stateHooks: ((state: ConnectionState) => void)[] = [];
@@ -26,14 +39,35 @@ export class Connection {
     private readonly servers: string,
   ) {}
 
-  /** Connects (first attempt only; rejects `unavailable`, `unauthenticated`, ...). */
-  static async open(options: ResolvedNatsOptions, listener?: Listener): Promise<Connection> {
+  /**
+   * Connects (first attempt only; rejects `unavailable`, `unauthenticated`, ...). An abort of
+   * `signal` rejects `cancelled` at once; the attempt, which nats.js cannot cancel, is dropped,
+   * and a connection it still makes (before `connectTimeoutMs`) is closed at once.
+   */
+  static async open(
+    options: ResolvedNatsOptions,
+    listener?: Listener,
+    signal?: AbortSignal,
+  ): Promise<Connection> {
     const servers = serversText(options.servers);
+    if (signal?.aborted) throw openCancelled();
     let nc: NatsConnection;
+    const attempt = connect(clientOptions(options));
+    let onAbort = (): void => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        void attempt.then((late) => late.close()).catch(() => undefined);
+        reject(openCancelled());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      nc = await connect(clientOptions(options));
+      nc = await Promise.race([attempt, aborted]);
     } catch (error) {
-      throw natsError(error, `cannot connect to ${servers}`, 'unavailable');
+      if (signal?.aborted) throw openCancelled();
+      throw natsError(error, `cannot connect to ${servers}`, 'unavailable', servers);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
     const connection = new Connection(nc, servers);
     connection.listener = listener;
@@ -62,31 +96,92 @@ export class Connection {
     }
   }
 
+  /**
+   * Gives the connection up for good: a refusal no reconnect can cure (credentials, permissions).
+   * Reports `failed` with it, wakes every waiter, and closes the client (no more reconnecting).
+   */
+  fail(error: EdgeplaneError): void {
+    if (this.state === 'closed' || this.state === 'failed') return;
+    this.failure = error;
+    this.lastError = error;
+    this.setState('failed', error);
+    for (const hook of this.failedHooks) hook();
+    void this.nc.close().catch(() => undefined);
+  }
+
+  /** The `unavailable` error of `action` while the connection is not ready, naming the cause. */
+  down(action: string): EdgeplaneError {
+    return this.failure ?? connectionDown(action, this.state, this.lastError);
+  }
+
   private async watch(): Promise<void> {
     const closed = this.nc.closed().then((error) => {
-      if (this.state === 'closed') return; // closed by us
-      this.failure = natsError(
+      if (this.state === 'closed' || this.state === 'failed') return; // closed by us
+      // nats.js stops reconnecting by itself after the same auth refusal twice in a row
+      // (one `reconnectTimeWaitMs` apart), with the server's error: permanent.
+      const mapped = natsError(
         error ?? { code: 'CONNECTION_CLOSED' },
-        `connection to ${this.servers} given up after \`maxReconnectAttempts\``,
+        `cannot reconnect to ${this.servers}`,
         'unavailable',
+        this.servers,
       );
-      this.setState('failed', this.failure);
-      for (const hook of this.failedHooks) hook();
+      this.fail(
+        isAuthRefusal(mapped)
+          ? mapped
+          : natsError(
+              error ?? { code: 'CONNECTION_CLOSED' },
+              `connection to ${this.servers} given up after \`maxReconnectAttempts\``,
+              'unavailable',
+              this.servers,
+            ),
+      );
     });
     for await (const status of this.nc.status()) {
       if (status.type === 'disconnect') {
         const where = scrubUrls(String(status.data ?? this.servers));
-        this.setState(
-          'reconnecting',
-          natsError({ code: 'DISCONNECT' }, `disconnected from ${where}, reconnecting`),
-        );
+        this.lastError = natsError({ code: 'DISCONNECT' }, `connection to ${where}`);
+        this.setState('reconnecting', this.lastError);
       } else if (status.type === 'reconnect') {
         this.setState('ready');
+      } else if (status.type === 'staleConnection') {
+        this.lastError = natsError(
+          { code: 'DISCONNECT' },
+          `${this.servers} stopped answering pings (stale connection)`,
+        );
       } else if (status.type === 'error') {
-        this.listener?.(this.state, natsError(status.data, `connection error on ${this.servers}`));
+        this.onServerError(status);
       }
     }
     await closed;
+  }
+
+  /**
+   * An `-ERR` of the server. nats.js passes only its code, and for a permissions violation the
+   * operation and subject it parsed from `Permissions Violation for Publish to "x"`: that text is
+   * rebuilt from them. A permissions violation is permanent (the loop stops: every subject this
+   * transport uses is one it needs); an auth refusal is kept as the cause, and the client gives
+   * the connection up on the second one in a row (see `watch`).
+   */
+  private onServerError(status: { data?: unknown; permissionContext?: unknown }): void {
+    const code = String(status.data);
+    const ctx = status.permissionContext as
+      | { operation?: string; subject?: string; queue?: string }
+      | undefined;
+    let words = code;
+    if (ctx?.subject) {
+      const op = ctx.operation === 'publish' ? 'Publish' : 'Subscription';
+      const queue = ctx.queue ? ` using queue "${ctx.queue}"` : '';
+      words = `Permissions Violation for ${op} to "${ctx.subject}"${queue}`;
+    }
+    const error = natsError(
+      { code, message: words },
+      `the server ${this.servers} refused`,
+      undefined,
+      this.servers,
+    );
+    this.lastError = error;
+    if (error.code === 'permission-denied') this.fail(error);
+    else this.listener?.(this.state, error);
   }
 
   /** Calls `hook` on every state change (the transport's own parts: PubAcks, keep-alives). */

@@ -11,7 +11,12 @@ interface Rule {
   readonly code: ErrorCode;
   readonly text: string;
   readonly hint?: string;
+  /** The native message is the server's own `-ERR` text: keep it in ours. */
+  readonly words?: boolean;
 }
+
+const AUTH_HINT =
+  'check `user`/`password`, `token`, `credsFile` (or the credentials inside the `servers` URL) for this server';
 
 // nats.js `NatsError.code` values (ErrorCode enum; never the message text). The test that pins
 // each rule is named beside it.
@@ -29,21 +34,40 @@ const CLIENT: Readonly<Record<string, Rule>> = {
   CONNECTION_DRAINING: { code: 'closed', text: 'the connection is draining' },
   // errors.test.ts "maps client error codes"
   TIMEOUT: { code: 'timeout', text: 'no reply in time' },
-  // transport.test.ts "bad credentials are unauthenticated"
+  // transport.test.ts "bad credentials are unauthenticated"; faults.test.ts "restarted with
+  // --user/--pass: failed with the server's words" (on a reconnect)
   AUTHORIZATION_VIOLATION: {
     code: 'unauthenticated',
     text: 'authorization violation',
-    hint: 'check `user`/`password`, `token` or `credsFile`',
+    hint: AUTH_HINT,
+    words: true,
   },
-  BAD_AUTHENTICATION: { code: 'unauthenticated', text: 'bad authentication' },
-  AUTHENTICATION_EXPIRED: { code: 'unauthenticated', text: 'authentication expired' },
-  AUTHENTICATION_TIMEOUT: { code: 'unauthenticated', text: 'authentication timed out' },
-  BAD_CREDS: { code: 'unauthenticated', text: 'bad credentials file' },
-  ACCOUNT_EXPIRED: { code: 'unauthenticated', text: 'account expired' },
+  BAD_AUTHENTICATION: { code: 'unauthenticated', text: 'bad authentication', hint: AUTH_HINT },
+  AUTHENTICATION_EXPIRED: {
+    code: 'unauthenticated',
+    text: 'authentication expired',
+    hint: 'renew the credentials (`credsFile`, `token`) for this server, then run again',
+    words: true,
+  },
+  AUTHENTICATION_TIMEOUT: {
+    code: 'unauthenticated',
+    text: 'authentication timed out',
+    hint: AUTH_HINT,
+    words: true,
+  },
+  BAD_CREDS: { code: 'unauthenticated', text: 'bad credentials file', hint: AUTH_HINT },
+  ACCOUNT_EXPIRED: {
+    code: 'unauthenticated',
+    text: 'account expired',
+    hint: 'renew the account (its JWT) for this server, then run again',
+    words: true,
+  },
+  // faults.test.ts "a publish the server's permissions deny": permanent
   PERMISSIONS_VIOLATION: {
     code: 'permission-denied',
     text: 'permissions violation',
-    hint: 'grant the user publish/subscribe permission on the subject and on `$JS.API.>`',
+    hint: 'grant the user publish/subscribe permission on the subject and on `$JS.API.>` on this server',
+    words: true,
   },
   MAX_PAYLOAD_EXCEEDED: {
     code: 'too-large',
@@ -133,7 +157,12 @@ export function serversText(servers: readonly string[]): string {
  * `[transport:nats] cannot connect to nats://127.0.0.1:1: connection refused (CONNECTION_REFUSED)`.
  * Credentials in URLs never reach the message.
  */
-export function natsError(error: unknown, action: string, fallback?: ErrorCode): EdgeplaneError {
+export function natsError(
+  error: unknown,
+  action: string,
+  fallback?: ErrorCode,
+  server?: string,
+): EdgeplaneError {
   if (isEdgeplaneError(error)) return error;
   const native = (error ?? {}) as NativeError;
   const api = native.api_error;
@@ -144,9 +173,16 @@ export function natsError(error: unknown, action: string, fallback?: ErrorCode):
   if (!rule && api?.code !== undefined) {
     rule = { code: STATUS[api.code] ?? 'internal', text: api.description ?? 'JetStream error' };
   }
-  const raw = error instanceof Error ? error.message : String(error);
+  const raw =
+    error instanceof Error
+      ? error.message
+      : typeof native.message === 'string'
+        ? native.message
+        : String(error);
+  // The server's own words (`'Authorization Violation'`) where the client passes them on.
+  const words = rule?.words && raw && raw !== code ? `: ${raw}` : '';
   const what = rule
-    ? `${api?.description && jsRule ? api.description : rule.text} (${api?.err_code ?? code})`
+    ? `${api?.description && jsRule ? api.description : rule.text} (${api?.err_code ?? code}${words})`
     : raw;
   return new EdgeplaneError(
     rule?.code ?? fallback ?? 'internal',
@@ -155,9 +191,42 @@ export function natsError(error: unknown, action: string, fallback?: ErrorCode):
     {
       cause: error,
       details: { nats: code, errCode: api?.err_code },
-      hint: rule?.hint,
+      hint: rule?.hint?.replace('this server', server ? scrubUrls(server) : 'the server'),
     },
   );
+}
+
+/** True for a refusal that no reconnect can cure: credentials or permissions. */
+export function isAuthRefusal(error: EdgeplaneError): boolean {
+  return error.code === 'unauthenticated' || error.code === 'permission-denied';
+}
+
+/**
+ * The connection is down: `cannot publish to x: the connection is down (reconnecting; last
+ * error: disconnected from nats://127.0.0.1:4222)`, with the last error the connection reported
+ * (the cause) as `cause` and its hint.
+ */
+export function connectionDown(
+  action: string,
+  state: string,
+  last: EdgeplaneError | undefined,
+): EdgeplaneError {
+  const lastText = last?.message.replace(/^\[[^\]]+\] /, '');
+  const why = lastText ? `${state}; last error: ${lastText}` : state;
+  return new EdgeplaneError(
+    'unavailable',
+    COMPONENT,
+    `${action}: the connection is down (${why})`,
+    {
+      cause: last,
+      hint: last?.hint,
+    },
+  );
+}
+
+/** An `open()` whose signal aborted. */
+export function openCancelled(): EdgeplaneError {
+  return new EdgeplaneError('cancelled', COMPONENT, 'open cancelled: the signal was aborted');
 }
 
 /** `send` / `ack` after `close()`. */
@@ -221,6 +290,41 @@ export function subjectNotInStream(
     {
       details: { option: 'subject', stream, subject },
       hint: "publish to one of the stream's subjects, or add the subject to the stream",
+    },
+  );
+}
+
+/** The stream a source reads was deleted mid-run: its messages are gone, so this is permanent. */
+export function streamDeleted(stream: string, servers: string): EdgeplaneError {
+  return new EdgeplaneError(
+    'not-found',
+    COMPONENT,
+    `stream ${stream} was deleted on ${servers} while reading it (stream not found); its messages are gone with it, so nothing is replayed or recreated`,
+    {
+      details: { stream },
+      hint: `recreate stream ${stream} (or set \`createStream=true\`) and its durable consumer, and check what else removed it, then run again`,
+    },
+  );
+}
+
+/**
+ * The durable consumer was deleted mid-run and `createConsumer` is false: permanent, with the
+ * command that recreates it where this lane left off (`start`: first sequence not acknowledged).
+ */
+export function consumerDeleted(
+  stream: string,
+  durable: string,
+  subject: string,
+  start: number,
+  servers: string,
+): EdgeplaneError {
+  return new EdgeplaneError(
+    'not-found',
+    COMPONENT,
+    `durable consumer ${durable} of stream ${stream} was deleted on ${servers} while reading it (consumer not found); \`createConsumer\` is false, so it is not recreated`,
+    {
+      details: { stream, durable, resumeAt: start },
+      hint: `recreate it where this lane left off: \`nats consumer add ${stream} ${durable} --pull --ack explicit --deliver ${start} --filter ${subject}\`, then run again (or set \`createConsumer=true\` to recreate it there automatically)`,
     },
   );
 }

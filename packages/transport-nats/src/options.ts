@@ -268,6 +268,66 @@ function crossCheck(o: ResolvedNatsOptions): readonly [string, string] | undefin
   return undefined;
 }
 
+const USERINFO = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)([^@/]*)@(.*)$/i;
+
+/**
+ * Credentials written inside server URLs (`nats://user:pass@host`, `nats://token@host`): nats.js
+ * ignores them, so they are moved to `user`/`password` or `token` here, and removed from
+ * `servers`. URLs with different credentials, or URL credentials that contradict the options,
+ * are refused (`invalid-config`) rather than one of them silently ignored.
+ */
+function urlCredentials(o: ResolvedNatsOptions): ResolvedNatsOptions | readonly [string, string] {
+  let found: { user?: string; password?: string; token?: string } | undefined;
+  let key: string | undefined;
+  const servers: string[] = [];
+  for (const url of o.servers) {
+    const m = USERINFO.exec(url);
+    if (!m) {
+      servers.push(url);
+      continue;
+    }
+    servers.push(`${m[1]}${m[3]}`);
+    const info = m[2] as string;
+    const colon = info.indexOf(':');
+    let here: { user?: string; password?: string; token?: string };
+    try {
+      here =
+        colon < 0
+          ? { token: decodeURIComponent(info) }
+          : {
+              user: decodeURIComponent(info.slice(0, colon)),
+              password: decodeURIComponent(info.slice(colon + 1)),
+            };
+    } catch {
+      return ['servers', 'the credentials in a `servers` URL are not valid percent-encoding'];
+    }
+    const k = JSON.stringify([here.user, here.password, here.token]);
+    if (key !== undefined && k !== key)
+      return [
+        'servers',
+        'the `servers` URLs carry different credentials: give them once, as `user`/`password` or `token`',
+      ];
+    key = k;
+    found = here;
+  }
+  if (!found) return o;
+  const clash = (name: 'user' | 'password' | 'token') =>
+    o[name] !== undefined && found?.[name] !== undefined && o[name] !== found[name];
+  const explicit = o.user !== undefined || o.token !== undefined || o.credsFile !== undefined;
+  if (
+    clash('user') ||
+    clash('password') ||
+    clash('token') ||
+    (explicit && found.token !== undefined && o.token === undefined) ||
+    (explicit && found.user !== undefined && o.user === undefined)
+  )
+    return [
+      'servers',
+      'a `servers` URL carries credentials other than the `user`/`password`/`token`/`credsFile` options: give them in one place only',
+    ];
+  return { ...o, servers, ...found };
+}
+
 /**
  * Builds the descriptor of the NATS transport from the (private) zod schema: `parseOptions`
  * rejects unknown or invalid options, and inconsistent ones, with `invalid-config` naming the
@@ -279,8 +339,9 @@ export function defineNatsTransport(
   const base = defineTransport({ name: 'nats', summary: SUMMARY, options: schema, create });
   const parseOptions = (input: unknown): ResolvedNatsOptions => {
     const parsed = base.parseOptions(input);
-    const problem = crossCheck(parsed);
-    if (!problem) return parsed;
+    const resolved = urlCredentials(parsed);
+    const problem = 'servers' in resolved ? crossCheck(resolved) : resolved;
+    if (!problem) return resolved as ResolvedNatsOptions;
     throw new EdgeplaneError('invalid-config', 'transport:nats', problem[1], {
       details: { option: problem[0] },
       hint: 'see `edgeplane transports --name=nats` or docs/transports/nats.md for the options',

@@ -111,13 +111,17 @@ async function notReady(
   o: ResolvedNatsOptions,
 ): Promise<SendResult | undefined> {
   if (await connection.readyWithin(o.requestTimeoutMs)) return undefined;
-  return failure(
-    connection.failure ??
-      natsError(
-        { code: 'DISCONNECT' },
-        `cannot publish to ${o.subject}: the connection is ${connection.state}`,
-      ),
-  );
+  return failure(connection.down(`cannot publish to ${o.subject}`));
+}
+
+/**
+ * A publish that failed: the connection's permanent failure if it has one, the connection being
+ * down (with its cause) if it is, else the mapped native error.
+ */
+function publishFailure(connection: Connection, error: unknown, action: string): SendResult {
+  if (connection.failure) return failure(connection.failure);
+  if (connection.state !== 'ready') return failure(connection.down(action));
+  return failure(natsError(error, action));
 }
 
 /** Codes of a PubAck error that concern the one message, not the batch. */
@@ -260,7 +264,11 @@ export async function sendJetStream(
     }
     return sendPartial(rejected.sort((a, b) => a.index - b.index));
   } catch (error) {
-    return failure(natsError(error, `cannot publish ${batch.length} messages to ${o.subject}`));
+    return publishFailure(
+      connection,
+      error,
+      `cannot publish ${batch.length} messages to ${o.subject}`,
+    );
   }
 }
 
@@ -281,6 +289,6 @@ export async function sendCore(
     await withTimeout(nc.flush(), o.requestTimeoutMs);
     return sendPartial(rejected);
   } catch (error) {
-    return failure(natsError(error, `cannot publish to ${o.subject}`));
+    return publishFailure(connection, error, `cannot publish to ${o.subject}`);
   }
 }

@@ -2,7 +2,7 @@ import type { OpenContext } from '@edgeplane/adapter-loop/transport';
 import type { JetStreamClient, JetStreamManager } from 'nats';
 import { Connection } from './connection.js';
 import { CoreSource } from './core-source.js';
-import { natsError } from './errors.js';
+import { natsError, openCancelled } from './errors.js';
 import type { ResolvedNatsOptions } from './options.js';
 import { PubAcks } from './send.js';
 import { ensureConsumer, ensureStream } from './setup.js';
@@ -22,83 +22,140 @@ export interface Sink {
 export class NatsSession {
   /** Where connection-state changes go (`OpenContext.onStateChange`). */
   listener: OpenContext['onStateChange'];
+  /** Where consumer changes go (`OpenContext.onGroupEvent`): a durable recreated mid-run. */
+  onGroupEvent: OpenContext['onGroupEvent'];
   source: JetStreamSource | CoreSource | undefined;
   private connecting: Promise<Connection> | undefined;
   private sourceReady: Promise<JetStreamSource | CoreSource> | undefined;
   private sinkReady: Promise<Sink> | undefined;
-  private js: JetStreamClient | undefined;
-  private jsm: JetStreamManager | undefined;
+  private managed:
+    | { readonly c: Connection; readonly js: JetStreamClient; jsm?: JetStreamManager }
+    | undefined;
+  /** Bumped by `reset()`. */
+  private epoch = 0;
   private acks: PubAcks | undefined;
 
   constructor(private readonly options: ResolvedNatsOptions) {}
 
-  connection(): Promise<Connection> {
-    this.connecting ??= Connection.open(this.options, (state, error) =>
-      this.listener?.(state, error),
-    ).catch((error: unknown) => {
-      this.connecting = undefined;
-      throw error;
+  connection(signal?: AbortSignal): Promise<Connection> {
+    if (this.connecting) return this.connecting;
+    const p = Connection.open(
+      this.options,
+      (state, error) => this.listener?.(state, error),
+      signal,
+    );
+    this.connecting = p;
+    p.catch(() => {
+      if (this.connecting === p) this.connecting = undefined;
     });
-    return this.connecting;
+    return p;
   }
 
+  /** The JetStream client and manager of connection `c` (made once per connection). */
   private async manager(c: Connection): Promise<JetStreamManager> {
-    this.js ??= c.nc.jetstream({ timeout: this.options.requestTimeoutMs });
+    if (this.managed?.c !== c) {
+      this.managed = { c, js: c.nc.jetstream({ timeout: this.options.requestTimeoutMs }) };
+    }
+    const managed = this.managed;
     try {
-      this.jsm ??= await c.nc.jetstreamManager({ timeout: this.options.requestTimeoutMs });
+      managed.jsm ??= await c.nc.jetstreamManager({ timeout: this.options.requestTimeoutMs });
     } catch (error) {
       throw natsError(error, 'cannot use JetStream');
     }
-    return this.jsm;
+    return managed.jsm;
+  }
+
+  /** Throws when `reset()` ran since `epoch` (a cancelled open's setup must not install itself). */
+  private check(epoch: number): void {
+    if (epoch !== this.epoch) throw openCancelled();
   }
 
   /** The source: the core subscription, or the checked (or created) stream and durable. */
   openSource(): Promise<JetStreamSource | CoreSource> {
-    this.sourceReady ??= this.setUpSource().catch((error: unknown) => {
-      this.sourceReady = undefined;
-      throw error;
+    if (this.sourceReady) return this.sourceReady;
+    const p = this.setUpSource(this.epoch);
+    this.sourceReady = p;
+    p.catch(() => {
+      if (this.sourceReady === p) this.sourceReady = undefined;
     });
-    return this.sourceReady;
+    return p;
   }
 
-  private async setUpSource(): Promise<JetStreamSource | CoreSource> {
+  private async setUpSource(epoch: number): Promise<JetStreamSource | CoreSource> {
     const c = await this.connection();
+    this.check(epoch);
     if (this.options.mode === 'core') {
       const core = new CoreSource(this.options, c);
       await core.open();
+      this.check(epoch);
       this.source = core;
       return core;
     }
     const m = await this.manager(c);
     await ensureStream(m, this.options, false);
-    const { ackWaitMs } = await ensureConsumer(m, this.options);
-    const report = (e: Parameters<NonNullable<OpenContext['onStateChange']>>[1]) =>
-      this.listener?.(c.state, e);
-    const s = new JetStreamSource(this.options, c, this.js as JetStreamClient, m, (e) => report(e));
+    const { ackWaitMs, ackFloor } = await ensureConsumer(m, this.options);
+    this.check(epoch);
+    const s = new JetStreamSource(
+      this.options,
+      c,
+      this.managed?.js as JetStreamClient,
+      m,
+      (error, state) => this.listener?.(state ?? c.state, error),
+      (event) => this.onGroupEvent?.(event),
+    );
     s.ackWaitMs = ackWaitMs;
+    s.ackFloor = ackFloor;
     this.source = s;
     return s;
   }
 
   /** The sink: for JetStream, the stream checked (or created) to take `subject`. */
   openSink(): Promise<Sink> {
-    this.sinkReady ??= (async (): Promise<Sink> => {
+    if (this.sinkReady) return this.sinkReady;
+    const epoch = this.epoch;
+    const p = (async (): Promise<Sink> => {
       const c = await this.connection();
+      this.check(epoch);
       if (this.options.mode === 'core') return { connection: c, acks: undefined };
       await ensureStream(await this.manager(c), this.options, true);
+      this.check(epoch);
       if (!this.acks) {
         const acks = new PubAcks(c.nc);
         c.onState((state) => {
-          if (state !== 'ready') acks.abandon({ code: 'DISCONNECT' });
+          if (state !== 'ready') acks.abandon(c.failure ?? { code: 'DISCONNECT' });
         });
         this.acks = acks;
       }
       return { connection: c, acks: this.acks };
-    })().catch((error: unknown) => {
-      this.sinkReady = undefined;
-      throw error;
+    })();
+    this.sinkReady = p;
+    p.catch(() => {
+      if (this.sinkReady === p) this.sinkReady = undefined;
     });
-    return this.sinkReady;
+    return p;
+  }
+
+  /**
+   * Forgets everything set up so far (an `open()` was cancelled), and closes it in the
+   * background; a later `open()` starts afresh.
+   */
+  reset(): void {
+    const { connecting, sourceReady, source, acks } = this;
+    this.connecting = undefined;
+    this.sourceReady = undefined;
+    this.sinkReady = undefined;
+    this.source = undefined;
+    this.acks = undefined;
+    this.managed = undefined;
+    this.epoch++;
+    void (async () => {
+      const c = await connecting?.catch(() => undefined);
+      // closing the connection first ends a setup request that is waiting on a hung server
+      await c?.close();
+      await sourceReady?.catch(() => undefined);
+      await source?.close().catch(() => undefined);
+      acks?.close();
+    })();
   }
 
   /** Gives held messages back, then flushes and closes the connection; never rejects. */

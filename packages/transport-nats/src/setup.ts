@@ -69,7 +69,7 @@ export async function ensureStream(
 export async function ensureConsumer(
   jsm: JetStreamManager,
   o: ResolvedNatsOptions,
-): Promise<{ ackWaitMs: number }> {
+): Promise<{ ackWaitMs: number; ackFloor: number }> {
   const stream = o.stream as string;
   const durable = o.durable;
   if (durable === undefined) {
@@ -77,23 +77,52 @@ export async function ensureConsumer(
   }
   try {
     const info = await jsm.consumers.info(stream, durable);
-    return { ackWaitMs: Math.round((info.config.ack_wait ?? nanos(30_000)) / 1e6) };
+    return {
+      ackWaitMs: Math.round((info.config.ack_wait ?? nanos(30_000)) / 1e6),
+      ackFloor: info.ack_floor.stream_seq,
+    };
   } catch (error) {
     if (errCode(error) !== CONSUMER_NOT_FOUND || !o.createConsumer) {
       throw natsError(error, `cannot use consumer ${durable} of stream ${stream}`);
     }
   }
+  return { ...(await createConsumer(jsm, o)), ackFloor: 0 };
+}
+
+/**
+ * Creates the durable (explicit acks, filter `subject`), delivering from `deliverPolicy`, or from
+ * stream sequence `startSeq` when given (a consumer recreated mid-run). Returns its ack wait.
+ */
+export async function createConsumer(
+  jsm: JetStreamManager,
+  o: ResolvedNatsOptions,
+  startSeq?: number,
+): Promise<{ ackWaitMs: number }> {
+  const stream = o.stream as string;
+  const durable = o.durable as string;
   try {
     const info = await jsm.consumers.add(stream, {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       ack_wait: nanos(o.ackWaitMs),
       max_ack_pending: o.maxAckPending,
-      deliver_policy: o.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+      ...(startSeq === undefined
+        ? { deliver_policy: o.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }),
       filter_subject: o.subject,
     });
     return { ackWaitMs: Math.round((info.config.ack_wait ?? nanos(o.ackWaitMs)) / 1e6) };
   } catch (error) {
     throw natsError(error, `cannot create consumer ${durable} of stream ${stream}`);
   }
+}
+
+/** True when `error` is JetStream's "stream not found" (10059). */
+export function isStreamNotFound(error: unknown): boolean {
+  return errCode(error) === STREAM_NOT_FOUND;
+}
+
+/** True when `error` is JetStream's "consumer not found" (10014). */
+export function isConsumerNotFound(error: unknown): boolean {
+  return errCode(error) === CONSUMER_NOT_FOUND;
 }

@@ -1,5 +1,7 @@
 import type {
+  ConnectionState,
   EdgeplaneError,
+  GroupEvent,
   InboundBatch,
   InboundMessage,
   LagReading,
@@ -13,10 +15,11 @@ import {
   StringCodec,
 } from 'nats';
 import type { Connection } from './connection.js';
-import { closedError, natsError } from './errors.js';
+import { closedError, consumerDeleted, natsError, serversText, streamDeleted } from './errors.js';
 import { inbound, Queue, sleep, streamOrigin } from './message.js';
 import type { ResolvedNatsOptions } from './options.js';
 import { replayBatches } from './replay.js';
+import { createConsumer, isConsumerNotFound, isStreamNotFound } from './setup.js';
 
 const codec = StringCodec();
 const ACK = codec.encode('+ACK');
@@ -58,13 +61,21 @@ export class JetStreamSource {
   private failure: EdgeplaneError | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   ackWaitMs = 30_000;
+  /** The durable's ack floor (stream sequence) when it was opened. */
+  ackFloor = 0;
+  /** Highest stream sequence acknowledged (confirmed) through this source. */
+  lastAcked = 0;
+  /** Bumped when the durable is recreated: batches of an older one ack and nack nothing. */
+  generation = 0;
+  private recovering = false;
 
   constructor(
     readonly options: ResolvedNatsOptions,
     readonly connection: Connection,
     readonly js: JetStreamClient,
     readonly jsm: JetStreamManager,
-    private readonly report: (error: EdgeplaneError) => void,
+    private readonly report: (error: EdgeplaneError | undefined, state?: ConnectionState) => void,
+    private readonly onGroupEvent?: (event: GroupEvent) => void,
   ) {
     connection.onFailed(() => this.queue.wake());
     // Back from a disconnection: renew every held message at once (the server may have counted
@@ -104,16 +115,105 @@ export class JetStreamSource {
 
   private async watch(messages: ConsumerMessages): Promise<void> {
     void messages.closed().then((error) => {
-      if (error && !this.closed) {
+      if (error && !this.closed && !this.recovering && messages === this.messages) {
         this.failure = natsError(error, 'the pull consumer stopped');
         this.queue.wake();
       }
     });
     for await (const status of await messages.status()) {
-      if (status.type === 'consumer_not_found' || status.type === 'stream_not_found') {
-        this.report(natsError({ code: '503' }, `${status.type.replaceAll('_', ' ')}, retrying`));
+      if (
+        status.type === 'consumer_deleted' ||
+        status.type === 'consumer_not_found' ||
+        status.type === 'stream_not_found'
+      ) {
+        void this.lost(messages, status.type);
       }
     }
+  }
+
+  /**
+   * The durable (or its stream) disappeared mid-run. Never a silent replay from the start:
+   * - the stream is gone: permanent `not-found` (its messages went with it);
+   * - the durable is gone, `createConsumer=false`: permanent `not-found` with the command that
+   *   recreates it where this lane left off;
+   * - the durable is gone, `createConsumer=true`: reported `reconnecting` (a `not-found` error),
+   *   recreated delivering from the first sequence not acknowledged through this transport
+   *   (`by_start_sequence`), logged as an `assigned` group event, then `ready`.
+   * Messages held at that moment come again from the new durable (duplicates, never losses).
+   */
+  private async lost(messages: ConsumerMessages, what: string): Promise<void> {
+    if (this.recovering || this.closed || messages !== this.messages) return;
+    this.recovering = true;
+    // Also seen for a moment after a server restart: reported, then checked.
+    this.report(natsError({ code: '503' }, `${what.replaceAll('_', ' ')}, checking`));
+    messages.stop();
+    const { stream, durable, subject } = this.options;
+    const servers = serversText(this.options.servers);
+    const name = stream as string;
+    const start = this.resumeAt();
+    try {
+      for (;;) {
+        if (this.closed) return;
+        try {
+          await this.jsm.streams.info(name);
+          await this.jsm.consumers.info(name, durable as string);
+          break; // back already (recreated by someone else): pull from it as it is
+        } catch (error) {
+          if (isStreamNotFound(error)) return this.stop(streamDeleted(name, servers));
+          if (!isConsumerNotFound(error)) {
+            await sleep(500, this.closing.signal); // connection down, or a slow server: ask again
+            continue;
+          }
+        }
+        if (!this.options.createConsumer) {
+          return this.stop(consumerDeleted(name, durable as string, subject, start, servers));
+        }
+        const gone = natsError(
+          {
+            code: '404',
+            api_error: { code: 404, err_code: 10014, description: 'consumer not found' },
+          },
+          `durable consumer ${durable} of stream ${name} was deleted on ${servers}; recreating it at stream sequence ${start}`,
+        );
+        this.report(gone, 'reconnecting');
+        await createConsumer(this.jsm, this.options, start);
+        break;
+      }
+      this.generation++;
+      this.queue.clear();
+      this.outstanding.clear();
+      this.starting = undefined;
+      if (this.keepAlive) clearInterval(this.keepAlive);
+      await this.start();
+      this.onGroupEvent?.({
+        type: 'assigned',
+        partitions: [name],
+        detail: `durable consumer ${durable} of stream ${name} disappeared (deleted); recreated it at stream sequence ${start}, the first not acknowledged: messages from it on are delivered (again), none before it`,
+      });
+      this.report(undefined, 'ready');
+    } catch (error) {
+      this.stop(natsError(error, `cannot recreate consumer ${durable} of stream ${name}`));
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  /** First stream sequence not known acknowledged: after the ack floor, or a held message. */
+  private resumeAt(): number {
+    let start = Math.max(this.ackFloor, this.lastAcked) + 1;
+    this.queue.forEach((m) => {
+      start = Math.min(start, m.seq);
+    });
+    for (const batch of this.outstanding)
+      batch.forEachHeld((m) => (start = Math.min(start, m.seq)));
+    return start;
+  }
+
+  /** Ends receiving with a permanent error (thrown by the receive iterator). */
+  private stop(error: EdgeplaneError): void {
+    this.failure = error;
+    this.report(error, 'failed');
+    this.queue.wake();
   }
 
   /** `+WPI` for every held message, so the server does not redeliver what is still in the loop. */
@@ -145,8 +245,8 @@ export class JetStreamSource {
     await this.start();
     const { stream, keyHeader } = this.options;
     while (!stop.aborted) {
-      if (this.failure) throw this.failure;
       if (this.connection.failure) throw this.connection.failure;
+      if (this.failure) throw this.failure;
       if (this.queue.length === 0) {
         await this.queue.wait(stop);
         continue;
@@ -163,7 +263,7 @@ export class JetStreamSource {
           streamOrigin(stream, m.seq, m.subject),
         );
       }
-      const batch = new JetStreamBatch(messages, raw, this);
+      const batch = new JetStreamBatch(messages, raw, this, this.generation);
       this.outstanding.add(batch);
       yield batch;
     }
@@ -174,19 +274,33 @@ export class JetStreamSource {
    * reply means the server processed the acks of this connection up to it. On a disconnection
    * the range is sent again once the connection is back (acks are idempotent).
    */
-  async ackRange(raw: readonly JsMsg[], from: number, to: number): Promise<void> {
+  async ackRange(
+    raw: readonly JsMsg[],
+    from: number,
+    to: number,
+    generation: number,
+  ): Promise<void> {
     const deadline = Date.now() + Math.max(ACK_GIVE_UP_MS, this.ackWaitMs);
     for (;;) {
       if (this.closed) throw closedError();
+      if (this.failure) throw this.failure;
+      // Delivered by a durable that was deleted since: the recreated one delivers them again.
+      if (generation !== this.generation) return;
       const nc = this.connection.nc;
       try {
         for (let i = from; i < to - 1; i++) nc.publish(replyOf(raw[i] as JsMsg), ACK);
         await nc.request(replyOf(raw[to - 1] as JsMsg), ACK, {
           timeout: this.options.requestTimeoutMs,
         });
+        for (let i = from; i < to; i++) {
+          const seq = (raw[i] as JsMsg).seq;
+          if (seq > this.lastAcked) this.lastAcked = seq;
+        }
         return;
       } catch (error) {
         const code = (error as { code?: string }).code ?? '';
+        if (generation !== this.generation) return;
+        if (this.connection.failure) throw this.connection.failure;
         if (!TRANSIENT.has(code) || Date.now() > deadline) {
           throw this.closed ? closedError() : natsError(error, 'cannot acknowledge');
         }
@@ -259,6 +373,7 @@ export class JetStreamBatch implements InboundBatch {
     readonly messages: readonly InboundMessage[],
     private readonly raw: readonly JsMsg[],
     private readonly source: JetStreamSource,
+    private readonly generation: number,
   ) {}
 
   /** Each delivered message not yet acknowledged or given back. */
@@ -271,7 +386,7 @@ export class JetStreamBatch implements InboundBatch {
     const to = Math.min(Math.max(0, count), this.raw.length);
     const step = this.chain.then(async () => {
       if (to <= this.acked) return;
-      await this.source.ackRange(this.raw, this.acked, to);
+      await this.source.ackRange(this.raw, this.acked, to, this.generation);
       this.acked = to;
       if (this.acked === this.raw.length) this.source.outstanding.delete(this);
     });
@@ -285,6 +400,7 @@ export class JetStreamBatch implements InboundBatch {
       const rest = this.raw.slice(this.acked);
       this.acked = this.raw.length;
       this.source.outstanding.delete(this);
+      if (this.generation !== this.source.generation) return;
       await this.source.nak(rest, options?.retryAfterMs);
     });
     this.chain = step.catch(() => undefined);

@@ -11,7 +11,7 @@ import type {
 import { sendFailed } from '@edgeplane/adapter-loop/transport';
 import { natsCapabilities } from './capabilities.js';
 import { CoreSource } from './core-source.js';
-import { cancelledError, closedError, natsError } from './errors.js';
+import { cancelledError, closedError, natsError, openCancelled } from './errors.js';
 import {
   defineNatsTransport,
   type NatsTransportOptions,
@@ -64,10 +64,28 @@ function buildNatsTransport(options: ResolvedNatsOptions): NatsTransport {
     /** Connects; `ingress` also checks (or creates) the stream and consumer, `egress` the stream. */
     async open(context?: OpenContext) {
       if (closed) throw closedError();
+      const signal = context?.signal;
+      if (signal?.aborted) throw openCancelled();
       session.listener = context?.onStateChange ?? session.listener;
-      await session.connection();
-      if (context?.role === 'ingress') await session.openSource();
-      if (context?.role === 'egress') await session.openSink();
+      session.onGroupEvent = context?.onGroupEvent ?? session.onGroupEvent;
+      // An abort rejects `cancelled` at once and closes what was opened (in the background).
+      let onAbort = (): void => {};
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(openCancelled());
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      aborted.catch(() => undefined);
+      try {
+        await Promise.race([session.connection(signal), aborted]);
+        if (context?.role === 'ingress') await Promise.race([session.openSource(), aborted]);
+        if (context?.role === 'egress') await Promise.race([session.openSink(), aborted]);
+      } catch (error) {
+        if (!signal?.aborted) throw error;
+        session.reset();
+        throw openCancelled();
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
     },
     async send(batch, signal) {
       if (closed) return sendFailed(closedError());
