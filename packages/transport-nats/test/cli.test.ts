@@ -168,7 +168,9 @@ describe('edgeplane run with nats (built CLI)', () => {
       const recoveryMs = Date.now() - restartedAt;
       for (const a of ready.adapters) {
         expect(a.recent_failures, `${a.role} recent_failures`).toBeGreaterThan(0);
-        expect(a.last_error, `${a.role} last_error`).toBeTruthy();
+        // recovered: the incident is closed, so its cause and last error are cleared
+        expect(a.cause, `${a.role} cause`).toBeNull();
+        expect(a.last_error, `${a.role} last_error`).toBeNull();
       }
       // egress_messages counts redeliveries too: wait until OUT holds every distinct body (a
       // message held across the restart comes back after ackWaitMs), then stop the run.

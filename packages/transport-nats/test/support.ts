@@ -111,6 +111,7 @@ export interface AdapterDoc {
   readonly message_count: number;
   readonly recent_failures: number;
   readonly last_error: string | null;
+  readonly cause: string | null;
   readonly lag: number | null;
 }
 
