@@ -1,7 +1,7 @@
 import { kafkaUsersOverride, type PrivateKafka, privateKafka } from '@edgeplane/test-servers';
 import { createKafkaTransport } from '@edgeplane/transport-kafka';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { type FaultTarget, faultCases } from './harness.js';
+import { type FaultTarget, faultCases, sourceFaultCases } from './harness.js';
 
 let server: PrivateKafka;
 const USER = 'edge';
@@ -35,6 +35,23 @@ describe('faults: file → kafka on a private KRaft broker (SASL PLAIN)', () => 
       await server.start();
     },
     authMessage: /SASL|[Aa]uthentication failed|Invalid username or password/,
+    sourceOptions: (ns) => ({
+      brokers: server.brokers.join(','),
+      topic: ns,
+      groupId: `run-${ns}`,
+      fromBeginning: 'true',
+      ...sasl,
+    }),
+    deleteSourceState: async (ns) => {
+      const admin = server.adminClient().admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics: [ns], timeout: 10_000 });
+      } finally {
+        await admin.disconnect();
+      }
+    },
   });
   faultCases(target);
+  sourceFaultCases(target);
 });

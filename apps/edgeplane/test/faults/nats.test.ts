@@ -1,7 +1,8 @@
 import { type DisposablePrivateServer, privateNats } from '@edgeplane/test-servers';
 import { createNatsTransport } from '@edgeplane/transport-nats';
+import { connect } from 'nats';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { type FaultTarget, faultCases } from './harness.js';
+import { type FaultTarget, faultCases, sourceFaultCases } from './harness.js';
 
 let server: DisposablePrivateServer;
 
@@ -37,6 +38,23 @@ describe('faults: file → nats (JetStream) on a private nats-server', () => {
       await server.start();
     },
     authMessage: /Authorization Violation|AUTHORIZATION_VIOLATION|authorization/i,
+    sourceOptions: (ns) => ({
+      servers: server.url,
+      stream: ns,
+      subject: `${ns}.in`,
+      durable: 'run',
+      createConsumer: 'true',
+    }),
+    deleteSourceState: async (ns) => {
+      const nc = await connect({ servers: server.url });
+      try {
+        const jsm = await nc.jetstreamManager();
+        await jsm.consumers.delete(ns, 'run');
+      } finally {
+        await nc.close();
+      }
+    },
   });
   faultCases(target);
+  sourceFaultCases(target);
 });
