@@ -121,9 +121,10 @@ function record(row: Observation): void {
   if (file) appendFileSync(file, `${JSON.stringify(row)}\n`);
 }
 
-/** What the egress and the probes show now. */
+/** What the egress and the probes show now (the live snapshot from the ops listener). */
 async function look(run: CliProcess) {
-  const e = egress(run);
+  const live = (await run.live())?.adapters.find((a) => a.role === 'egress');
+  const e = live ?? egress(run);
   return {
     state: e?.connection_state ?? '—',
     lastError: e?.last_error ?? '—',

@@ -68,6 +68,18 @@ export class CliProcess {
     }
   }
 
+  /** The live snapshot from the ops listener (`/snapshot`), or undefined when it does not answer. */
+  async live(): Promise<Snapshot | undefined> {
+    try {
+      const r = await fetch(`http://127.0.0.1:${this.opsPort}/snapshot`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      return r.ok ? ((await r.json()) as Snapshot) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The lane's snapshot.json, or undefined while there is none (or it is being replaced). */
   snapshot(): Snapshot | undefined {
     const path = join(this.dir, 'lane', 'snapshot.json');
