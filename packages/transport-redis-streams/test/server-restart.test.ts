@@ -1,4 +1,8 @@
 import { join } from 'node:path';
+import {
+  type DisposablePrivateServer as PrivateRedis,
+  privateRedis,
+} from '@edgeplane/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adapters,
@@ -13,19 +17,18 @@ import {
   until,
   workdir,
 } from './support/cli.js';
-import { type PrivateRedis, startPrivateRedis } from './support/private-redis.js';
 
 let server: PrivateRedis;
 let redis: TestRedis;
 
 beforeAll(async () => {
-  server = await startPrivateRedis();
+  server = await privateRedis();
   redis = await TestRedis.connect(server.url);
 });
 
 afterAll(async () => {
   redis?.client.disconnect();
-  await server?.destroy();
+  await server?.dispose();
   removeWorkdirs();
 });
 

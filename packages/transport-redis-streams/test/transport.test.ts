@@ -8,11 +8,15 @@ import type {
   InboundBatch,
   Transport,
 } from '@edgeplane/adapter-loop/transport';
-import { redisServer, uniqueName } from '@edgeplane/test-servers';
+import {
+  type DisposablePrivateServer as PrivateRedis,
+  privateRedis,
+  redisServer,
+  uniqueName,
+} from '@edgeplane/test-servers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMER_FILE, createRedisStreamsTransport } from '../src/index.js';
 import { TestRedis, until } from './support/cli.js';
-import { type PrivateRedis, startPrivateRedis } from './support/private-redis.js';
 
 const PASSWORD = 'pw-Zk93-secret';
 let url: string;
@@ -49,7 +53,7 @@ async function firstBatch(t: Transport): Promise<InboundBatch> {
 beforeAll(async () => {
   url = (await redisServer()()).url;
   redis = await TestRedis.connect(url);
-  locked = await startPrivateRedis(['--requirepass', PASSWORD]);
+  locked = await privateRedis({ args: ['--requirepass', PASSWORD] });
 });
 
 afterEach(async () => {
@@ -58,7 +62,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await redis?.cleanup();
-  await locked?.destroy();
+  await locked?.dispose();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -300,7 +304,7 @@ describe('open() with a signal', () => {
 
 describe('against a Redis that keeps nothing across a restart', () => {
   it('the lost group is created again and new entries flow; an ack of a lost entry is a no-op', async () => {
-    const volatile = await startPrivateRedis(['--appendonly', 'no']);
+    const volatile = await privateRedis({ args: ['--appendonly', 'no'] });
     try {
       const options = { url: volatile.url, stream: 'volatile', blockMs: 100 };
       const sink = track(createRedisStreamsTransport(options));
@@ -324,7 +328,7 @@ describe('against a Redis that keeps nothing across a restart', () => {
         expect(next.value.messages.map((m) => Buffer.from(m.body).toString())).toEqual(['new']);
       if (!first.done) await expect(first.value.ack()).resolves.toBeUndefined();
     } finally {
-      await volatile.destroy();
+      await volatile.dispose();
     }
   });
 });
