@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort, privateRedis } from '@edgeplane/test-servers';
 import { createRedisStreamsTransport } from '@edgeplane/transport-redis-streams';
 import { describe, expect, it } from 'vitest';
+import { CliProcess, startFeeder } from './faults/process.js';
 import { CONFIG, cli, SPEC, workdir } from './helpers.js';
 
 // Regression tests for the cases of issue 13, written anew (../shared/cases/*).
@@ -63,5 +66,62 @@ describe('a message the egress refuses fails alone and is named', () => {
     const again = await run(cwd, ['--adapter-max-messages=4']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('message 0 of the batch contains LF');
+  });
+});
+
+describe('hung-egress-looks-healthy: a server that stops answering is detected', () => {
+  it('CLIENT PAUSE on the egress Redis: stalled, /readyz and /healthz 503, then ready again', async () => {
+    const redis = await privateRedis();
+    const config = [
+      'ingress.transport=file',
+      'ingress.path=${EDGEPLANE_CONFIG_DIR}/in.log',
+      'ingress.follow=true',
+      'egress.transport=redis-streams',
+      `egress.url=${redis.url}`,
+      'egress.stream=s',
+      'loop.stallAfterMs=1000',
+    ].join('\n');
+    const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': config, 'in.log': '' });
+    const feeder = startFeeder(join(cwd, 'in.log'), 'line', 10, 50);
+    const run = new CliProcess(cwd, await freePort(), []);
+    try {
+      await run.until('ready', async () => (await run.probe('/readyz')).status === 200, 20_000);
+      const paused = spawnSync(
+        'redis-cli',
+        ['-p', String(redis.port), 'CLIENT', 'PAUSE', '6000', 'WRITE'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(paused.stdout.trim()).toBe('OK');
+      await run.until(
+        'stalled with both probes 503 during the pause',
+        async () =>
+          (await run.live())?.adapters[1]?.connection_state === 'stalled' &&
+          (await run.probe('/readyz')).status === 503 &&
+          (await run.probe('/healthz')).status === 503,
+        5000,
+      );
+      const egress = (await run.live())?.adapters[1];
+      expect(egress?.stalled_since).toBeTruthy();
+      expect(egress?.last_error).toContain('outstanding since');
+      // the pause ends by itself after 6 s: the egress answers, and both probes are 200 again
+      await run.until(
+        'ready again after the pause',
+        async () => (await run.probe('/readyz')).status === 200,
+        15_000,
+      );
+      await run.until(
+        'healthy again',
+        async () => (await run.probe('/healthz')).status === 200,
+        5000,
+      );
+      expect((await run.live())?.adapters[1]?.cause).toBeNull();
+    } finally {
+      feeder.stop();
+      run.signal('SIGTERM');
+      await run.exited(20_000);
+      await redis.dispose();
+    }
   });
 });
