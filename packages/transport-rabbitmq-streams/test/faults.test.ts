@@ -63,11 +63,15 @@ async function next(it: AsyncIterator<InboundBatch>): Promise<InboundBatch> {
   return r.value;
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 10_000) {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 10_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await probe();
-    if (value) return value as T;
+    if (value) return value;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
