@@ -12,6 +12,8 @@ export interface CommitContext {
   readonly group: GroupMembership;
   readonly signal: AbortSignal;
   consumer(): Consumer | undefined;
+  /** A commit the coordinator confirmed (the source remembers it across assignments). */
+  committed(topic: string, partition: number, offset: number): void;
 }
 
 /** Rejoins a commit waits through before giving up on it (the records are then redelivered). */
@@ -60,6 +62,7 @@ export class Committer {
         });
         for (const { state, offset } of offsets) {
           if (state.committed < offset) state.committed = offset;
+          this.ctx.committed(state.topic, state.partition, offset);
         }
         return;
       } catch (error) {

@@ -16,7 +16,8 @@ export async function createConsumer(o: ResolvedKafkaOptions, groupId: string): 
     ...base,
     groupId,
     autocommit: false,
-    autocreateTopics: true,
+    // only `subscribe` creates a missing topic (at open): a topic deleted mid-run stays deleted
+    autocreateTopics: false,
     sessionTimeout: o.sessionTimeoutMs,
     rebalanceTimeout: o.rebalanceTimeoutMs,
     heartbeatInterval: o.heartbeatIntervalMs,

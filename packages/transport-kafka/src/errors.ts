@@ -284,13 +284,64 @@ export function joinTimeout(groupId: string): EdgeplaneError {
   );
 }
 
-/** A state change reported by the client without an error object. */
-export function connectionLost(text: string, secrets: readonly string[]): EdgeplaneError {
+/**
+ * A lost or refused broker connection (a client event), naming the last error that connection
+ * reported, the cause: `lost the connection to the brokers: cannot connect to 127.0.0.1:9092
+ * (last error: connect ECONNREFUSED 127.0.0.1:9092)`.
+ */
+export function connectionLost(
+  text: string,
+  secrets: readonly string[],
+  last?: unknown,
+): EdgeplaneError {
+  const cause = last === undefined ? '' : ` (last error: ${describe(rootCause(last) as Native)})`;
   return new EdgeplaneError(
     'unavailable',
     COMPONENT,
-    `lost the connection to the brokers: ${scrub(text, secrets)}`,
-    { hint: HINTS.unavailable },
+    `lost the connection to the brokers: ${scrub(text + cause, secrets)}`,
+    { cause: last, hint: HINTS.unavailable },
+  );
+}
+
+/**
+ * True when `error` says a topic is unknown to the brokers: UNKNOWN_TOPIC_OR_PARTITION,
+ * UNKNOWN_TOPIC_ID, or the client's own `UserError` for a metadata request that found no such
+ * topic (it keeps no protocol error: its message, fixed by the pinned client, is the only
+ * record; pinned by faults.test.ts "topic deleted mid-run").
+ */
+export function isUnknownTopic(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (findErrorBy(error, 'apiId', 'UNKNOWN_TOPIC_OR_PARTITION')) return true;
+  if (findErrorBy(error, 'apiId', 'UNKNOWN_TOPIC_ID')) return true;
+  const user = findErrorBy(error, 'code', 'PLT_KFK_USER');
+  return user !== null && /^Unknown topic /.test(user.message);
+}
+
+/**
+ * A topic deleted mid-run (gone, or replaced by a new topic of the same name: its topic id
+ * changed): permanent. Its records and the group's committed offsets went with it, so reading
+ * on would restart the new topic from `fromBeginning` as if nothing happened, and producing on
+ * would write into a topic created behind the operator's back.
+ */
+export function topicDeleted(
+  topic: string,
+  how: string,
+  role: 'ingress' | 'egress',
+  acknowledged?: string,
+): EdgeplaneError {
+  const doing = role === 'egress' ? 'producing to it' : 'reading it';
+  const last = acknowledged ? `; last acknowledged: ${acknowledged}` : '';
+  return new EdgeplaneError(
+    'not-found',
+    COMPONENT,
+    `topic "${topic}" was deleted on the brokers while this lane was ${doing} (${how})${last}`,
+    {
+      details: { topic, acknowledged },
+      hint:
+        role === 'egress'
+          ? 'recreate the topic, then run again (a missing topic is created only when the transport opens, where the brokers allow it)'
+          : "the topic's records and the group's committed offsets for it are gone: recreate the topic if needed, then run again; the group then starts where `fromBeginning` says, as a new group would",
+    },
   );
 }
 

@@ -29,13 +29,25 @@ const batch = (first: number, n: number, control = false) => ({
 function setup(
   script: ((request: Request) => Partition[])[],
   options: Record<string, unknown> = {},
+  hooks: {
+    /** The group's committed offsets (default: 5 on partition 0, none on 1). */
+    committed?: bigint[];
+    /** Offsets this process committed before (`lastCommitted`). */
+    known?: Record<number, number>;
+    /** The topic's id, asked on every metadata request (default `tid`). */
+    topicId?: () => string;
+  } = {},
 ) {
   const requests: Request[] = [];
+  const deleted: string[] = [];
+  const lost: [number, number][] = [];
   const consumer = {
     metadata: async () => ({
-      topics: new Map([['t', { id: 'tid', partitions: [{ leader: 1 }, { leader: 1 }] }]]),
+      topics: new Map([
+        ['t', { id: hooks.topicId?.() ?? 'tid', partitions: [{ leader: 1 }, { leader: 1 }] }],
+      ]),
     }),
-    listCommittedOffsets: async () => new Map([['t', [5n, -1n]]]),
+    listCommittedOffsets: async () => new Map([['t', hooks.committed ?? [5n, -1n]]]),
     listOffsets: async () => new Map([['t', [0n, 0n]]]),
     fetch: async (request: Request) => {
       requests.push(request);
@@ -64,6 +76,9 @@ function setup(
     pool: {} as ConnectionPool,
     fetched: () => {},
     failed: () => {},
+    deleted: (topic, how) => deleted.push(`${topic}: ${how}`),
+    lastCommitted: (_topic, partition) => hooks.known?.[partition],
+    offsetsLost: (state, offset) => lost.push([state.partition, offset]),
   });
   const running = fetcher.run();
   const owner: BatchOwner = { closed: false, commit: async () => {}, rewind: () => {} };
@@ -76,7 +91,7 @@ function setup(
     signal.abort();
     await running;
   };
-  return { requests, group, inbox, owner, offsets, until, stop };
+  return { requests, group, inbox, owner, offsets, until, stop, deleted, lost };
 }
 
 describe('the fetch loop', () => {
@@ -139,5 +154,34 @@ describe('the fetch loop', () => {
     await f.until(() => f.requests.length >= 2);
     await f.stop();
     expect(f.offsets(1)?.[0]).toEqual([0, 0]);
+  });
+
+  it('committed offsets lost (none where this process had committed): resumes at its last commit, reported, not at the log start', async () => {
+    const f = setup([], {}, { committed: [-1n, -1n], known: { 0: 7 } });
+    await f.until(() => f.requests.length >= 1);
+    await f.stop();
+    expect(f.offsets(0)).toEqual([
+      [0, 7],
+      [1, 0],
+    ]);
+    expect(f.lost).toEqual([[0, 7]]);
+  });
+
+  it('a topic whose id changed (deleted and created again) is reported deleted', async () => {
+    let id = 'tid';
+    const f = setup(
+      [() => [{ partitionIndex: 0, errorCode: 0, records: [batch(5, 1)] }]],
+      {},
+      {
+        topicId: () => id,
+      },
+    );
+    await f.until(() => f.requests.length >= 1);
+    id = 'other';
+    await f.until(() => f.deleted.length > 0);
+    await f.stop();
+    expect(f.deleted[0]).toBe(
+      't: a new topic of that name exists now: its id changed from tid to other',
+    );
   });
 });

@@ -7,6 +7,7 @@ import {
   ListOffsetTimestamps,
   type RecordsBatch,
 } from '@platformatic/kafka';
+import { isUnknownTopic } from './errors.js';
 import type { GroupMembership } from './group.js';
 import { type Inbox, sleep } from './inbox.js';
 import type { ResolvedKafkaOptions } from './options.js';
@@ -28,6 +29,12 @@ export interface FetcherContext {
   fetched(contacted: boolean): void;
   /** A round failed; the loop waits (backoff) and tries again. */
   failed(error: unknown): void;
+  /** A topic read here was deleted (gone, or its id changed): the source fails for good. */
+  deleted(topic: string, how: string): void;
+  /** The last offset this process committed for a partition, if any (see `position`). */
+  lastCommitted(topic: string, partition: number): number | undefined;
+  /** The group had no committed offset where this process had committed `offset`: resumed there. */
+  offsetsLost(state: PartitionState, offset: number): void;
 }
 
 interface Requested {
@@ -44,7 +51,41 @@ interface Requested {
  * A response for a partition revoked or re-positioned (seek, nack) since its request is dropped.
  */
 export class Fetcher {
+  /** Topic ids first seen: a different id later means the topic was deleted and created again. */
+  private readonly ids = new Map<string, string>();
+
   constructor(private readonly ctx: FetcherContext) {}
+
+  /**
+   * Asks the brokers (no cache, no auto-creation) whether `topics` still exist as the topics
+   * first read; reports those deleted. Called when a request says a topic is unknown.
+   */
+  private async verify(consumer: Consumer, topics: readonly string[]): Promise<void> {
+    for (const topic of topics) {
+      try {
+        const m = await consumer.metadata({
+          topics: [topic],
+          autocreateTopics: false,
+          forceUpdate: true,
+        });
+        this.compare(topic, m.topics.get(topic)?.id);
+      } catch (error) {
+        if (!isUnknownTopic(error)) throw error;
+        this.ctx.deleted(topic, 'it no longer exists');
+      }
+    }
+  }
+
+  private compare(topic: string, id: string | undefined): void {
+    if (id === undefined) return;
+    const known = this.ids.get(topic);
+    if (known === undefined) this.ids.set(topic, id);
+    else if (known !== id)
+      this.ctx.deleted(
+        topic,
+        `a new topic of that name exists now: its id changed from ${known} to ${id}`,
+      );
+  }
 
   async run(): Promise<void> {
     const { options: o, inbox, group, signal } = this.ctx;
@@ -78,7 +119,16 @@ export class Fetcher {
     if (unknown.length > 0) await this.position(consumer, unknown);
     const wanted = ready.filter((s) => s.next >= 0 && !s.revoked);
     if (wanted.length === 0) return false;
-    const metadata = await consumer.metadata({ topics: [...new Set(wanted.map((s) => s.topic))] });
+    const names = [...new Set(wanted.map((s) => s.topic))];
+    // Never auto-created here: a topic deleted mid-run must not come back empty behind us.
+    let metadata: ClusterMetadata;
+    try {
+      metadata = await consumer.metadata({ topics: names, autocreateTopics: false });
+    } catch (error) {
+      if (isUnknownTopic(error)) await this.verify(consumer, names);
+      throw error;
+    }
+    for (const topic of names) this.compare(topic, metadata.topics.get(topic)?.id);
     const byLeader = new Map<number, PartitionState[]>();
     for (const s of wanted) {
       const leader = metadata.topics.get(s.topic)?.partitions[s.partition]?.leader;
@@ -127,12 +177,17 @@ export class Fetcher {
         connectionPool: this.ctx.pool,
       });
     } catch (error) {
+      if (isUnknownTopic(error)) {
+        await this.verify(consumer, [...new Set(states.map((s) => s.topic))]);
+        throw error;
+      }
       // Out of range (retention deleted the position): restart where a new group would.
       const partial = (error as { response?: FetchResponse }).response;
       if (!partial || !findErrorBy(error as Error, 'apiId', 'OFFSET_OUT_OF_RANGE')) throw error;
       response = partial;
     }
     const names = new Map([...metadata.topics].map(([name, t]) => [t.id, name]));
+    const unknown = new Set<string>();
     for (const topic of response.responses) {
       const name = names.get(topic.topicId) ?? topic.topicId;
       for (const p of topic.partitions) {
@@ -140,8 +195,11 @@ export class Fetcher {
         if (!r?.state.owns(r.epoch) || r.state.next !== r.offset) continue;
         if (p.errorCode === 1) r.state.reset();
         else if (p.errorCode === 0) this.take(r.state, p.records ?? []);
+        // UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID: was the topic deleted?
+        else if (p.errorCode === 3 || p.errorCode === 100) unknown.add(r.state.topic);
       }
     }
+    if (unknown.size > 0) await this.verify(consumer, [...unknown]);
   }
 
   /** Queues a partition's fetched records from its position on; moves the position past them. */
@@ -186,6 +244,16 @@ export class Fetcher {
       const mine = state.resetting
         ? -1
         : Number(committed.get(state.topic)?.[state.partition] ?? -1);
+      // The group lost its committed offset (deleted while this member was out of it, expired)
+      // where this process had committed one: resume there, not from the log start (logged).
+      const known = state.resetting
+        ? undefined
+        : this.ctx.lastCommitted(state.topic, state.partition);
+      if (mine < 0 && known !== undefined) {
+        state.start(known);
+        this.ctx.offsetsLost(state, known);
+        continue;
+      }
       const start = mine >= 0 ? mine : Number(ends.get(state.topic)?.[state.partition] ?? -1);
       if (start >= 0) state.start(start);
     }

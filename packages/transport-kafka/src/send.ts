@@ -13,10 +13,12 @@ import {
   cancelledError,
   closedError,
   isPoison,
+  isUnknownTopic,
   kafkaError,
   refusedRecord,
   roleConfigError,
   tooLarge,
+  topicDeleted,
   unlessAborted,
 } from './errors.js';
 import type { ResolvedKafkaOptions } from './options.js';
@@ -117,6 +119,8 @@ export class KafkaSink {
   private closed = false;
   /** A permanent refusal (credentials) seen on a connection: every send fails with it. */
   private fatal: EdgeplaneError | undefined;
+  /** The topic's id when the producer connected (a different one later: deleted, recreated). */
+  private topicId: string | undefined;
 
   constructor(private readonly ctx: SinkContext) {}
 
@@ -144,18 +148,21 @@ export class KafkaSink {
       ...(await clientOptions(o)),
       idempotent: true,
       acks: -1,
-      autocreateTopics: true,
+      // Only the `metadata` call below creates a missing topic (at open): a topic deleted
+      // mid-run is not created again behind the operator's back by a send.
+      autocreateTopics: false,
       compression: o.compression === 'gzip' ? 'gzip' : 'none',
       serializers,
     });
     this.ctx.watch(producer);
     try {
       await unlessAborted(producer.initIdempotentProducer({}), signal, 'connecting the producer');
-      await unlessAborted(
+      const metadata = await unlessAborted(
         producer.metadata({ topics: [topic], autocreateTopics: true }),
         signal,
         'connecting the producer',
       );
+      this.topicId = metadata.topics.get(topic)?.id;
     } catch (error) {
       await producer.close(true).catch(() => {});
       throw kafkaError(error, `connect a producer for "${topic}"`, this.ctx.secrets);
@@ -212,6 +219,12 @@ export class KafkaSink {
       rejected.sort((a, b) => a.index - b.index);
       return sendPartial(rejected);
     } catch (error) {
+      const gone = this.fatal ? undefined : await this.deleted(error, topic);
+      if (gone) {
+        this.fatal = gone;
+        this.ctx.tracker.failed(gone);
+        return sendFailed(gone);
+      }
       // After a failed send the client starts a new producer id itself (new sequences).
       const mapped = this.fatal ?? kafkaError(error, `produce to "${topic}"`, this.ctx.secrets);
       if (!mapped.retryable) {
@@ -223,6 +236,32 @@ export class KafkaSink {
       // The loop records the error itself (from the result): report the state only.
       this.ctx.tracker.lost(mapped);
       return sendRetryable(mapped);
+    }
+  }
+
+  /**
+   * After a send failed because the topic is unknown: is it gone, or a new topic of the same name
+   * (another id)? Then the topic was deleted mid-run (`topicDeleted`, permanent).
+   */
+  private async deleted(error: unknown, topic: string): Promise<EdgeplaneError | undefined> {
+    if (!isUnknownTopic(error) || !this.producer) return undefined;
+    try {
+      const m = await this.producer.metadata({
+        topics: [topic],
+        autocreateTopics: false,
+        forceUpdate: true,
+      });
+      const id = m.topics.get(topic)?.id;
+      if (id === undefined || this.topicId === undefined || id === this.topicId) return undefined;
+      return topicDeleted(
+        topic,
+        `a new topic of that name exists now: its id changed from ${this.topicId} to ${id}`,
+        'egress',
+      );
+    } catch (check) {
+      return isUnknownTopic(check)
+        ? topicDeleted(topic, 'it no longer exists', 'egress')
+        : undefined;
     }
   }
 

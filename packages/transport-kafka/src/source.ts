@@ -2,13 +2,13 @@ import type { EdgeplaneError, GroupEvent } from '@edgeplane/adapter-loop/transpo
 import type { ConnectionPool, Consumer } from '@platformatic/kafka';
 import { Committer } from './commit.js';
 import { createConsumer, createFetchPool, subscribe } from './consumer.js';
-import { joinTimeout, kafkaError, roleConfigError, unlessAborted } from './errors.js';
+import { joinTimeout, kafkaError, roleConfigError, topicDeleted, unlessAborted } from './errors.js';
 import { Fetcher } from './fetcher.js';
 import { GroupMembership } from './group.js';
 import { Inbox, within } from './inbox.js';
 import { followMembership } from './member.js';
 import { type ResolvedKafkaOptions, sourceTopics } from './options.js';
-import type { PartitionState } from './partition.js';
+import { type PartitionState, partitionKey } from './partition.js';
 import type { ConnectionTracker } from './state.js';
 
 /** What the source shares with the rest of the transport. */
@@ -53,6 +53,8 @@ export class KafkaSource {
   /** Stops the fetch loop of a start that failed. */
   private stopFetching = new AbortController();
   private fetched = false;
+  /** The last offset this process committed per partition, across assignments. */
+  private readonly lastCommitted = new Map<string, number>();
 
   constructor(private readonly ctx: SourceContext) {
     this.committer = new Committer({
@@ -60,6 +62,55 @@ export class KafkaSource {
       group: this.group,
       signal: this.closing.signal,
       consumer: () => this.consumer,
+      committed: (topic, partition, offset) => {
+        const key = partitionKey(topic, partition);
+        if ((this.lastCommitted.get(key) ?? -1) < offset) this.lastCommitted.set(key, offset);
+      },
+    });
+  }
+
+  /**
+   * A topic read here was deleted mid-run: permanent (`topicDeleted`). Its partitions are revoked
+   * at once, so nothing is ever committed for them (a commit would land on a topic recreated
+   * under the same name).
+   */
+  private deleted(topic: string, how: string): void {
+    if (this.closed || this.fatal) return;
+    const states = this.group.owned().filter((s) => s.topic === topic);
+    const acknowledged = states
+      .map((s) => {
+        const next = Math.max(
+          s.acked,
+          s.committed,
+          this.lastCommitted.get(partitionKey(topic, s.partition)) ?? -1,
+        );
+        return next > 0 ? `${topic}/${s.partition} offset ${next - 1}` : undefined;
+      })
+      .filter((x) => x !== undefined)
+      .join(', ');
+    for (const s of states) s.revoked = true;
+    const error = topicDeleted(topic, how, 'ingress', acknowledged || undefined);
+    this.ctx.log('error', 'consumer', error.message);
+    this.fatal = error;
+    if (!this.fetched) this.startError ??= error;
+    this.ctx.tracker.failed(error);
+    this.inbox.dropStale();
+    this.inbox.wake();
+    this.group.wake();
+  }
+
+  /** The group had lost a partition's committed offset: resumed at this process's last commit. */
+  private offsetsLost(state: PartitionState, offset: number): void {
+    const { groupId } = this.ctx.options;
+    const detail = `group ${groupId} had no committed offset for ${state.topic}/${state.partition} any more (deleted or expired while this member was out of the group); resumed at offset ${offset}, the last one this process committed: records from there are delivered (again), none before it`;
+    this.ctx.log('warn', 'group', detail);
+    this.ctx.groupEvent({
+      type: 'assigned',
+      partitions: this.group
+        .owned()
+        .map((s) => `${s.topic}/${s.partition}`)
+        .sort(),
+      detail,
     });
   }
 
@@ -135,6 +186,9 @@ export class KafkaSource {
       consumer: () => this.consumer,
       fetched: (contacted) => this.roundDone(contacted),
       failed: (error) => this.lost(error, 'fetch'),
+      deleted: (topic, how) => this.deleted(topic, how),
+      lastCommitted: (topic, partition) => this.lastCommitted.get(partitionKey(topic, partition)),
+      offsetsLost: (state, offset) => this.offsetsLost(state, offset),
     }).run();
     await unlessAborted(
       this.untilFetched(stop),
@@ -157,7 +211,7 @@ export class KafkaSource {
    * keep trying, with backoff, until the brokers answer or `close()`.
    */
   private lost(error: unknown, what: string): void {
-    if (this.closed) return;
+    if (this.closed || this.fatal) return;
     const topics = sourceTopics(this.ctx.options).join(', ');
     const mapped = kafkaError(error, `${what} ${topics}`, this.ctx.secrets);
     if (PERMANENT.has(mapped.code)) {

@@ -109,12 +109,18 @@ function buildKafkaTransport(
     hooks.log?.({ level, namespace, message: scrub(message, secrets) });
   let closed = false;
   /** A lost or refused broker connection: `reconnecting` (the client retries on its own). */
+  /** The last error each broker's connections reported (`host:port`): named as the cause. */
+  const lastErrors = new Map<string, Error>();
   const watch = (client: ClientEvents) => {
     const lost = (what: string) => (event: { broker: { host: string; port: number } }) => {
-      if (closed) return;
-      const error = connectionLost(`${what} ${event.broker.host}:${event.broker.port}`, secrets);
-      log('warn', 'connection', error.message);
-      tracker.lost(error);
+      const broker = `${event.broker.host}:${event.broker.port}`;
+      // the connection's own `error` comes with or just after this event: read it a tick later
+      setImmediate(() => {
+        if (closed) return;
+        const error = connectionLost(`${what} ${broker}`, secrets, lastErrors.get(broker));
+        log('warn', 'connection', error.message);
+        tracker.lost(error);
+      });
     };
     // a client forwards its pool's events with a prefix; a pool of our own has them bare
     const prefix = client instanceof ConnectionPool ? '' : 'client:broker:';
@@ -129,6 +135,7 @@ function buildKafkaTransport(
     pool.on('connecting', (event) => {
       event.connection?.once('error', (error: Error) => {
         if (closed) return;
+        lastErrors.set(`${event.broker.host}:${event.broker.port}`, error);
         const mapped = kafkaError(
           error,
           `connect to ${event.broker.host}:${event.broker.port}`,

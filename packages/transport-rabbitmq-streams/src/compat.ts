@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
@@ -105,10 +106,22 @@ function patchHandshakeStep(proto: Prototype, name: string): void {
   };
 }
 
+const tracking = new AsyncLocalStorage<Set<Socket>>();
+
+/**
+ * Runs `connect` and collects into `sockets` every socket the client opens for it (the client
+ * keeps them private until the handshake is done): destroying them makes a hung handshake
+ * reject at once (an aborted `open()`).
+ */
+export function trackSockets<T>(sockets: Set<Socket>, connect: () => T): T {
+  return tracking.run(sockets, connect);
+}
+
 function patchStart(proto: Prototype): void {
   const original = proto.start as Method;
   proto.start = function (this: ConnectionInternals) {
     const socket = this.socket;
+    tracking.getStore()?.add(socket);
     socket.setNoDelay(true);
     // The client's own "stream deleted / leader moved" callbacks are async listeners on this
     // emitter that write on connections that may be gone: their rejections are dropped here

@@ -119,16 +119,91 @@ export function streamError(error: unknown, action: string, where: string): Edge
   const what = rule
     ? `${rule.text} (${response !== undefined ? `response code ${response}` : errno})`
     : cause;
+  const code = rule?.code ?? 'unavailable';
+  // An auth refusal names the server the credentials were refused by (the hint is printed alone).
+  const hint =
+    rule?.hint && (code === 'unauthenticated' || code === 'permission-denied')
+      ? `${rule.hint} (refused by ${where})`
+      : rule?.hint;
+  return new EdgeplaneError(code, COMPONENT, `cannot ${action} (${where}): ${what}`, {
+    cause: error,
+    details: { where, responseCode: response, errno },
+    hint,
+  });
+}
+
+/**
+ * True for an error a reconnection cannot get past: retrying with the same options and
+ * credentials gives the same answer (`unauthenticated`, `permission-denied`, a deleted stream,
+ * ...). `Link` stops reconnecting on it and reports `failed`.
+ */
+export function isPermanent(error: EdgeplaneError): boolean {
+  return !error.retryable && error.code !== 'closed' && error.code !== 'cancelled';
+}
+
+/** `[transport:x] cannot connect (…): refused` → `cannot connect (…): refused` (for nesting). */
+function bare(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/^\[[^\]]+\] /, '');
+}
+
+/**
+ * The connection is down (reconnecting) or went down while `action` was in flight. `last` is the
+ * last connection error (the cause), named in the message: `cannot publish (127.0.0.1:5552): the
+ * connection is down (reconnecting; last error: cannot connect (127.0.0.1:5552): connection
+ * refused (ECONNREFUSED))`.
+ */
+export function connectionDown(action: string, where: string, last?: unknown): EdgeplaneError {
+  const why = last === undefined ? 'reconnecting' : `reconnecting; last error: ${bare(last)}`;
   return new EdgeplaneError(
-    rule?.code ?? 'unavailable',
+    'unavailable',
     COMPONENT,
-    `cannot ${action} (${where}): ${what}`,
+    `cannot ${action} (${where}): the connection is down (${why})`,
     {
-      cause: error,
-      details: { where, responseCode: response, errno },
-      hint: rule?.hint,
+      cause: last,
+      details: { where },
+      hint: (last as { hint?: string } | undefined)?.hint,
     },
   );
+}
+
+/**
+ * The stream disappeared mid-run (deleted on the broker): permanent. Its stored offsets and
+ * the publisher's deduplication state went with it, so neither side can resume where it was;
+ * recreating it silently would make an ingress wait at an offset the new stream does not have
+ * yet, or read a new stream as if it were the old one.
+ */
+export function streamDeleted(
+  stream: string,
+  where: string,
+  role: 'ingress' | 'egress' | undefined,
+  acknowledged: bigint | undefined,
+  how: string,
+): EdgeplaneError {
+  const doing = role === 'egress' ? 'publishing to it' : 'reading it';
+  const last =
+    role === 'ingress'
+      ? acknowledged === undefined
+        ? '; nothing had been acknowledged'
+        : `; the last acknowledged offset was ${acknowledged}`
+      : '';
+  return new EdgeplaneError(
+    'not-found',
+    COMPONENT,
+    `stream ${JSON.stringify(stream)} was deleted on ${where} while this lane was ${doing} (${how})${last}`,
+    {
+      details: { where, stream, acknowledged: acknowledged?.toString() },
+      hint:
+        role === 'egress'
+          ? `recreate the stream (or run again with \`createStream=true\`: it creates a missing stream at open only), then run again`
+          : `the stream's messages and stored offsets are gone: recreate it, then run again; the consumer starts where \`offset\` says (first / next / an offset), as for a new consumer`,
+    },
+  );
+}
+
+/** An `open()` whose signal aborted. */
+export function openCancelled(): EdgeplaneError {
+  return new EdgeplaneError('cancelled', COMPONENT, 'open cancelled: the signal was aborted');
 }
 
 /** `send` / `ack` after `close()`. */

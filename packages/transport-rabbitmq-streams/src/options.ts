@@ -144,7 +144,7 @@ const schema = z.object({
   }),
   createStream: kv.bool().default(true).meta({
     description:
-      'Create the stream if it does not exist (otherwise `open()` fails with `not-found`).',
+      'Create the stream if it does not exist at `open()` (otherwise `open()` fails with `not-found`); a stream deleted mid-run is never recreated (`not-found`, permanent).',
   }),
   streamMaxLengthBytes: kv.int(1).optional().meta({
     description: 'Retention of a stream this transport creates: `max-length-bytes`.',

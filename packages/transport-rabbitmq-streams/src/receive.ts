@@ -66,6 +66,8 @@ export async function* receiveBatches(
   let start = startOf(options.from, source);
   const cursor: Cursor = { rewind: undefined };
   while (!stop.aborted && generation === source.generation) {
+    // Given up for good (credentials refused, the stream deleted): the iterator throws it.
+    if (source.link.fatal) throw source.link.fatal;
     const rewind = cursor.rewind;
     cursor.rewind = undefined;
     if (rewind) {

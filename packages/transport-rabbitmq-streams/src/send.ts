@@ -14,7 +14,6 @@ import {
   bodyTooLarge,
   cancelledError,
   closedError,
-  connectionLost,
   streamError,
   timedOut,
   tooLarge,
@@ -37,7 +36,8 @@ class Pending {
   readonly done: Signal = new Signal();
   private readonly seen: Uint8Array;
   private left: number;
-  refused: number | undefined;
+  /** Publish errors: index in the batch → response code. */
+  readonly refused: Map<number, number> = new Map();
 
   constructor(
     readonly publisherId: number,
@@ -51,8 +51,9 @@ class Pending {
     this.left = count - skip;
   }
 
+  /** Every message is confirmed or refused. */
   get settled(): boolean {
-    return this.left === 0 || this.refused !== undefined;
+    return this.left === 0;
   }
 
   private index(id: bigint): number {
@@ -74,9 +75,46 @@ class Pending {
   refuse(id: bigint, code: number): void {
     const i = this.index(id);
     if (i < 0 || this.seen[i] === 1) return;
-    this.refused = code;
-    this.done.fire();
+    this.seen[i] = 1;
+    this.left--;
+    this.refused.set(i, code);
+    if (this.settled) this.done.fire();
   }
+}
+
+const STREAM_DOES_NOT_EXIST = 0x02;
+
+/**
+ * What the broker's publish errors (one per publishing id) make of a batch: `ok` without any;
+ * `retryable` for the whole batch if one of them may pass later (the publisher is unknown after
+ * a reconnection, the stream is not available: resent with the same ids, the broker drops what
+ * it has); `deleted` when the stream no longer exists; else `partial`, each refused message alone
+ * with its own permanent error (a poison message fails alone).
+ */
+export function refusalOutcome(
+  refused: ReadonlyMap<number, number>,
+  where: string,
+):
+  | { kind: 'ok' }
+  | { kind: 'deleted' }
+  | { kind: 'retryable'; error: EdgeplaneError }
+  | {
+      kind: 'partial';
+      rejected: RejectedMessage[];
+    } {
+  if (refused.size === 0) return { kind: 'ok' };
+  const rejected: RejectedMessage[] = [];
+  for (const [index, code] of [...refused].sort((a, b) => a[0] - b[0])) {
+    if (code === STREAM_DOES_NOT_EXIST) return { kind: 'deleted' };
+    const error = streamError(
+      new StreamProtocolError('publish refused', code),
+      `publish message ${index} of the batch`,
+      where,
+    );
+    if (error.retryable) return { kind: 'retryable', error };
+    rejected.push({ index, error });
+  }
+  return { kind: 'partial', rejected };
 }
 
 /** Resolves on the socket's `drain`, or when the link changes (the socket may be gone). */
@@ -163,6 +201,7 @@ export class Sink {
   ): Promise<SendResult> {
     const where = this.link.target.where;
     if (this.closed) return sendFailed(closedError());
+    if (this.link.fatal) return sendFailed(this.link.fatal);
     if (signal?.aborted) return sendFailed(cancelledError());
     if (batch.length === 0) return sendOk();
     try {
@@ -172,7 +211,7 @@ export class Sink {
       return asResult(streamError(error, 'publish', where), this.link.retryAfterMs());
     }
     const session = this.link.current();
-    if (!session) return sendRetryable(connectionLost('publish', where), this.link.retryAfterMs());
+    if (!session) return this.down('publish');
     if (this.publisher?.session !== session) {
       // A session made while this sink was being opened may lack the publisher: declare it.
       try {
@@ -185,8 +224,7 @@ export class Sink {
       }
     }
     const publisher = this.publisher as PublisherHandle;
-    if (publisher.session !== session || session.lost)
-      return sendRetryable(connectionLost('publish', where), this.link.retryAfterMs());
+    if (publisher.session !== session || session.lost) return this.down('publish');
     // A message that does not fit in the negotiated frame fails alone (`partial`): the others
     // are published. The sent subset is cached per batch so a retry keeps its publishing ids.
     const prepared: Prepared[] = [];
@@ -212,9 +250,20 @@ export class Sink {
       }
       if (subset.length === 0) return sendPartial(rejected);
       const result = await this.publishBatch(subset, prepared, session, publisher, signal);
-      return result.status === 'ok' ? sendPartial(rejected) : result;
+      if (result.status === 'ok') return sendPartial(rejected);
+      if (result.status !== 'partial') return result;
+      // Indices of the broker's refusals are in the subset: back to the batch's.
+      const kept = batch.map((_, i) => i).filter((i) => !rejected.some((r) => r.index === i));
+      const more = result.rejected.map((r) => ({ ...r, index: kept[r.index] as number }));
+      return sendPartial([...rejected, ...more].sort((a, b) => a.index - b.index));
     }
     return this.publishBatch(batch, prepared, session, publisher, signal);
+  }
+
+  /** `retryable` naming the last connection error while reconnecting; `failed` once given up. */
+  private down(action: string): SendResult {
+    const error = this.link.down(action);
+    return error.retryable ? sendRetryable(error, this.link.retryAfterMs()) : sendFailed(error);
   }
 
   /** Publishes `prepared` (the messages of `batch`) and waits for every confirm. */
@@ -242,7 +291,7 @@ export class Sink {
     this.pending = pending;
     const result = await this.publish(session, publisher, pending, prepared, signal);
     this.pending = undefined;
-    if (result.status === 'ok') this.retry = undefined;
+    if (result.status === 'ok' || result.status === 'partial') this.retry = undefined;
     return result;
   }
 
@@ -254,7 +303,7 @@ export class Sink {
     signal: AbortSignal | undefined,
   ): Promise<SendResult> {
     const where = this.link.target.where;
-    const lost = () => sendRetryable(connectionLost('publish', where), this.link.retryAfterMs());
+    const lost = () => this.down('publish');
     const socket = publisher.connection.socket;
     const frames = encodeFrames(
       publisher.publisherId,
@@ -282,12 +331,18 @@ export class Sink {
       }
       await waitAny([pending.done, this.link.changes], { abort: signal, timeoutMs: left });
     }
-    if (pending.refused === undefined) return sendOk();
-    const error = streamError(
-      new StreamProtocolError('publish refused', pending.refused),
-      'publish',
-      where,
-    );
-    return asResult(error);
+    const outcome = refusalOutcome(pending.refused, where);
+    switch (outcome.kind) {
+      case 'ok':
+        return sendOk();
+      case 'retryable':
+        return sendRetryable(outcome.error, this.link.retryAfterMs());
+      case 'partial':
+        return sendPartial(outcome.rejected);
+      case 'deleted': {
+        this.link.fail(this.link.deleted('a publish was refused: the stream does not exist'));
+        return this.down('publish');
+      }
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Client, Consumer, DeclareConsumerParams, Offset } from 'rabbitmq-stream-js-client';
 import {
   connectionErrorOf,
@@ -7,8 +8,8 @@ import {
   type RawConnection,
   streamClient,
 } from './client.js';
-import { StreamProtocolError } from './compat.js';
-import { connectionLost, responseCodeOf, streamError, timedOut } from './errors.js';
+import { StreamProtocolError, trackSockets } from './compat.js';
+import { connectionLost, openCancelled, responseCodeOf, streamError, timedOut } from './errors.js';
 import type { ResolvedRabbitmqStreamsOptions } from './options.js';
 import { deadline, Signal, sleep } from './timing.js';
 import type { ConnectionTarget } from './url.js';
@@ -51,59 +52,93 @@ export class Session {
     private readonly events: SessionEvents,
   ) {}
 
-  /** Connects, checks the stream (creating it if allowed). Rejects with the mapped error. */
+  /**
+   * Connects, checks the stream (creating it if `create` and `createStream`). Rejects with the
+   * mapped error; an abort of `signal` destroys the sockets opened so far and rejects with
+   * `cancelled` at once.
+   */
   static async connect(
     options: ResolvedRabbitmqStreamsOptions,
     target: ConnectionTarget,
     events: SessionEvents,
+    { create, signal }: { create: boolean; signal?: AbortSignal | undefined },
   ): Promise<Session> {
+    if (signal?.aborted) throw openCancelled();
     const session = new Session(options, target, events);
-    const { hostname, port, username, password, vhost, where } = target;
-    const connecting = streamClient().connect({
-      hostname,
-      port,
-      username,
-      password,
-      vhost,
-      socketTimeout: options.connectTimeoutMs,
-      connectionName: 'edgeplane',
-      ...(options.loadBalancer
-        ? { addressResolver: { enabled: true, endpoint: { host: hostname, port } } }
-        : {}),
-      listeners: {
-        connection_closed: () => session.markLost(),
-        metadata_update: (update) => {
-          if (update.metadataInfo.stream === options.stream)
-            session.markLost(
-              new StreamProtocolError('stream metadata changed', update.metadataInfo.code),
-            );
-        },
-        publish_confirm: (c, connectionId) =>
-          events.confirm(c.publisherId, connectionId, c.publishingIds),
-        publish_error: (e, connectionId) =>
-          events.publishError(
-            e.publisherId,
-            connectionId,
-            e.publishingError.publishingId,
-            e.publishingError.code,
-          ),
-      },
-    });
+    const sockets = new Set<Socket>();
+    const onAbort = () => {
+      for (const socket of sockets) socket.destroy();
+      session.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      session.client = await deadline(connecting, options.connectTimeoutMs + 1000, () =>
+      await session.start(sockets, create);
+    } catch (error) {
+      throw signal?.aborted ? openCancelled() : error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (signal?.aborted) {
+      session.destroy();
+      throw openCancelled();
+    }
+    return session;
+  }
+
+  private async start(sockets: Set<Socket>, create: boolean): Promise<void> {
+    const { options, target, events } = this;
+    const { hostname, port, username, password, vhost, where } = target;
+    const connecting = trackSockets(sockets, () =>
+      streamClient().connect({
+        hostname,
+        port,
+        username,
+        password,
+        vhost,
+        socketTimeout: options.connectTimeoutMs,
+        connectionName: 'edgeplane',
+        ...(options.loadBalancer
+          ? { addressResolver: { enabled: true, endpoint: { host: hostname, port } } }
+          : {}),
+        listeners: {
+          connection_closed: () => this.markLost(),
+          metadata_update: (update) => {
+            if (update.metadataInfo.stream === options.stream)
+              this.markLost(
+                new StreamProtocolError('stream metadata changed', update.metadataInfo.code),
+              );
+          },
+          publish_confirm: (c, connectionId) =>
+            events.confirm(c.publisherId, connectionId, c.publishingIds),
+          publish_error: (e, connectionId) =>
+            events.publishError(
+              e.publisherId,
+              connectionId,
+              e.publishingError.publishingId,
+              e.publishingError.code,
+            ),
+        },
+      }),
+    );
+    try {
+      if (this.closing) throw new Error('cancelled');
+      this.client = await deadline(connecting, options.connectTimeoutMs + 1000, () =>
         timedOut('connect', where, options.connectTimeoutMs),
       );
     } catch (error) {
       void connecting.then(destroyClient, () => {});
       throw streamError(error, 'connect', where);
     }
+    if (this.closing) {
+      destroyClient(this.client);
+      throw new Error('cancelled');
+    }
     try {
-      await session.ensureStream();
+      await this.ensureStream(create);
     } catch (error) {
-      session.destroy();
+      this.destroy();
       throw error;
     }
-    return session;
   }
 
   /** The negotiated frame size limit, in bytes. */
@@ -148,8 +183,9 @@ export class Session {
     });
   }
 
-  private async ensureStream(): Promise<void> {
-    const { stream, createStream, streamMaxLengthBytes, streamMaxAge } = this.options;
+  private async ensureStream(create: boolean): Promise<void> {
+    const { stream, streamMaxLengthBytes, streamMaxAge } = this.options;
+    const createStream = create && this.options.createStream;
     const [meta] = await this.request('query the stream', (c) =>
       c.queryMetadata({ streams: [stream] }),
     );

@@ -2,9 +2,12 @@ import { isEdgeplaneError, type LagReading } from '@edgeplane/adapter-loop/trans
 import { closedError, missingOption } from './errors.js';
 import type { Link } from './link.js';
 import type { ResolvedRabbitmqStreamsOptions, StartOffset } from './options.js';
+import type { Session } from './session.js';
 import { Subscription } from './subscription.js';
 import type { TailProbe } from './tail-probe.js';
 import { waitAny } from './timing.js';
+
+const STREAM_DOES_NOT_EXIST = 0x02;
 
 /**
  * The ingress side's shared state: the acknowledged (stored) offset, the current subscription,
@@ -24,6 +27,7 @@ export class Source {
   private target: bigint | undefined;
   private flushing: Promise<void> | undefined;
   private highest = -1n;
+  private verifying = false;
 
   constructor(
     readonly link: Link,
@@ -61,6 +65,10 @@ export class Source {
 
   private async load(): Promise<void> {
     const name = this.consumerName;
+    if (!this.verifying) {
+      this.verifying = true;
+      this.link.addSetup((session) => this.verify(session));
+    }
     await this.link.open();
     const session = await this.link.ready(
       'read the stored offset',
@@ -72,6 +80,20 @@ export class Source {
     // receive() is skipped.
     if (this.committed === undefined && this.options.offset === 'next')
       await this.subscription('next');
+  }
+
+  /**
+   * On every reconnection: the offset this consumer stored must still be there. It lives in the
+   * stream, so it is gone only if the stream was deleted (and created again since): resuming
+   * would wait at an offset the new stream does not have yet, or read it as the old one.
+   */
+  private async verify(session: Session): Promise<void> {
+    if (this.committed === undefined) return;
+    const stored = await session.queryOffset(this.consumerName);
+    if (stored === undefined)
+      throw this.link.deleted(
+        `the offset stored for \`consumerName\` ${JSON.stringify(this.consumerName)} is gone: the stream was deleted and created again`,
+      );
   }
 
   /** Where a `receive()` without `from` starts: after the ack, else where the first one did. */
@@ -106,6 +128,10 @@ export class Source {
         // Lost while subscribing: wait for the next session. Transient (a stream whose leader is
         // not back yet after a broker restart): report it and try again with backoff.
         if (session.lost) continue;
+        if (isEdgeplaneError(error) && error.details?.responseCode === STREAM_DOES_NOT_EXIST) {
+          this.link.fail(this.link.deleted('subscribing was refused: the stream does not exist'));
+          throw this.link.fatal;
+        }
         if (!isEdgeplaneError(error) || !error.retryable) throw error;
         this.link.report('reconnecting', error);
         const delay = Math.min(

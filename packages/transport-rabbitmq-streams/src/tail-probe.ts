@@ -66,7 +66,7 @@ export class TailProbe {
     if (this.closed) return undefined;
     try {
       this.session ??= await Session.connect(
-        { ...this.options, createStream: false },
+        this.options,
         this.target,
         {
           lost: () => {
@@ -75,6 +75,7 @@ export class TailProbe {
           confirm: () => {},
           publishError: () => {},
         },
+        { create: false },
       );
       const session = this.session;
       const chunk = new OneChunk();

@@ -9,7 +9,7 @@ import type {
   TransportCapabilities,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
-import { closedError } from './errors.js';
+import { closedError, openCancelled } from './errors.js';
 import { Link } from './link.js';
 import {
   defineRabbitmqStreamsTransport,
@@ -80,20 +80,43 @@ function buildTransport(options: ResolvedRabbitmqStreamsOptions): RabbitmqStream
   });
   sink = new Sink(link, options);
   const source = new Source(link, options, new TailProbe(options, target));
+  link.acknowledged = () => source.committed;
   let role: OpenContext['role'];
   return {
     name: 'rabbitmq-streams',
     capabilities: rabbitmqStreamsCapabilities,
     options,
-    /** Connects; `role: 'ingress'` reads the stored offset, `'egress'` declares the publisher. */
+    /**
+     * Connects; `role: 'ingress'` reads the stored offset, `'egress'` declares the publisher.
+     * An abort of `context.signal` rejects at once with `cancelled` and drops what was opened.
+     */
     async open(context?: OpenContext) {
       if (link.closed) throw closedError();
+      if (link.fatal) throw link.fatal;
+      const signal = context?.signal;
+      if (signal?.aborted) throw openCancelled();
       role ??= context?.role;
+      link.role ??= role;
       if (context?.onStateChange) link.onStateChange = context.onStateChange;
       if (role === 'ingress') source.checkOptions(); // invalid-config before connecting
-      await link.open();
-      if (role === 'ingress') await source.open();
-      if (role === 'egress') await sink.open();
+      let onAbort = (): void => {};
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => {
+          link.abandonOpen();
+          reject(openCancelled());
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      aborted.catch(() => {});
+      try {
+        await Promise.race([link.open(signal), aborted]);
+        if (role === 'ingress') await Promise.race([source.open(), aborted]);
+        if (role === 'egress') await Promise.race([sink.open(), aborted]);
+      } catch (error) {
+        throw signal?.aborted ? openCancelled() : error;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
     },
     send: (batch, signal) => (sink as Sink).send(batch, signal),
     receive: (receiveOptions) => receiveBatches(source, receiveOptions),
