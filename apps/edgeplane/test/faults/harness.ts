@@ -179,11 +179,18 @@ export function sourceFaultCases(target: () => FaultTarget): void {
     await run.until('the first 300 moved', () => out().length >= 300, 30_000);
     await sleep(500);
     await t.deleteSourceState(name);
-    await seed(t, name, then);
     let ended = false;
     void run.exit.then(() => {
       ended = true;
     });
+    // Let the run notice before anything is written again (a write may recreate what was deleted).
+    const noticed = /not-found|not found|deleted|recreat|disappeared|NOGROUP/i;
+    await run.until(
+      'the run noticed the deletion',
+      () => ended || noticed.test(run.stderr),
+      30_000,
+    );
+    if (!ended) await seed(t, name, then);
     await run.until(
       'the run went on (600 lines) or ended',
       () => ended || new Set(out()).size >= 600,

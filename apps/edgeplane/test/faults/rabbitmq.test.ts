@@ -27,7 +27,8 @@ describe('faults: file → rabbitmq-streams on a private RabbitMQ node', () => {
     restoreCredentials: async () => {
       await server.ctl(['change_password', 'edge', 'edge-password']);
     },
-    authMessage: /ACCESS_REFUSED|AUTHENTICATION_FAILURE|authentication failed|access refused/i,
+    authMessage:
+      /ACCESS_REFUSED|AUTHENTICATION_FAILURE|authentication fail(ed|ure)|access refused/i,
     sourceOptions: (ns) => ({ url: url(), stream: ns, consumerName: 'run' }),
     deleteSourceState: async (ns) => {
       await server.ctl(['delete_queue', ns]);
