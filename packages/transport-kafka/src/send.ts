@@ -250,6 +250,7 @@ export class KafkaSink {
         topics: [topic],
         autocreateTopics: false,
         forceUpdate: true,
+        retries: 0,
       });
       const id = m.topics.get(topic)?.id;
       if (id === undefined || this.topicId === undefined || id === this.topicId) return undefined;
