@@ -60,13 +60,14 @@ export class Fetcher {
    * Asks the brokers (no cache, no auto-creation) whether `topics` still exist as the topics
    * first read; reports those deleted. Called when a request says a topic is unknown.
    */
-  private async verify(consumer: Consumer, topics: readonly string[]): Promise<void> {
+  async verify(consumer: Consumer, topics: readonly string[]): Promise<void> {
     for (const topic of topics) {
       try {
         const m = await consumer.metadata({
           topics: [topic],
           autocreateTopics: false,
           forceUpdate: true,
+          retries: 0,
         });
         this.compare(topic, m.topics.get(topic)?.id);
       } catch (error) {

@@ -19,6 +19,11 @@ export interface MemberContext {
   lost(error: unknown, what: string): void;
   /** Reports an assignment or a revocation (`OpenContext.onGroupEvent`) and logs it. */
   groupEvent(event: GroupEvent): void;
+  /**
+   * After every join: a topic deleted mid-run leaves this member with nothing of it assigned and
+   * nothing to fetch, so the topics are checked here too (see `Fetcher.verify`).
+   */
+  joined(): void;
 }
 
 const names = (states: readonly { topic: string; partition: number }[]): string[] =>
@@ -60,6 +65,7 @@ export function followMembership(consumer: Consumer, ctx: MemberContext): void {
     const gone = before.filter((p) => !now.includes(p));
     if (gone.length > 0) ctx.groupEvent({ type: 'revoked', partitions: gone, detail });
     ctx.groupEvent({ type: 'assigned', partitions: now, detail });
+    ctx.joined();
   });
   consumer.on('consumer:heartbeat:end', () => tracker.ok());
   consumer.on('consumer:heartbeat:error', ({ error }) => ctx.lost(error, 'heartbeat for'));

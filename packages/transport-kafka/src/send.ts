@@ -36,6 +36,9 @@ export interface SinkContext {
   watch(client: KafkaProducer): void;
 }
 
+/** Longest `close()` waits for the send in flight. */
+const CLOSE_GRACE_MS = 5000;
+
 /** Estimated bytes a record adds to a record batch beyond its key, value and headers. */
 const RECORD_OVERHEAD = 24;
 
@@ -250,6 +253,7 @@ export class KafkaSink {
         topics: [topic],
         autocreateTopics: false,
         forceUpdate: true,
+        retries: 0,
       });
       const id = m.topics.get(topic)?.id;
       if (id === undefined || this.topicId === undefined || id === this.topicId) return undefined;
@@ -287,7 +291,16 @@ export class KafkaSink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.inflight;
+    // A send stuck in the client's retries (brokers away) must not hold `close()`: after a grace
+    // period the producer is closed under it (the send then fails; the loop sends it again later).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.inflight,
+      new Promise((r) => {
+        timer = setTimeout(r, CLOSE_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     await this.starting?.catch(() => undefined);
     await this.producer?.close(true).catch(() => {});
     this.producer = undefined;

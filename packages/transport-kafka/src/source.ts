@@ -26,6 +26,12 @@ export interface SourceContext {
 /** Codes a running member cannot get past by retrying. */
 const PERMANENT: ReadonlySet<string> = new Set(['unauthenticated', 'permission-denied']);
 
+/**
+ * How often the topics read are checked to still exist as first seen (a deleted topic's fetches
+ * are retried by the client for minutes without a word; see `Fetcher.verify`).
+ */
+const TOPIC_CHECK_MS = 5000;
+
 /** Longest `close()` waits to commit, leave the group and disconnect. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -53,6 +59,7 @@ export class KafkaSource {
   /** Stops the fetch loop of a start that failed. */
   private stopFetching = new AbortController();
   private fetched = false;
+  private fetcher: Fetcher | undefined;
   /** The last offset this process committed per partition, across assignments. */
   private readonly lastCommitted = new Map<string, number>();
 
@@ -97,6 +104,15 @@ export class KafkaSource {
     this.inbox.dropStale();
     this.inbox.wake();
     this.group.wake();
+  }
+
+  /** Checks that the topics read still exist as first seen (after each join; see `Fetcher.verify`). */
+  private checkTopics(): void {
+    const consumer = this.consumer;
+    if (!consumer || !this.fetcher || this.closed || this.fatal) return;
+    void this.fetcher.verify(consumer, sourceTopics(this.ctx.options)).catch(() => {
+      // a failed check is retried at the next join; fetch rounds check too
+    });
   }
 
   /** The group had lost a partition's committed offset: resumed at this process's last commit. */
@@ -162,6 +178,7 @@ export class KafkaSource {
       signal: this.closing.signal,
       consumer: () => this.consumer,
       lost: (error, what) => this.lost(error, what),
+      joined: () => this.checkTopics(),
     });
     this.ctx.watch(consumer);
     const stop = signal ? AbortSignal.any([this.closing.signal, signal]) : this.closing.signal;
@@ -177,7 +194,7 @@ export class KafkaSource {
     }
     this.pool = await createFetchPool(o);
     this.ctx.watch(this.pool);
-    this.fetching = new Fetcher({
+    this.fetcher = new Fetcher({
       options: o,
       pool: this.pool,
       group: this.group,
@@ -189,7 +206,13 @@ export class KafkaSource {
       deleted: (topic, how) => this.deleted(topic, how),
       lastCommitted: (topic, partition) => this.lastCommitted.get(partitionKey(topic, partition)),
       offsetsLost: (state, offset) => this.offsetsLost(state, offset),
-    }).run();
+    });
+    this.fetching = this.fetcher.run();
+    this.checkTopics();
+    const timer = setInterval(() => this.checkTopics(), TOPIC_CHECK_MS);
+    timer.unref();
+    this.closing.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+    this.stopFetching.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
     await unlessAborted(
       this.untilFetched(stop),
       signal,
@@ -288,7 +311,8 @@ export class KafkaSource {
     this.group.wake();
     const consumer = this.consumer;
     const leave = async () => {
-      await this.fetching?.catch(() => {});
+      // after a fatal error the fetch in flight may be in the client's retries for minutes
+      if (!this.fatal) await this.fetching?.catch(() => {});
       await this.committer.flush();
       this.consumer = undefined;
       await consumer?.close(true).catch(() => {});

@@ -39,8 +39,17 @@ export class ConnectionTracker {
     this.set('ready');
   }
 
-  /** A connection was lost or an operation failed for a transient reason. */
+  /**
+   * A connection was lost or an operation failed for a transient reason. While reconnecting,
+   * every further failure (a refused reconnect) is reported too, with its error: the cause.
+   */
   lost(error?: EdgeplaneError): void {
+    if (this.state === 'reconnecting' && error) {
+      // the same failure repeated within a second (one per connection attempt) is reported once
+      const now = Date.now();
+      if (error.message === this.lastReported && now - this.lastReportedAt < 1000) return;
+      return this.set('reconnecting', error);
+    }
     if (this.state !== 'ready') return;
     this.reconnections++;
     this.set('reconnecting', error);
@@ -57,8 +66,13 @@ export class ConnectionTracker {
     this.listeners.clear();
   }
 
+  private lastReported: string | undefined;
+  private lastReportedAt = 0;
+
   private set(state: ConnectionState, error?: EdgeplaneError): void {
     this.state = state;
+    this.lastReported = error?.message;
+    this.lastReportedAt = Date.now();
     for (const listener of this.listeners) {
       try {
         listener(state, error);

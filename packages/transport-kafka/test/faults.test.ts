@@ -122,6 +122,125 @@ describe('consumer-group events', () => {
   }, 40_000);
 });
 
+describe('a topic deleted mid-run is never replayed from the start', () => {
+  async function deleteTopic(topic: string): Promise<void> {
+    const admin = server.adminClient().admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [topic] });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  it('ingress: a permanent not-found naming the topic, the last acknowledged offset and the fix; not recreated', async () => {
+    const topic = uniqueName('ep-kafka-gone-in');
+    await createTopic(topic, 1);
+    const sink = transport({ topic });
+    await sink.open({ role: 'egress' });
+    expect(
+      await sink.send?.(Array.from({ length: 5 }, (_, i) => ({ body: text(`m${i}`) }))),
+    ).toEqual({ status: 'ok' });
+    await sink.close();
+    const states: [ConnectionState, EdgeplaneError | undefined][] = [];
+    const source = transport({ topic, groupId: topic, batchMaxMessages: 3 });
+    await source.open({ role: 'ingress', onStateChange: (s, e) => states.push([s, e]) });
+    const iterator = source
+      .receive?.({ signal: AbortSignal.timeout(60_000) })
+      [Symbol.asyncIterator]();
+    const first = await iterator?.next();
+    expect(first?.value?.messages.map(body)).toEqual(['m0', 'm1', 'm2']);
+    await first?.value?.ack();
+    await deleteTopic(topic);
+    let thrown: EdgeplaneError | undefined;
+    for (let i = 0; i < 5 && !thrown; i++) {
+      thrown = await iterator?.next().then(
+        () => undefined,
+        (e: EdgeplaneError) => e,
+      );
+    }
+    expect(thrown?.code).toBe('not-found');
+    expect(thrown?.message).toMatch(
+      new RegExp(
+        `^\\[transport:kafka\\] topic "${topic}" was deleted on the brokers while this lane was reading it \\((it no longer exists|a new topic of that name exists now: .*)\\); last acknowledged: ${topic}/0 offset 2$`,
+      ),
+    );
+    expect(thrown?.hint).toMatch(/recreate the topic/);
+    expect(states.find(([s]) => s === 'failed')?.[1]?.code).toBe('not-found');
+    await source.close();
+    const admin = server.adminClient().admin();
+    await admin.connect();
+    const topics = await admin.listTopics();
+    await admin.disconnect();
+    expect(topics).not.toContain(topic);
+  }, 60_000);
+
+  it('egress: a permanent not-found; the topic is not created again by a send', async () => {
+    const topic = uniqueName('ep-kafka-gone-out');
+    await createTopic(topic, 1);
+    const states: [ConnectionState, EdgeplaneError | undefined][] = [];
+    const sink = transport({ topic });
+    await sink.open({ role: 'egress', onStateChange: (s, e) => states.push([s, e]) });
+    expect(await sink.send?.([{ body: text('a') }])).toEqual({ status: 'ok' });
+    await deleteTopic(topic);
+    const began = Date.now();
+    let result = await sink.send?.([{ body: text('b') }]);
+    while (result?.status !== 'failed' && Date.now() - began < 30_000) {
+      await new Promise((r) => setTimeout(r, 200));
+      result = await sink.send?.([{ body: text('b') }]);
+    }
+    expect(result?.status).toBe('failed');
+    const error = (result as { error: EdgeplaneError }).error;
+    expect(error.code).toBe('not-found');
+    expect(error.message).toMatch(
+      new RegExp(
+        `^\\[transport:kafka\\] topic "${topic}" was deleted on the brokers while this lane was producing to it \\(`,
+      ),
+    );
+    expect(states.at(-1)?.[0]).toBe('failed');
+    const admin = server.adminClient().admin();
+    await admin.connect();
+    const topics = await admin.listTopics();
+    await admin.disconnect();
+    expect(topics).not.toContain(topic);
+  }, 60_000);
+});
+
+describe('lost connections name their cause', () => {
+  it('a broker that went away: every failed reconnect is reported, naming the last connection error', async () => {
+    const own = await privateKafka();
+    try {
+      const topic = uniqueName('ep-kafka-down');
+      const states: [ConnectionState, EdgeplaneError | undefined][] = [];
+      const sink = createKafkaTransport({
+        brokers: own.brokers,
+        topic,
+        retries: 1,
+        retryInitialMs: 100,
+        retryMaxMs: 200,
+        requestTimeoutMs: 2000,
+        connectionTimeoutMs: 1000,
+        ...FAST,
+      });
+      opened.push(sink);
+      await sink.open({ role: 'egress', onStateChange: (s, e) => states.push([s, e]) });
+      expect(await sink.send([{ body: text('a') }])).toEqual({ status: 'ok' });
+      await own.kill();
+      // a send makes the producer reconnect (its outcome is not awaited: see docs, "not done")
+      void sink.send([{ body: text('b') }]);
+      const deadline = Date.now() + 15_000;
+      const named = () =>
+        states.find(([s, e]) => s === 'reconnecting' && /ECONNREFUSED/.test(e?.message ?? ''));
+      while (Date.now() < deadline && !named()) await new Promise((r) => setTimeout(r, 100));
+      expect(named()?.[1]?.message).toBe(
+        `[transport:kafka] lost the connection to the brokers: cannot connect to 127.0.0.1:${own.port} (last error: Connection to 127.0.0.1:${own.port} failed: connect ECONNREFUSED 127.0.0.1:${own.port})`,
+      );
+    } finally {
+      await own.dispose();
+    }
+  }, 60_000);
+});
+
 describe('credentials changed mid-run', () => {
   it('send() fails unauthenticated within seconds, with the server message and the option; receive() throws it; onStateChange reports failed', async () => {
     const topic = uniqueName('ep-kafka-auth');
