@@ -3,6 +3,13 @@ import { join } from 'node:path';
 import type { InboundBatch, Transport } from '@edgeplane/adapter-loop/transport';
 import { freePort, type PrivateServer } from '@edgeplane/test-servers';
 import { expect, it } from 'vitest';
+
+/** A fault case: real servers stopped, hung and restarted take longer than a unit test. */
+const CASE_TIMEOUT_MS = 150_000;
+const fault = (name: string, fn: () => Promise<void>): void => {
+  it(name, fn, CASE_TIMEOUT_MS);
+};
+
 import { workdir } from '../helpers.js';
 import { CliProcess, sleep, startFeeder } from './process.js';
 
@@ -158,7 +165,7 @@ async function seed(target: FaultTarget, name: string, bodies: readonly string[]
  * recovery that resumes after the last acknowledged position (duplicates within the window).
  */
 export function sourceFaultCases(target: () => FaultTarget): void {
-  it('the consumer state deleted mid-run: no silent replay from the beginning', async () => {
+  fault('the consumer state deleted mid-run: no silent replay from the beginning', async () => {
     const t = target();
     if (!t.sourceOptions || !t.deleteSourceState) throw new Error('target lacks source options');
     const name = ns(t);
@@ -223,58 +230,61 @@ export function sourceFaultCases(target: () => FaultTarget): void {
  * nothing lost, duplicates within the window, the exit code, the snapshot and the probes.
  */
 export function faultCases(target: () => FaultTarget): void {
-  it('a hung server: the egress is stalled (readiness and health 503), ready again once it answers; nothing lost', async () => {
-    const t = target();
-    const { name, dir, port } = await setUp(t, true);
-    const feeder = startFeeder(join(dir, 'in.log'), 'hung');
-    const run = new CliProcess(dir, port, []);
-    let hung: Awaited<ReturnType<typeof look>> | undefined;
-    try {
-      await run.until('ready after start', ready(run), 30_000);
-      await sleep(500);
-      t.server.pause();
-      const detected = await run.until(
-        'egress stalled while the server is stopped',
-        async () =>
-          egress(run)?.connection_state === 'stalled' &&
-          (await run.probe('/readyz')).status === 503,
-        1500 + 6000,
-      );
-      expect(detected).toBeLessThan(7500);
-      const e = egress(run);
-      expect(e?.stalled_since).toBeTruthy();
-      expect(e?.last_error).toMatch(/outstanding since .* \(loop\.stallAfterMs 1500\)/);
-      expect((await run.probe('/healthz')).status).toBe(503);
-      hung = await look(run);
-      t.server.resume();
-      const back = await run.until('ready again after the server resumed', ready(run), 20_000);
-      expect(back).toBeLessThan(20_000);
+  fault(
+    'a hung server: the egress is stalled (readiness and health 503), ready again once it answers; nothing lost',
+    async () => {
+      const t = target();
+      const { name, dir, port } = await setUp(t, true);
+      const feeder = startFeeder(join(dir, 'in.log'), 'hung');
+      const run = new CliProcess(dir, port, []);
+      let hung: Awaited<ReturnType<typeof look>> | undefined;
+      try {
+        await run.until('ready after start', ready(run), 30_000);
+        await sleep(500);
+        t.server.pause();
+        const detected = await run.until(
+          'egress stalled while the server is stopped',
+          async () =>
+            egress(run)?.connection_state === 'stalled' &&
+            (await run.probe('/readyz')).status === 503,
+          1500 + 6000,
+        );
+        expect(detected).toBeLessThan(7500);
+        const e = egress(run);
+        expect(e?.stalled_since).toBeTruthy();
+        expect(e?.last_error).toMatch(/outstanding since .* \(loop\.stallAfterMs 1500\)/);
+        expect((await run.probe('/healthz')).status).toBe(503);
+        hung = await look(run);
+        t.server.resume();
+        const back = await run.until('ready again after the server resumed', ready(run), 20_000);
+        expect(back).toBeLessThan(20_000);
+        await run.until(
+          'health back after recovery',
+          async () => (await run.probe('/healthz')).status === 200,
+          10_000,
+        );
+      } finally {
+        t.server.resume();
+      }
+      const written = feeder.stop();
       await run.until(
-        'health back after recovery',
-        async () => (await run.probe('/healthz')).status === 200,
-        10_000,
+        'the run caught up',
+        () => (run.snapshot()?.adapters[0]?.message_count ?? 0) >= written.length,
+        30_000,
       );
-    } finally {
-      t.server.resume();
-    }
-    const written = feeder.stop();
-    await run.until(
-      'the run caught up',
-      () => (run.snapshot()?.adapters[0]?.message_count ?? 0) >= written.length,
-      30_000,
-    );
-    run.signal('SIGTERM');
-    expect((await run.exited(20_000)).code).toBe(143);
-    await expectAllOnce(t, name, written);
-    record({
-      transport: t.transport,
-      fault: 'server hung (SIGSTOP), egress',
-      ...(hung ?? look0),
-      exit: 'runs on',
-    });
-  });
+      run.signal('SIGTERM');
+      expect((await run.exited(20_000)).code).toBe(143);
+      await expectAllOnce(t, name, written);
+      record({
+        transport: t.transport,
+        fault: 'server hung (SIGSTOP), egress',
+        ...(hung ?? look0),
+        exit: 'runs on',
+      });
+    },
+  );
 
-  it('the server down and back: not ready while down, ready after; nothing lost', async () => {
+  fault('the server down and back: not ready while down, ready after; nothing lost', async () => {
     const t = target();
     const { name, dir, port } = await setUp(t, true);
     const feeder = startFeeder(join(dir, 'in.log'), 'down');
@@ -316,72 +326,78 @@ export function faultCases(target: () => FaultTarget): void {
     });
   });
 
-  it('credentials refused mid-run: exit 2 within seconds, the server message kept as the cause', async () => {
-    const t = target();
-    const { dir, port } = await setUp(t, true);
-    const feeder = startFeeder(join(dir, 'in.log'), 'auth');
-    const run = new CliProcess(dir, port, []);
-    try {
-      await run.until('ready after start', ready(run), 30_000);
-      await sleep(500);
-      await t.refuseCredentials();
-      const { code, ms } = await run.exited(45_000);
-      expect(code).toBe(2);
-      expect(ms).toBeLessThan(45_000);
-      expect(run.stderr).toMatch(t.authMessage);
-      expect(run.stderr).toMatch(/\nhint: /);
-      const final = run.snapshot();
-      expect(final?.state).toBe('failed');
-      expect(final?.error).toMatch(t.authMessage);
-      const e = egress(run);
-      expect(`${e?.cause} ${e?.last_error}`).toMatch(t.authMessage);
-      expect(e?.cause_at).toBeTruthy();
-      const last = e?.last_error ?? '—';
-      record({
-        transport: t.transport,
-        fault: 'credentials refused mid-run',
-        state: e?.connection_state ?? '—',
-        lastError: last,
-        healthz: 'exited',
-        readyz: 'exited',
-        exit: code ?? '—',
-      });
-    } finally {
-      feeder.stop();
-      run.signal('SIGKILL');
-      await t.restoreCredentials();
-    }
-  });
-
-  it('SIGTERM while the egress is still opening (server hung): exit 143 within 3 s, snapshot stopped', async () => {
-    const t = target();
-    const { dir, port } = await setUp(t, false, 'a\nb\n');
-    t.server.pause(); // the connection is accepted by the kernel, and nothing answers
-    try {
+  fault(
+    'credentials refused mid-run: exit 2 within seconds, the server message kept as the cause',
+    async () => {
+      const t = target();
+      const { dir, port } = await setUp(t, true);
+      const feeder = startFeeder(join(dir, 'in.log'), 'auth');
       const run = new CliProcess(dir, port, []);
-      await run.until('the run is opening', () => run.snapshot() !== undefined, 10_000);
-      await sleep(1000);
-      expect(egress(run)?.connection_state).toBe('connecting');
-      const opening = await look(run);
-      run.signal('SIGTERM');
-      const { code, ms } = await run.exited(10_000);
-      expect(code, run.stderr).toBe(143);
-      expect(ms).toBeLessThan(3000);
-      expect(run.stderr).toContain('nothing was moved');
-      expect(run.snapshot()?.state).toBe('stopped');
-      expect(run.snapshot()?.ended_at).toBeTruthy();
-      record({
-        transport: t.transport,
-        fault: 'SIGTERM while opening',
-        ...opening,
-        exit: code ?? '—',
-      });
-    } finally {
-      t.server.resume();
-    }
-  });
+      try {
+        await run.until('ready after start', ready(run), 30_000);
+        await sleep(500);
+        await t.refuseCredentials();
+        const { code, ms } = await run.exited(45_000);
+        expect(code).toBe(2);
+        expect(ms).toBeLessThan(45_000);
+        expect(run.stderr).toMatch(t.authMessage);
+        expect(run.stderr).toMatch(/\nhint: /);
+        const final = run.snapshot();
+        expect(final?.state).toBe('failed');
+        expect(final?.error).toMatch(t.authMessage);
+        const e = egress(run);
+        expect(`${e?.cause} ${e?.last_error}`).toMatch(t.authMessage);
+        expect(e?.cause_at).toBeTruthy();
+        const last = e?.last_error ?? '—';
+        record({
+          transport: t.transport,
+          fault: 'credentials refused mid-run',
+          state: e?.connection_state ?? '—',
+          lastError: last,
+          healthz: 'exited',
+          readyz: 'exited',
+          exit: code ?? '—',
+        });
+      } finally {
+        feeder.stop();
+        run.signal('SIGKILL');
+        await t.restoreCredentials();
+      }
+    },
+  );
 
-  it('kill -9 mid-run: the rerun completes and nothing is lost', async () => {
+  fault(
+    'SIGTERM while the egress is still opening (server hung): exit 143 within 3 s, snapshot stopped',
+    async () => {
+      const t = target();
+      const { dir, port } = await setUp(t, false, 'a\nb\n');
+      t.server.pause(); // the connection is accepted by the kernel, and nothing answers
+      try {
+        const run = new CliProcess(dir, port, []);
+        await run.until('the run is opening', () => run.snapshot() !== undefined, 10_000);
+        await sleep(1000);
+        expect(egress(run)?.connection_state).toBe('connecting');
+        const opening = await look(run);
+        run.signal('SIGTERM');
+        const { code, ms } = await run.exited(10_000);
+        expect(code, run.stderr).toBe(143);
+        expect(ms).toBeLessThan(3000);
+        expect(run.stderr).toContain('nothing was moved');
+        expect(run.snapshot()?.state).toBe('stopped');
+        expect(run.snapshot()?.ended_at).toBeTruthy();
+        record({
+          transport: t.transport,
+          fault: 'SIGTERM while opening',
+          ...opening,
+          exit: code ?? '—',
+        });
+      } finally {
+        t.server.resume();
+      }
+    },
+  );
+
+  fault('kill -9 mid-run: the rerun completes and nothing is lost', async () => {
     const t = target();
     const lines = Array.from({ length: 20_000 }, (_, i) => `k9 ${i}`);
     const { name, dir, port } = await setUp(t, false, `${lines.join('\n')}\n`);
