@@ -48,7 +48,8 @@ export class ConnectionTracker {
       // the same failure repeated within a second (one per connection attempt) is reported once
       const now = Date.now();
       if (error.message === this.lastReported && now - this.lastReportedAt < 1000) return;
-      return this.set('reconnecting', error);
+      this.set('reconnecting', error);
+      return;
     }
     if (this.state !== 'ready') return;
     this.reconnections++;

@@ -52,9 +52,9 @@ function recorder() {
 }
 
 function iterate(t: Transport): AsyncIterator<InboundBatch> {
-  return (t.receive?.({ signal: new AbortController().signal }) as AsyncIterable<InboundBatch>)[
-    Symbol.asyncIterator
-  ]();
+  if (!t.receive) throw new Error('the transport has no receive()');
+  const batches = t.receive({ signal: new AbortController().signal });
+  return batches[Symbol.asyncIterator]();
 }
 
 async function next(it: AsyncIterator<InboundBatch>): Promise<InboundBatch> {
