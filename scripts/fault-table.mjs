@@ -15,9 +15,9 @@ const rows = readFileSync(file, 'utf8')
   .map((line) => JSON.parse(line));
 const cell = (v) =>
   String(v)
-    .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')
-    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
-    .replace(/ep-fault-[\w-]+/g, '<name>')
+    .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'TIME')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT')
+    .replace(/ep-fault-[\w-]+/g, 'NAME')
     .replace(/\|/g, '\\|');
 const order = [
   'server hung (SIGSTOP), egress',
