@@ -18,6 +18,8 @@ export class AdapterHealth {
   messageCount = 0;
   lastError: string | null = null;
   lag: LagReading = { lag: null };
+  /** When its transport's `open()` began (ms clock), while that open is in progress; else undefined. */
+  openingSince: number | undefined;
   private lastErrorAt: number | null = null;
   private cause: string | null = null;
   private causeAt: number | null = null;
@@ -87,7 +89,10 @@ export class AdapterHealth {
     this.beforeStall = this.state;
     this.stalledSince = since;
     this.state = 'stalled';
+    const opensIncident = this.cause === null;
     this.fail(new Error(what), now);
+    // The incident began when the work did, not when the watchdog noticed.
+    if (opensIncident) this.causeAt = since;
   }
 
   /**

@@ -177,7 +177,7 @@ describe('stalls are detected', () => {
     expect(during.connection_state).toBe('stalled');
     expect(during.stalled_since).not.toBeNull();
     expect(during.last_error).toMatch(
-      /send of 3 message\(s\) to memory outstanding since .* \(loop\.stallAfterMs 200\)/,
+      /send of 3 message\(s\) to memory outstanding since .* with no answer within loop\.stallAfterMs \(200 ms\)/,
     );
     expect(events.some((e) => e.kind === 'stall' && e.state === 'stalled')).toBe(true);
     release();
@@ -306,5 +306,84 @@ describe('a failed adapter is not stalled', () => {
     h.stall(Date.now() - 5000, 'send outstanding');
     expect(h.state).toBe('failed');
     expect(h.lastError).toBe('SASL authentication failed');
+  });
+});
+
+describe('opening', () => {
+  it('an open that hangs longer than stallAfterMs is a stall, and ready once it finishes', async () => {
+    let finish: () => void = () => undefined;
+    const sink = new MemorySink();
+    sink.open = () =>
+      new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+    const loop = createLoop({
+      spec: spec(),
+      ingress: { transport: new MemorySource(bodies(3), 3) },
+      egress: { transport: sink },
+      stallAfterMs: 200,
+    });
+    const running = loop.run();
+    await sleep(600);
+    const egress = loop.snapshot().adapters[1];
+    expect(egress.connection_state).toBe('stalled');
+    expect(egress.last_error).toMatch(/open of memory outstanding since/);
+    expect(egress.cause_at).toBe(egress.stalled_since);
+    finish();
+    const r = await running;
+    expect(r.state).toBe('stopped');
+    expect(sink.received).toEqual(bodies(3));
+    expect(r.snapshot.adapters[1].cause).toBeNull();
+  });
+
+  it('an open cancelled because the other side failed is neither a failure nor a cause', async () => {
+    const source = new MemorySource(bodies(3), 3);
+    source.open = async () => {
+      throw new EdgeplaneError('not-found', 'memory', 'cannot open in.log (ENOENT)');
+    };
+    const sink = new MemorySink();
+    sink.open = (ctx?: OpenContext) =>
+      new Promise<void>((_, reject) =>
+        ctx?.signal?.addEventListener('abort', () =>
+          reject(new EdgeplaneError('cancelled', 'memory', 'open cancelled')),
+        ),
+      );
+    const r = await createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink },
+    }).run();
+    expect(r.error?.code).toBe('not-found');
+    const [ingress, egress] = r.snapshot.adapters;
+    expect(ingress.connection_state).toBe('failed');
+    expect(ingress.cause).toContain('ENOENT');
+    expect(egress.connection_state).toBe('closed');
+    expect(egress.recent_failures).toBe(0);
+    expect(egress.cause).toBeNull();
+  });
+
+  it('a stop while opening leaves the adapters closed, with no failure counted', async () => {
+    const sink = new MemorySink();
+    sink.open = (ctx?: OpenContext) =>
+      new Promise<void>((_, reject) =>
+        ctx?.signal?.addEventListener('abort', () =>
+          reject(new EdgeplaneError('cancelled', 'memory', 'open cancelled')),
+        ),
+      );
+    const loop = createLoop({
+      spec: spec(),
+      ingress: { transport: new MemorySource(bodies(3), 3) },
+      egress: { transport: sink },
+    });
+    const running = loop.run();
+    await sleep(50);
+    loop.stop();
+    const r = await running;
+    expect(r.state).toBe('stopped');
+    expect(r.snapshot.adapters[1]).toMatchObject({
+      connection_state: 'closed',
+      recent_failures: 0,
+      cause: null,
+    });
   });
 });

@@ -239,14 +239,18 @@ export function groupGone(
   streamGone: boolean,
   resumeAt: string,
   server: string,
+  recreate = false,
 ): EdgeplaneError {
+  const then = recreate
+    ? `recreating it at entry ${resumeAt} (\`createGroup\` is true)`
+    : '`createGroup` is false, so it is not recreated';
   const what = streamGone
     ? `stream ${JSON.stringify(stream)} (and with it group ${JSON.stringify(group)}) was deleted`
     : `consumer group ${JSON.stringify(group)} of stream ${JSON.stringify(stream)} was deleted`;
   return new EdgeplaneError(
     'not-found',
     COMPONENT,
-    `${what} on ${server} while reading it (NOGROUP); \`createGroup\` is false, so it is not recreated`,
+    `${what} on ${server} while reading it (NOGROUP); ${then}`,
     {
       details: { server, stream, group, resumeAt },
       hint: `recreate it where this lane left off: \`XGROUP CREATE ${stream} ${group} ${resumeAt} MKSTREAM\`, then run again (or set \`createGroup=true\` to recreate it there automatically)`,

@@ -368,6 +368,7 @@ class Reader {
       streamGone,
       resumeAt ?? '<last acknowledged entry id>',
       connections.server,
+      options.createGroup && resumeAt !== undefined,
     );
     if (!options.createGroup || resumeAt === undefined) throw gone;
     try {

@@ -252,7 +252,9 @@ export function faultCases(target: () => FaultTarget): void {
         expect(detected).toBeLessThan(7500);
         const e = egress(run);
         expect(e?.stalled_since).toBeTruthy();
-        expect(e?.last_error).toMatch(/outstanding since .* \(loop\.stallAfterMs 1500\)/);
+        expect(e?.last_error).toMatch(
+          /outstanding since .* with no answer within loop\.stallAfterMs \(1500 ms\)/,
+        );
         expect((await run.probe('/healthz')).status).toBe(503);
         hung = await look(run);
         t.server.resume();

@@ -13,7 +13,7 @@ export interface LoopSettings {
   readonly retryMaxDelayMs: number;
   readonly shutdownTimeoutMs: number;
   readonly snapshotIntervalMs: number;
-  /** An adapter with a send or an ack outstanding this long without an answer is `stalled`. */
+  /** An adapter with an open, a send or an ack outstanding this long without an answer is `stalled`. */
   readonly stallAfterMs: number;
   /** An adapter failing this long without recovering makes `/healthz` answer 503. */
   readonly healthFailureWindowMs: number;

@@ -171,6 +171,9 @@ export class AdapterLoop implements Loop {
         this.incidents,
       );
       this.phase = 'run';
+      // Opened: whatever went wrong while opening (a slow open, a reconnect) is over.
+      this.incidents.recovered(this.ingress);
+      this.incidents.recovered(this.egressHealth);
       await this.writeSnapshot();
       const onDrop = (n: number): void => {
         this.dropped += n;
@@ -375,18 +378,26 @@ export class AdapterLoop implements Loop {
   }
 
   private startWatchdog(): NodeJS.Timeout {
+    // An open that hangs (a server that accepts the connection and answers nothing) is work
+    // outstanding too: without this, the run would sit in `connecting` with /healthz 200.
+    const { ingress, egress } = this.options;
     return watchStalls(
       [
         {
           health: this.egressHealth,
-          since: () => this.sending?.since,
+          since: () => this.sending?.since ?? this.egressHealth.openingSince,
           describe: () =>
-            `send of ${this.sending?.messages ?? 0} message(s) to ${this.options.egress.transport.name}`,
+            this.sending
+              ? `send of ${this.sending.messages} message(s) to ${egress.transport.name}`
+              : `open of ${egress.transport.name}`,
         },
         {
           health: this.ingress,
-          since: () => this.tracker.busySince,
-          describe: () => `acknowledgement to ${this.options.ingress.transport.name}`,
+          since: () => this.tracker.busySince ?? this.ingress.openingSince,
+          describe: () =>
+            this.phase === 'open'
+              ? `open of ${ingress.transport.name}`
+              : `acknowledgement to ${ingress.transport.name}`,
         },
       ],
       this.options.stallAfterMs ?? 30_000,

@@ -26,6 +26,7 @@ export async function openAdapter(
   hooks?: AdapterHooks,
 ): Promise<void> {
   health.state = 'connecting';
+  health.openingSince = Date.now();
   try {
     await transport.open({
       signal,
@@ -43,9 +44,19 @@ export async function openAdapter(
         else health.groupEvent(event);
       },
     });
-    health.state = 'ready';
+    // An open that finishes after the loop gave up on it (the other side failed, or a stop) is
+    // not a ready adapter: the loop closes it.
+    health.report(signal.aborted ? 'closed' : 'ready');
+    health.openingSince = undefined;
   } catch (error) {
+    health.openingSince = undefined;
     const e = EdgeplaneError.from(error, `transport:${transport.name}`, 'unavailable');
+    if (signal.aborted) {
+      // Cancelled because the other side failed or the run was stopped: a consequence, not a
+      // cause. Neither a failure of this adapter nor its incident.
+      health.report('closed');
+      throw e;
+    }
     health.report('failed');
     // Counted once: a transport may have reported this very error through onStateChange already.
     if (!health.isLastError(e)) health.fail(e);

@@ -56,7 +56,7 @@ export interface LoopOptions {
    */
   readonly onAdapterEvent?: ((event: AdapterEvent) => void) | undefined;
   /**
-   * An adapter with a send or an ack outstanding longer than this without an answer is
+   * An adapter with an open, a send or an ack outstanding longer than this without an answer is
    * `stalled` (ms, default 30000; adapter config `loop.stallAfterMs`).
    */
   readonly stallAfterMs?: number | undefined;

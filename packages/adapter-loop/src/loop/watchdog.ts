@@ -27,13 +27,16 @@ export function watchStalls(
       const wasStalled = item.health.state === 'stalled';
       const over = item.health.state === 'failed' || item.health.state === 'closed';
       if (stalled && !wasStalled && !over) {
-        const seconds = ((now - since) / 1000).toFixed(1);
-        const message = `stalled: ${item.describe()} outstanding since ${new Date(since).toISOString()} with no answer for ${seconds} s (loop.stallAfterMs ${stallAfterMs})`;
+        const message = `stalled: ${item.describe()} outstanding since ${new Date(since).toISOString()} with no answer within loop.stallAfterMs (${stallAfterMs} ms)`;
         item.health.stall(since, message, now);
         onChange?.(item.health, true, message);
       } else if (!stalled && wasStalled) {
         item.health.unstall();
-        onChange?.(item.health, false, 'the outstanding work was answered; no longer stalled');
+        onChange?.(
+          item.health,
+          false,
+          'no longer stalled: the outstanding work ended (answered, failed or timed out)',
+        );
       }
     }
   };
