@@ -17,7 +17,14 @@ import { ensureKafkaDistribution, javaBinary, KAFKA_VERSION } from './kafka-dist
 import { isAlive } from './lock.js';
 import { freePort, waitForTcp } from './net.js';
 import { cacheDir } from './paths.js';
-import { removeAtExit, signal, spawnPrivate, terminate, waitGone } from './private-process.js';
+import {
+  removeAtExit,
+  signal,
+  signalControls,
+  spawnPrivate,
+  terminate,
+  waitGone,
+} from './private-process.js';
 import type { PrivateServer } from './types.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -291,16 +298,7 @@ export async function privateKafka(options: PrivateKafkaOptions = {}): Promise<P
     },
     logTail,
     adminClient,
-    pause: () => {
-      signal(pid, 'SIGSTOP');
-    },
-    resume: () => {
-      signal(pid, 'SIGCONT');
-    },
-    kill: async () => {
-      signal(pid, 'SIGKILL');
-      await waitGone(pid, 30_000);
-    },
+    ...signalControls(() => pid),
     start: async (args = []) => {
       if (disposed) {
         throw new TestServerError('kafka', 'the private broker was disposed', 'start a new one');

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from './lock.js';
+import type { PrivateServer } from './types.js';
 
 /** Every private server process this test process started and has not stopped yet. */
 const running = new Set<number>();
@@ -122,4 +123,26 @@ export async function terminate(pid: number, graceMs: number): Promise<void> {
   if (await waitGone(pid, graceMs)) return;
   signal(pid, 'SIGKILL');
   await waitGone(pid, 30_000);
+}
+
+/**
+ * `pause()` (SIGSTOP), `resume()` (SIGCONT) and `kill()` (SIGKILL, then waits up to 30 s for the
+ * process to be gone) of the server process whose pid `pidOf()` returns now.
+ */
+export function signalControls(
+  pidOf: () => number,
+): Pick<PrivateServer, 'pause' | 'resume' | 'kill'> {
+  return {
+    pause: () => {
+      signal(pidOf(), 'SIGSTOP');
+    },
+    resume: () => {
+      signal(pidOf(), 'SIGCONT');
+    },
+    kill: async () => {
+      const pid = pidOf();
+      signal(pid, 'SIGKILL');
+      await waitGone(pid, 30_000);
+    },
+  };
 }

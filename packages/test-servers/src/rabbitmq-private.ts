@@ -16,7 +16,14 @@ import { type ExecResult, exec, tail } from './exec.js';
 import { isAlive } from './lock.js';
 import { freePort, waitForTcp } from './net.js';
 import { cacheDir } from './paths.js';
-import { removeAtExit, signal, spawnPrivate, terminate, waitGone } from './private-process.js';
+import {
+  removeAtExit,
+  signal,
+  signalControls,
+  spawnPrivate,
+  terminate,
+  waitGone,
+} from './private-process.js';
 import { streamPeerProperties } from './stream-protocol.js';
 import type { PrivateServer } from './types.js';
 
@@ -180,16 +187,7 @@ export async function privateRabbitmq(
     logTail,
     ctl: (args) => tool('rabbitmqctl', args),
     streams: (args) => tool('rabbitmq-streams', args),
-    pause: () => {
-      signal(pid, 'SIGSTOP');
-    },
-    resume: () => {
-      signal(pid, 'SIGCONT');
-    },
-    kill: async () => {
-      signal(pid, 'SIGKILL');
-      await waitGone(pid, 30_000);
-    },
+    ...signalControls(() => pid),
     start: async (args = []) => {
       if (disposed) {
         throw new TestServerError(
