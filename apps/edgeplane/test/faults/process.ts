@@ -5,6 +5,12 @@ import { join } from 'node:path';
 const CLI = join(import.meta.dirname, '../../dist/cli.js');
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Runs still alive when the test file ends (a failed case skipped its cleanup) are killed. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** A probe answer from the ops listener. */
 export interface Probe {
   readonly status: number;
@@ -43,8 +49,12 @@ export class CliProcess {
     this.child.stderr?.on('data', (b: Buffer) => {
       this.stderr += b.toString();
     });
+    running.add(this.child);
     this.exit = new Promise((resolve) =>
-      this.child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+      this.child.once('exit', (code, signal) => {
+        running.delete(this.child);
+        resolve({ code, signal, at: Date.now() });
+      }),
     );
   }
 
