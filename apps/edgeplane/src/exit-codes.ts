@@ -25,6 +25,7 @@ const USAGE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'not-found',
   'conflict',
   'too-large',
+  'tls',
 ]);
 
 /** Maps an error code to the exit code: what the operator must fix → 2, the rest → 1. */
@@ -34,8 +35,8 @@ export function exitCodeFor(code: ErrorCode): number {
 
 /**
  * Exit code of a run that failed, by the error's code whenever it happened (opening or running):
- * 2 for what the operator must fix — a refusal (`unauthenticated`, `permission-denied`: a password
- * changed mid-run, a file that cannot be read), a message the egress refuses permanently
+ * 2 for what the operator must fix — a refusal (`unauthenticated`, `permission-denied`, `tls`: a password
+ * changed mid-run, a certificate the server refuses, a file that cannot be read), a message the egress refuses permanently
  * (`invalid-input`, `too-large`), a bad config — and 1 for the rest (`unavailable`, `timeout`,
  * `internal`: a server lost for longer than the retry budget, a stage bug).
  */

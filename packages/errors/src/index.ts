@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'cancelled'
   | 'closed'
   | 'protocol'
+  | 'tls'
   | 'internal';
 
 /** Every code, in documentation order. */
@@ -36,6 +37,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'cancelled',
   'closed',
   'protocol',
+  'tls',
   'internal',
 ];
 
@@ -99,3 +101,5 @@ export function isEdgeplaneError(value: unknown): value is EdgeplaneError {
     (value as Record<symbol, unknown>)[BRAND] === true
   );
 }
+
+export { INPUT_LIMITS, type ReadInputOptions, readInputFile } from './read-input.js';

@@ -6,7 +6,13 @@
  */
 
 export type { EdgeplaneErrorOptions, ErrorCode } from '@edgeplane/errors';
-export { EdgeplaneError, ERROR_CODES, isEdgeplaneError } from '@edgeplane/errors';
+export {
+  EdgeplaneError,
+  ERROR_CODES,
+  INPUT_LIMITS,
+  isEdgeplaneError,
+  readInputFile,
+} from '@edgeplane/errors';
 /**
  * The zod this package is built with, for transport option schemas: `defineTransport` takes a
  * schema made with it, so an author needs no zod dependency of their own and the types always agree.
@@ -15,6 +21,9 @@ export { z } from 'zod';
 export type { TransportDefinition } from './options.js';
 export { defineTransport, describeOptions, formatOptionIssues, kv } from './options.js';
 export { sendFailed, sendOk, sendPartial, sendRetryable } from './results.js';
+export type { LoadedTls, LoadTlsContext, TlsOptionFields, TlsOptions } from './tls.js';
+export { loadTls, tlsConnectOptions, tlsOptionFields } from './tls.js';
+export { classifyTlsError, plaintextToTlsPortError, probeTlsPort } from './tls-errors.js';
 export type {
   ConnectionState,
   GroupEvent,

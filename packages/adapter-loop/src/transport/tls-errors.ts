@@ -1,0 +1,202 @@
+import { connect } from 'node:tls';
+import { EdgeplaneError } from '@edgeplane/errors';
+
+interface Problem {
+  readonly option: string;
+  readonly detail: string;
+  readonly hint: string;
+}
+
+const UNTRUSTED: Problem = {
+  option: 'tlsCaFile',
+  detail: "the server's certificate is not signed by a trusted CA",
+  hint: 'set tlsCaFile to the CA certificate that signed the server certificate (tlsVerify=false only in tests)',
+};
+
+/** Node/OpenSSL error codes (and alert names) → what the operator must change. */
+const PROBLEMS: Readonly<Record<string, Problem>> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT: UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
+  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
+  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED,
+  CERT_SIGNATURE_FAILURE: UNTRUSTED,
+  CERT_UNTRUSTED: UNTRUSTED,
+  CERT_HAS_EXPIRED: {
+    option: 'tlsCaFile',
+    detail: "the server's certificate has expired",
+    hint: "renew the server's certificate (the server side must be fixed; check this host's clock too)",
+  },
+  CERT_NOT_YET_VALID: {
+    option: 'tlsCaFile',
+    detail: "the server's certificate is not valid yet",
+    hint: "check this host's clock and the server certificate's start date",
+  },
+  ERR_TLS_CERT_ALTNAME_INVALID: {
+    option: 'tlsServerName',
+    detail: "the server's certificate is not issued for the host name connected to",
+    hint: 'connect with a host name the certificate names, or set tlsServerName to one of its names',
+  },
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: {
+    option: 'tlsCertFile',
+    detail: 'the server requires a client certificate',
+    hint: 'set tlsCertFile and tlsKeyFile (mutual TLS)',
+  },
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: {
+    option: 'tlsCertFile',
+    detail: 'the server does not trust the client certificate (unknown CA)',
+    hint: 'use a client certificate signed by a CA the server trusts',
+  },
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: {
+    option: 'tlsCertFile',
+    detail: 'the server refused the client certificate',
+    hint: 'use a client certificate the server accepts (signed by its CA, not expired)',
+  },
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: {
+    option: 'tlsCertFile',
+    detail: 'the server refused the client certificate as expired',
+    hint: 'renew the client certificate',
+  },
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: {
+    option: 'tlsCertFile',
+    detail:
+      'the TLS handshake was refused (no common cipher or protocol, or a client certificate is required)',
+    hint: 'check tlsCertFile/tlsKeyFile and the TLS versions the server accepts',
+  },
+  ERR_SSL_WRONG_VERSION_NUMBER: {
+    option: 'tls',
+    detail: 'the server did not answer in TLS (a plaintext port?)',
+    hint: 'turn TLS off for this port (tls=false, a plaintext URL), or use the server TLS port',
+  },
+  ERR_SSL_PACKET_LENGTH_TOO_LONG: {
+    option: 'tls',
+    detail: 'the server did not answer in TLS (a plaintext port?)',
+    hint: 'turn TLS off for this port (tls=false, a plaintext URL), or use the server TLS port',
+  },
+};
+
+/** Looks through `cause`, `errors` and `originalError` chains (client libraries wrap errors). */
+function* chain(error: unknown, depth = 0): Generator<unknown> {
+  if (error === null || error === undefined || depth > 6) return;
+  yield error;
+  if (typeof error !== 'object') return;
+  const e = error as {
+    cause?: unknown;
+    errors?: unknown;
+    originalError?: unknown;
+    error?: unknown;
+  };
+  if (e.cause !== undefined) yield* chain(e.cause, depth + 1);
+  if (e.originalError !== undefined) yield* chain(e.originalError, depth + 1);
+  if (e.error !== undefined && e.error !== error) yield* chain(e.error, depth + 1);
+  if (Array.isArray(e.errors))
+    for (const inner of e.errors.slice(0, 8)) yield* chain(inner, depth + 1);
+}
+
+/** The first TLS problem found in an error (by its `code`, or by a code named in its message). */
+export function findTlsProblem(error: unknown): (Problem & { code: string }) | undefined {
+  for (const e of chain(error)) {
+    const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+    if (typeof code === 'string' && PROBLEMS[code]) return { code, ...PROBLEMS[code] };
+    const text = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
+    for (const name of Object.keys(PROBLEMS)) {
+      const bare = name
+        .replace(/^ERR_SSL_/, '')
+        .toLowerCase()
+        .replace(/_/g, ' ');
+      if (text.includes(name) || (name.startsWith('ERR_SSL_') && text.toLowerCase().includes(bare)))
+        return { code: name, ...(PROBLEMS[name] as Problem) };
+    }
+    if (/certificate has expired/i.test(text))
+      return { code: 'CERT_HAS_EXPIRED', ...(PROBLEMS.CERT_HAS_EXPIRED as Problem) };
+    if (
+      /self[- ]signed certificate|unable to verify the first certificate|unable to get local issuer/i.test(
+        text,
+      )
+    )
+      return { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', ...UNTRUSTED };
+    if (/Hostname\/IP does not match certificate/i.test(text))
+      return {
+        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+        ...(PROBLEMS.ERR_TLS_CERT_ALTNAME_INVALID as Problem),
+      };
+  }
+  return undefined;
+}
+
+/**
+ * Classifies a connection error as a TLS problem an operator must fix.
+ * @returns a permanent `tls` EdgeplaneError (exit 2) naming the option to change (`tlsCaFile`,
+ *   `tlsServerName`, `tlsCertFile`, `tls`) and the fix, with the OpenSSL code in `details.tls_code`
+ *   (never the raw OpenSSL text as the message); undefined when the error is not a TLS problem.
+ * @example
+ * const tls = classifyTlsError(error, { component: 'transport:nats', server: '127.0.0.1:4443' });
+ * if (tls) throw tls;
+ */
+export function classifyTlsError(
+  error: unknown,
+  context: { readonly component: string; readonly server?: string },
+): EdgeplaneError | undefined {
+  const problem = findTlsProblem(error);
+  if (!problem) return undefined;
+  const where = context.server ? ` (${context.server})` : '';
+  return new EdgeplaneError(
+    'tls',
+    context.component,
+    `${problem.detail}${where}; option "${problem.option}"`,
+    {
+      cause: error,
+      hint: problem.hint,
+      details: { option: problem.option, tls_code: problem.code },
+    },
+  );
+}
+
+/**
+ * Whether `host:port` answers a TLS handshake, for the error of a plaintext connection that
+ * failed: "this is a TLS port, turn TLS on". Certificates are not checked (nothing is sent).
+ * @returns true when a TLS server answered within `timeoutMs` (ms); false otherwise. Never throws.
+ */
+export function probeTlsPort(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (value: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(value);
+    };
+    const socket = connect({ host, port, rejectUnauthorized: false, ALPNProtocols: [] });
+    socket.once('secureConnect', () => finish(true));
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      // A server that asks for a client certificate still speaks TLS.
+      finish(/ALERT|CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/i.test(error.code ?? ''));
+    });
+    socket.once('close', () => finish(false));
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    timer.unref?.();
+  });
+}
+
+/**
+ * The error for a plaintext connection to a port that speaks TLS.
+ * @returns a permanent `tls` EdgeplaneError whose hint says how this transport turns TLS on.
+ */
+export function plaintextToTlsPortError(
+  component: string,
+  server: string,
+  enableHint: string,
+  cause?: unknown,
+): EdgeplaneError {
+  return new EdgeplaneError(
+    'tls',
+    component,
+    `${server} speaks TLS but this adapter connected in plaintext; option "tls"`,
+    {
+      cause,
+      hint: enableHint,
+      details: { option: 'tls', tls_code: 'PLAINTEXT_TO_TLS_PORT' },
+    },
+  );
+}

@@ -1,0 +1,339 @@
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { EdgeplaneError, INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
+import { z } from 'zod';
+import { kv } from './options.js';
+
+/**
+ * The TLS options every transport that talks to a server offers, under the same names
+ * (docs/guide/8.security.md). They apply to that adapter only: nothing is process-wide (no
+ * `NODE_EXTRA_CA_CERTS`, no `NODE_TLS_REJECT_UNAUTHORIZED`).
+ */
+export interface TlsOptions {
+  /** Speak TLS. Default false; a transport may also turn it on from its URL (`rediss://`, `tls://`). */
+  readonly tls?: boolean | undefined;
+  /** PEM file of the CA certificate(s) the server's certificate must chain to. Default: Node's bundled CAs. */
+  readonly tlsCaFile?: string | undefined;
+  /** PEM file of the client certificate (mutual TLS); needs `tlsKeyFile`. */
+  readonly tlsCertFile?: string | undefined;
+  /** PEM file of the client certificate's private key; needs `tlsCertFile`. */
+  readonly tlsKeyFile?: string | undefined;
+  /** Passphrase of an encrypted `tlsKeyFile` (secret). */
+  readonly tlsKeyPassphrase?: string | undefined;
+  /** Host name to send (SNI) and to verify the server's certificate against. Default: the host connected to, when it is a name. */
+  readonly tlsServerName?: string | undefined;
+  /** Verify the server's certificate (chain, dates, host name). Default true; `false` only for tests: it allows a man in the middle. */
+  readonly tlsVerify?: boolean | undefined;
+}
+
+type Optional<T> = z.ZodOptional<z.ZodType<T>>;
+
+const path = (description: string): Optional<string> =>
+  z.string().min(1).optional().meta({ description, type: 'path' });
+
+/** The zod field types of `tlsOptionFields`. */
+export interface TlsOptionFields {
+  readonly tls: Optional<boolean>;
+  readonly tlsCaFile: Optional<string>;
+  readonly tlsCertFile: Optional<string>;
+  readonly tlsKeyFile: Optional<string>;
+  readonly tlsKeyPassphrase: Optional<string>;
+  readonly tlsServerName: Optional<string>;
+  readonly tlsVerify: Optional<boolean>;
+}
+
+/**
+ * Zod fields of `TlsOptions`, to spread into a transport's option schema:
+ * `z.object({ url: ..., ...tlsOptionFields })`. Descriptions are the documented ones.
+ */
+export const tlsOptionFields: TlsOptionFields = {
+  tls: kv.bool().optional().meta({
+    description:
+      'Speak TLS to the server (default false; the transport may also turn it on from its URL scheme).',
+  }),
+  tlsCaFile: path(
+    "PEM file of the CA certificate(s) the server's certificate must chain to (default: Node's bundled CAs). Applies to this adapter only.",
+  ),
+  tlsCertFile: path('PEM file of the client certificate (mutual TLS); needs `tlsKeyFile`.'),
+  tlsKeyFile: path("PEM file of the client certificate's private key; needs `tlsCertFile`."),
+  tlsKeyPassphrase: kv
+    .secret()
+    .optional()
+    .meta({ description: 'Passphrase of an encrypted `tlsKeyFile`. Secret.' }),
+  tlsServerName: z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/,
+      'expected a DNS host name (not an IP address: SNI carries names only)',
+    )
+    .refine(
+      (v) => isIP(v) === 0,
+      'expected a DNS host name (not an IP address: SNI carries names only)',
+    )
+    .optional()
+    .meta({
+      description:
+        "Host name sent as SNI and checked against the server's certificate (default: the host connected to, when it is a name).",
+    }),
+  tlsVerify: kv.bool().optional().meta({
+    description:
+      "Verify the server's certificate: chain, dates, host name (default true). `false` is for tests only: it allows a man in the middle.",
+  }),
+};
+
+/** TLS settings read and checked by `loadTls`: contents in memory, ready for `tlsConnectOptions`. */
+export interface LoadedTls {
+  /** CA certificates (PEM), when `tlsCaFile` was given. */
+  readonly ca?: readonly string[];
+  /** Client certificate (PEM). */
+  readonly cert?: string;
+  /** Client private key (PEM, unencrypted in memory only). */
+  readonly key?: string;
+  readonly servername?: string;
+  readonly rejectUnauthorized: boolean;
+}
+
+const FILE_OPTIONS = [
+  'tlsCaFile',
+  'tlsCertFile',
+  'tlsKeyFile',
+  'tlsKeyPassphrase',
+  'tlsServerName',
+] as const;
+
+/** What `loadTls` needs besides the options. */
+export interface LoadTlsContext {
+  /** The component raising errors: `transport:redis-streams`. */
+  readonly component: string;
+  /** Whether TLS is on (`tls=true`, or a URL scheme such as `rediss://`). Default: `options.tls`. */
+  readonly enabled?: boolean;
+  /** How to turn TLS on for this transport, for the error when a `tls*` option is set while it is off. */
+  readonly enableHint?: string;
+}
+
+function tlsError(
+  component: string,
+  option: string,
+  detail: string,
+  hint: string,
+  cause?: unknown,
+) {
+  return new EdgeplaneError('tls', component, `option "${option}": ${detail}`, {
+    cause,
+    hint,
+    details: { option },
+  });
+}
+
+async function readPem(file: string, option: string, component: string): Promise<string> {
+  const bytes = await readInputFile(file, {
+    what: `option "${option}" file`,
+    maxBytes: INPUT_LIMITS.credential,
+    component,
+    from: `option "${option}"`,
+    code: 'tls',
+  }).catch((error: EdgeplaneError) => {
+    throw new EdgeplaneError('tls', component, error.detail, {
+      cause: error,
+      hint: error.hint,
+      details: { option },
+    });
+  });
+  const text = bytes.toString('utf8');
+  if (!text.includes('-----BEGIN ')) {
+    throw tlsError(
+      component,
+      option,
+      `${file} is not a PEM file (no "-----BEGIN" line)`,
+      'give a PEM file (convert DER or PKCS#12 with `openssl x509 -inform der` / `openssl pkcs12 -nodes`)',
+    );
+  }
+  return text;
+}
+
+function certificates(text: string, file: string, option: string, component: string): string[] {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    throw tlsError(
+      component,
+      option,
+      `${file} holds no certificate (no "-----BEGIN CERTIFICATE-----" block)`,
+      `give ${option} a PEM certificate file`,
+    );
+  }
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (cause) {
+      throw tlsError(
+        component,
+        option,
+        `${file} holds a certificate that cannot be parsed`,
+        `give ${option} a valid PEM certificate file`,
+        cause,
+      );
+    }
+  }
+  return blocks;
+}
+
+function privateKey(
+  text: string,
+  file: string,
+  passphrase: string | undefined,
+  component: string,
+): KeyObject {
+  try {
+    return createPrivateKey({ key: text, format: 'pem', ...(passphrase ? { passphrase } : {}) });
+  } catch (cause) {
+    const code = (cause as { code?: string }).code ?? '';
+    const message = String((cause as Error).message ?? '');
+    if (code === 'ERR_MISSING_PASSPHRASE' || /passphrase/i.test(message))
+      throw tlsError(
+        component,
+        'tlsKeyPassphrase',
+        `${file} is encrypted and no passphrase was given`,
+        'set tlsKeyPassphrase from a secret (in an adapter config: tlsKeyPassphrase=$' + '{VAR})',
+      );
+    if (passphrase && /bad decrypt/i.test(message))
+      throw tlsError(
+        component,
+        'tlsKeyPassphrase',
+        `the passphrase does not decrypt ${file}`,
+        'check tlsKeyPassphrase',
+      );
+    throw tlsError(
+      component,
+      'tlsKeyFile',
+      `${file} holds no private key that can be read`,
+      'give tlsKeyFile a PEM private key (PKCS#8, PKCS#1 or SEC1)',
+      cause,
+    );
+  }
+}
+
+/**
+ * Reads and checks the TLS files of an adapter before it connects, so that a wrong file is a
+ * clear error at start rather than a handshake failure later.
+ * @returns the settings for `tlsConnectOptions`, or undefined when TLS is off.
+ * @throws EdgeplaneError `invalid-config` when a `tls*` option is set while TLS is off, or a
+ *   certificate is given without its key (or the reverse); `tls` (exit 2) naming the option when
+ *   a file is missing, unreadable, not a regular file, over 256 KiB, not PEM, holds no
+ *   certificate or key, is encrypted without (or with a wrong) `tlsKeyPassphrase`, when the key
+ *   does not match the certificate, or when the client certificate has expired.
+ */
+export async function loadTls(
+  options: TlsOptions,
+  context: LoadTlsContext,
+): Promise<LoadedTls | undefined> {
+  const { component } = context;
+  const enabled = context.enabled ?? options.tls === true;
+  if (!enabled) {
+    const set =
+      FILE_OPTIONS.find((o) => options[o] !== undefined) ??
+      (options.tlsVerify !== undefined ? 'tlsVerify' : undefined);
+    if (set) {
+      throw new EdgeplaneError(
+        'invalid-config',
+        component,
+        `option "${set}" is set but TLS is off`,
+        {
+          hint: context.enableHint ?? 'set tls=true',
+          details: { option: set },
+        },
+      );
+    }
+    return undefined;
+  }
+  if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {
+    const missing = options.tlsCertFile === undefined ? 'tlsCertFile' : 'tlsKeyFile';
+    throw new EdgeplaneError(
+      'invalid-config',
+      component,
+      `option "${missing}" is required with "${missing === 'tlsCertFile' ? 'tlsKeyFile' : 'tlsCertFile'}"`,
+      {
+        hint: 'mutual TLS needs both the client certificate and its key',
+        details: { option: missing },
+      },
+    );
+  }
+  if (options.tlsKeyPassphrase !== undefined && options.tlsKeyFile === undefined) {
+    throw new EdgeplaneError(
+      'invalid-config',
+      component,
+      'option "tlsKeyPassphrase" is set without "tlsKeyFile"',
+      {
+        hint: 'remove tlsKeyPassphrase, or give the encrypted key as tlsKeyFile',
+        details: { option: 'tlsKeyPassphrase' },
+      },
+    );
+  }
+  let ca: string[] | undefined;
+  if (options.tlsCaFile !== undefined) {
+    ca = certificates(
+      await readPem(options.tlsCaFile, 'tlsCaFile', component),
+      options.tlsCaFile,
+      'tlsCaFile',
+      component,
+    );
+  }
+  let cert: string | undefined;
+  let key: string | undefined;
+  if (options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined) {
+    const certText = certificates(
+      await readPem(options.tlsCertFile, 'tlsCertFile', component),
+      options.tlsCertFile,
+      'tlsCertFile',
+      component,
+    );
+    const keyObject = privateKey(
+      await readPem(options.tlsKeyFile, 'tlsKeyFile', component),
+      options.tlsKeyFile,
+      options.tlsKeyPassphrase,
+      component,
+    );
+    const leaf = new X509Certificate(certText[0] as string);
+    if (!leaf.checkPrivateKey(keyObject)) {
+      throw tlsError(
+        component,
+        'tlsKeyFile',
+        `${options.tlsKeyFile} is not the key of ${options.tlsCertFile}`,
+        'give the key that belongs to tlsCertFile',
+      );
+    }
+    if (Date.parse(leaf.validTo) < Date.now()) {
+      throw tlsError(
+        component,
+        'tlsCertFile',
+        `the client certificate ${options.tlsCertFile} expired on ${new Date(leaf.validTo).toISOString()}`,
+        'renew the client certificate',
+      );
+    }
+    cert = certText.join('\n');
+    key = keyObject.export({ format: 'pem', type: 'pkcs8' }) as string;
+  }
+  return {
+    ...(ca ? { ca } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+    ...(options.tlsServerName ? { servername: options.tlsServerName } : {}),
+    rejectUnauthorized: options.tlsVerify !== false,
+  };
+}
+
+/**
+ * Node `tls.connect` options for one server. The SNI name is `tlsServerName`, else `host` when
+ * it is a name; never an IP address (RFC 6066, and Node's DEP0123 warning). Node verifies the
+ * certificate against that name, or against the IP address dialled when there is none.
+ */
+export function tlsConnectOptions(loaded: LoadedTls, host: string): ConnectionOptions {
+  const servername = loaded.servername ?? (isIP(host) === 0 && host !== '' ? host : undefined);
+  return {
+    ...(loaded.ca ? { ca: [...loaded.ca] } : {}),
+    ...(loaded.cert ? { cert: loaded.cert } : {}),
+    ...(loaded.key ? { key: loaded.key } : {}),
+    ...(servername ? { servername } : {}),
+    rejectUnauthorized: loaded.rejectUnauthorized,
+  };
+}
