@@ -74,6 +74,13 @@ export async function readInputFile(path: string, options: ReadInputOptions): Pr
   }
   try {
     const stat = await handle.stat();
+    if (stat.isDirectory()) {
+      throw fail(
+        options.code ?? 'invalid-config',
+        'is a directory, not a file',
+        `give ${options.from} the path of a file`,
+      );
+    }
     if (!stat.isFile()) {
       throw fail(
         options.code ?? 'invalid-config',

@@ -38,6 +38,7 @@ export {
 export { freePort, uniqueName, waitForTcp } from './net.js';
 export { cacheDir } from './paths.js';
 export { natsInfo, postgresPing, redisPing } from './pings.js';
+export { createTestPki, type TestCertificate, type TestPki } from './pki.js';
 export {
   type DisposablePrivateServer,
   type PrivateServerOptions,
@@ -58,4 +59,5 @@ export {
 export { applyConfSettings, STREAM_SETTINGS, setupRabbitmqStream } from './rabbitmq-setup.js';
 export { type S3TestServer, s3Server, startS3 } from './s3.js';
 export { streamPeerProperties } from './stream-protocol.js';
+export { type TlsProxy, type TlsProxyOptions, tlsProxy } from './tls-proxy.js';
 export type { PrivateServer, Provenance, ServerFactory, TestServer } from './types.js';

@@ -184,6 +184,14 @@ function privateKey(
   passphrase: string | undefined,
   component: string,
 ): KeyObject {
+  if (!passphrase && /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
+    throw tlsError(
+      component,
+      'tlsKeyPassphrase',
+      `${file} is encrypted and no passphrase was given`,
+      'set tlsKeyPassphrase from a secret (in an adapter config: tlsKeyPassphrase=$' + '{VAR})',
+    );
+  }
   try {
     return createPrivateKey({ key: text, format: 'pem', ...(passphrase ? { passphrase } : {}) });
   } catch (cause) {
