@@ -71,3 +71,54 @@ describe('every transport package (STYLE §6 meta-test)', () => {
     },
   );
 });
+
+/** Transports that talk to no server, so have no TLS (issue 16 names the rest). */
+const NO_SERVER = new Set(['transport-file']);
+const TLS_OPTIONS = [
+  'tls',
+  'tlsCaFile',
+  'tlsCertFile',
+  'tlsKeyFile',
+  'tlsKeyPassphrase',
+  'tlsServerName',
+  'tlsVerify',
+];
+
+describe('every transport that talks to a server offers the shared TLS options (issue 16)', () => {
+  it.each(transports.filter((t) => !NO_SERVER.has(t)))(
+    '%s: the tls* options of the contract, its TLS docs section and the CLI TLS cases',
+    async (dir) => {
+      const url = new URL(`../packages/${dir}/dist/index.js`, import.meta.url).href;
+      const descriptor = (
+        (await import(url)) as {
+          default: { describeOptions(): { name: string; description: string; secret?: boolean }[] };
+        }
+      ).default;
+      const { tlsOptionFields } = (await import(
+        new URL('../packages/adapter-loop/dist/transport/index.js', import.meta.url).href
+      )) as { tlsOptionFields: Record<string, { meta(): { description?: string } | undefined }> };
+      const options = new Map(descriptor.describeOptions().map((o) => [o.name, o]));
+      for (const name of TLS_OPTIONS) {
+        expect(options.has(name), `${dir} lacks option ${name}`).toBe(true);
+        expect(options.get(name)?.description, `${dir} option ${name}`).toBe(
+          tlsOptionFields[name]?.meta()?.description,
+        );
+      }
+      expect(options.get('tlsKeyPassphrase')?.secret).toBe(true);
+      const doc = readFileSync(
+        join(root, 'docs/transports', `${dir.slice('transport-'.length)}.md`),
+        'utf8',
+      );
+      expect(doc).toMatch(/^##+ .*TLS/m);
+      const tlsTests = readdirSync(join(root, 'apps/edgeplane/test/tls')).map((f) =>
+        readFileSync(join(root, 'apps/edgeplane/test/tls', f), 'utf8'),
+      );
+      expect(
+        tlsTests.some(
+          (t) =>
+            t.includes('tlsCases(') && t.includes(`transport: '${dir.slice('transport-'.length)}'`),
+        ),
+      ).toBe(true);
+    },
+  );
+});
