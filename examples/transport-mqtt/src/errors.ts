@@ -1,4 +1,8 @@
-import { EdgeplaneError, type ErrorCode } from '@edgeplane/adapter-loop/transport';
+import {
+  classifyTlsError,
+  EdgeplaneError,
+  type ErrorCode,
+} from '@edgeplane/adapter-loop/transport';
 
 /** Socket errno → code. Pinned by the conformance case "an unreachable server gives unavailable". */
 const ERRNO: Readonly<Record<string, ErrorCode>> = {
@@ -30,6 +34,9 @@ const REASON: Readonly<Record<number, ErrorCode>> = {
 
 /** Maps an mqtt.js or socket error to an EdgeplaneError (the only place that knows them). */
 export function mapMqttError(error: unknown, what: string): EdgeplaneError {
+  // A certificate problem is the contract's to name: a permanent `tls` error with the option.
+  const tls = classifyTlsError(error, { component: 'transport:mqtt' });
+  if (tls) return tls;
   const code = (error as { code?: unknown } | null)?.code;
   const mapped =
     typeof code === 'string' ? ERRNO[code] : typeof code === 'number' ? REASON[code] : undefined;

@@ -1,7 +1,10 @@
-import { kv, z } from '@edgeplane/adapter-loop/transport';
+import { kv, type TlsOptions, tlsOptionFields, z } from '@edgeplane/adapter-loop/transport';
 
-/** Options of the MQTT transport (strings from an adapter config are accepted too). */
-export interface MqttTransportOptions {
+/**
+ * Options of the MQTT transport (strings from an adapter config are accepted too). The TLS
+ * options are the contract's shared ones (`tlsCaFile`, `tlsCertFile`...); `mqtts://` turns TLS on.
+ */
+export interface MqttTransportOptions extends TlsOptions {
   /** `mqtt://host:port` or `mqtts://host:port`. */
   readonly url: string;
   /** Topic to publish to (sink) and topic filter to subscribe to (source); `+`/`#` make it source-only. */
@@ -52,4 +55,6 @@ export const mqttTransportOptions = z.object({
     .default(1000)
     .meta({ description: 'wait between reconnect attempts after a connection loss, ms' }),
   keepaliveSec: kv.int(0, 65_535).default(30).meta({ description: 'MQTT keepalive, seconds' }),
+  // The shared TLS options, declared the way every edgeplane transport declares them.
+  ...tlsOptionFields,
 });

@@ -1,9 +1,14 @@
-import type {
-  ConnectionState,
-  EdgeplaneError,
-  OpenContext,
-  Transport,
-  TransportCapabilities,
+import {
+  type ConnectionState,
+  diagnoseTlsMismatch,
+  type EdgeplaneError,
+  isEdgeplaneError,
+  type LoadedTls,
+  loadTls,
+  type OpenContext,
+  type Transport,
+  type TransportCapabilities,
+  tlsConnectOptions,
 } from '@edgeplane/adapter-loop/transport';
 import mqtt, { type MqttClient } from 'mqtt';
 import { mapMqttError } from './errors.js';
@@ -31,10 +36,12 @@ function capabilitiesFor(topic: string): TransportCapabilities {
 
 function connect(
   o: MqttTransportOptions,
+  tls: LoadedTls | undefined,
   onLoss: (s: ConnectionState, e?: EdgeplaneError) => void,
   inbox: Inbox,
 ) {
   const client = mqtt.connect(o.url, {
+    ...(tls ? tlsConnectOptions(tls, new URL(o.url).hostname) : {}),
     protocolVersion: 5,
     clientId: o.clientId,
     clean: false, // persistent session: subscription and unacknowledged messages survive
@@ -101,7 +108,33 @@ export function createMqttTransport(options: MqttTransportOptions): Transport {
       opening ??= (async () => {
         inbox = new Inbox();
         const report = (s: ConnectionState, e?: EdgeplaneError) => context?.onStateChange?.(s, e);
-        const connected = await connect(options, report, inbox);
+        // The contract reads and checks the TLS files before connecting: a wrong one is a `tls`
+        // error naming the option, at once.
+        const tls = await loadTls(options, {
+          component: 'transport:mqtt',
+          enabled: options.tls === true || options.url.startsWith('mqtts:'),
+          enableHint: 'use an mqtts:// url (or tls=true)',
+        });
+        const connected = await connect(
+          options.tls === true
+            ? { ...options, url: options.url.replace(/^mqtt:/, 'mqtts:') }
+            : options,
+          tls,
+          report,
+          inbox,
+        ).catch(async (error: unknown) => {
+          // TLS on one side only shows as a reset or a refused login: say which.
+          if (isEdgeplaneError(error) && error.code === 'tls') throw error;
+          const url = new URL(options.url);
+          throw (
+            (await diagnoseTlsMismatch(url.hostname, Number(url.port || (tls ? 8883 : 1883)), {
+              component: 'transport:mqtt',
+              tls: tls !== undefined,
+              enableHint: 'use an mqtts:// url (or tls=true)',
+              disableHint: 'use an mqtt:// url for a plaintext port',
+            })) ?? error
+          );
+        });
         client = connected.client;
         if (context?.role === 'egress' || !capabilities.source) return;
         const subscribed = client.subscribeAsync(options.topic, { qos: 1 });

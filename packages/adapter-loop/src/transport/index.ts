@@ -21,9 +21,20 @@ export { z } from 'zod';
 export type { TransportDefinition } from './options.js';
 export { defineTransport, describeOptions, formatOptionIssues, kv } from './options.js';
 export { sendFailed, sendOk, sendPartial, sendRetryable } from './results.js';
-export type { LoadedTls, LoadTlsContext, TlsOptionFields, TlsOptions } from './tls.js';
+export type {
+  LoadedTls,
+  LoadTlsContext,
+  TlsConnectOptions,
+  TlsOptionFields,
+  TlsOptions,
+} from './tls.js';
 export { loadTls, tlsConnectOptions, tlsOptionFields } from './tls.js';
-export { classifyTlsError, plaintextToTlsPortError, probeTlsPort } from './tls-errors.js';
+export {
+  classifyTlsError,
+  diagnoseTlsMismatch,
+  plaintextToTlsPortError,
+  probeTlsPort,
+} from './tls-errors.js';
 export type {
   ConnectionState,
   GroupEvent,

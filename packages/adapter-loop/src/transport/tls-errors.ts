@@ -1,3 +1,4 @@
+import { connect as netConnect } from 'node:net';
 import { connect } from 'node:tls';
 import { EdgeplaneError } from '@edgeplane/errors';
 
@@ -199,4 +200,57 @@ export function plaintextToTlsPortError(
       details: { option: 'tls', tls_code: 'PLAINTEXT_TO_TLS_PORT' },
     },
   );
+}
+
+/**
+ * Explains a connection that failed while opening when TLS on one side and not the other is the
+ * likely cause: a plaintext connection to a port that answers TLS (use TLS), or a TLS connection
+ * to a port that accepts TCP but does not answer a TLS handshake (a plaintext port). Probes
+ * `host:port` once (at most `timeoutMs`, ms).
+ * @returns a permanent `tls` EdgeplaneError naming option `tls`, or undefined when TLS is not the
+ *   explanation (nothing answers, or both sides agree). Never throws.
+ */
+export async function diagnoseTlsMismatch(
+  host: string,
+  port: number,
+  context: {
+    readonly component: string;
+    /** Whether this adapter spoke TLS. */
+    readonly tls: boolean;
+    /** How this transport turns TLS on (`use a rediss:// url, or tls=true`). */
+    readonly enableHint: string;
+    /** How it turns TLS off. */
+    readonly disableHint: string;
+    readonly timeoutMs?: number;
+  },
+): Promise<EdgeplaneError | undefined> {
+  const server = `${host}:${port}`;
+  const speaksTls = await probeTlsPort(host, port, context.timeoutMs ?? 1000);
+  if (!context.tls) {
+    return speaksTls
+      ? plaintextToTlsPortError(context.component, server, context.enableHint)
+      : undefined;
+  }
+  if (speaksTls || !(await acceptsTcp(host, port, context.timeoutMs ?? 1000))) return undefined;
+  return new EdgeplaneError(
+    'tls',
+    context.component,
+    `${server} accepts connections but does not answer a TLS handshake (a plaintext port?); option "tls"`,
+    { hint: context.disableHint, details: { option: 'tls', tls_code: 'TLS_TO_PLAINTEXT_PORT' } },
+  );
+}
+
+function acceptsTcp(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host, port });
+    const finish = (value: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(value);
+    };
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    timer.unref?.();
+  });
 }

@@ -5,7 +5,7 @@ import { isEdgeplaneError } from '@edgeplane/errors';
 import { createTestPki, type TestPki } from '@edgeplane/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTls, type TlsOptions, tlsConnectOptions } from './tls.js';
-import { classifyTlsError, probeTlsPort } from './tls-errors.js';
+import { classifyTlsError, diagnoseTlsMismatch, probeTlsPort } from './tls-errors.js';
 
 let pki: TestPki;
 const servers: Server[] = [];
@@ -213,6 +213,23 @@ describe('classifyTlsError, on real handshakes', () => {
     expect(await probeTlsPort('127.0.0.1', plain)).toBe(false);
     expect(await probeTlsPort('127.0.0.1', await tlsServer(pki.server))).toBe(true);
     expect(await probeTlsPort('127.0.0.1', await tlsServer(pki.server, pki.ca))).toBe(true);
+  });
+
+  it('diagnoseTlsMismatch: TLS to a plaintext port, plaintext to a TLS port, and neither', async () => {
+    const plain = await listen(createNetServer((s) => s.destroy()));
+    const secure = await tlsServer(pki.server);
+    const hints = { component, enableHint: 'turn it on', disableHint: 'turn it off' };
+    const toPlain = await diagnoseTlsMismatch('127.0.0.1', plain, { ...hints, tls: true });
+    expect(toPlain?.code).toBe('tls');
+    expect(toPlain?.hint).toBe('turn it off');
+    const toSecure = await diagnoseTlsMismatch('127.0.0.1', secure, { ...hints, tls: false });
+    expect(toSecure?.hint).toBe('turn it on');
+    expect(await diagnoseTlsMismatch('127.0.0.1', secure, { ...hints, tls: true })).toBeUndefined();
+    expect(await diagnoseTlsMismatch('127.0.0.1', plain, { ...hints, tls: false })).toBeUndefined();
+    const closed = await listen(createNetServer());
+    servers.pop()?.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await diagnoseTlsMismatch('127.0.0.1', closed, { ...hints, tls: true })).toBeUndefined();
   });
 
   it('is undefined for an error that is not about TLS', () => {

@@ -1,6 +1,5 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
 import { EdgeplaneError, INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
 import { z } from 'zod';
 import { kv } from './options.js';
@@ -330,12 +329,21 @@ export async function loadTls(
   };
 }
 
+/** What `tlsConnectOptions` returns: a subset of Node's `tls.ConnectionOptions`, no key set to undefined. */
+export interface TlsConnectOptions {
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  servername?: string;
+  rejectUnauthorized: boolean;
+}
+
 /**
  * Node `tls.connect` options for one server. The SNI name is `tlsServerName`, else `host` when
  * it is a name; never an IP address (RFC 6066, and Node's DEP0123 warning). Node verifies the
  * certificate against that name, or against the IP address dialled when there is none.
  */
-export function tlsConnectOptions(loaded: LoadedTls, host: string): ConnectionOptions {
+export function tlsConnectOptions(loaded: LoadedTls, host: string): TlsConnectOptions {
   const servername = loaded.servername ?? (isIP(host) === 0 && host !== '' ? host : undefined);
   return {
     ...(loaded.ca ? { ca: [...loaded.ca] } : {}),
