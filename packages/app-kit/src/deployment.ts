@@ -167,9 +167,10 @@ export async function loadConfig(
           column: entry?.column ?? 1,
           key: `${b.role}.transport`,
         };
+        const detail = error.detail ?? error.message;
         throw new ConfigError(
           place,
-          error.detail ?? error.message,
+          error.details?.notRegularFile ? `\`${place.key}\`: ${detail}` : detail,
           error.hint ?? 'see `edgeplane transports`',
           error,
         );

@@ -64,7 +64,7 @@ async function refuseNonFile(path: string, name: string): Promise<void> {
     'app-kit',
     `transport module ${name} is ${what} (a device, pipe, socket or directory is never imported)`,
     {
-      details: { transport: name },
+      details: { transport: name, notRegularFile: true },
       hint: 'give the path of the transport module file (e.g. ./my-transport.js), or a transport name',
     },
   );
