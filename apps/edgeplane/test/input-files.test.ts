@@ -119,6 +119,36 @@ describe('operator files: regular files only, bounded', () => {
   });
 });
 
+describe('files edgeplane finds in the lane path: regular files only', () => {
+  it('a FIFO as the lane snapshot.json: snapshot exits 2 at once, the bundle says unreadable', () => {
+    const cwd = workdir({ 'spec.kv': SPEC });
+    spawnSync('mkdir', [join(cwd, 'lane')]);
+    expect(spawnSync('mkfifo', [join(cwd, 'lane/snapshot.json')]).status).toBe(0);
+    const r = edgeplane(['snapshot', '--spec=spec.kv', '--lane-path=lane'], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`snapshot ${join(cwd, 'lane', 'snapshot.json')}: ${NOT_REGULAR}`);
+    const b = edgeplane(
+      ['incident-bundle', '--out=bundle', '--spec=spec.kv', '--lane-path=lane'],
+      cwd,
+    );
+    expect(b.code).toBe(0);
+    const doc = JSON.parse(
+      spawnSync('cat', [join(cwd, 'bundle/snapshot.json')], { encoding: 'utf8' }).stdout,
+    );
+    expect(doc.status).toBe('unreadable');
+  });
+
+  it('a FIFO as the lane lock is no lock: run replaces it and moves the data', () => {
+    const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG, 'in.log': 'a\nb\n' });
+    spawnSync('mkdir', [join(cwd, 'lane')]);
+    expect(spawnSync('mkfifo', [join(cwd, 'lane/loop.pid')]).status).toBe(0);
+    const r = edgeplane(['run', '--spec=spec.kv', '--lane-path=lane'], cwd);
+    expect(r.stderr).not.toContain('error:');
+    expect(r.code).toBe(0);
+    expect(spawnSync('cat', [join(cwd, 'out.log')], { encoding: 'utf8' }).stdout).toBe('a\nb\n');
+  });
+});
+
 describe('approval issue --expires-in', () => {
   it('refuses 0, negative and non-integer values with exit 2', async () => {
     const cwd = workdir({ 'spec.kv': SPEC });
