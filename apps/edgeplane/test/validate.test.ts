@@ -79,7 +79,7 @@ describe('edgeplane validate', () => {
     expect(r).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'error: spec nope.kv does not exist\nhint: check the path given to --spec=\n',
+      stderr: 'error: spec nope.kv: does not exist\nhint: check the path given to --spec=\n',
     });
   });
 

@@ -32,6 +32,20 @@ describe('redactText', () => {
       expect(isSecretKey(k)).toBe(true);
     for (const k of ['GH_PAT', 'GPG_KEY', 'SESSION_COOKIE', 'sshPassphrase'])
       expect(isSecretKey(k)).toBe(true);
+    // Copied in clear into incident bundles before (issue 16).
+    for (const k of [
+      'SCRAM_PW',
+      'DB_PWD',
+      'MYSQL_PWD',
+      'NATS_NKEY_SEED',
+      'SIGNING_SEED',
+      'JWT',
+      'BEARER',
+      'KAFKA_SASL_JAAS_CONFIG',
+      'ACCESSKEY',
+      'S3_ACCESS_KEY_ID',
+    ])
+      expect(isSecretKey(k)).toBe(true);
     for (const k of [
       'path',
       'topic',
@@ -40,6 +54,9 @@ describe('redactText', () => {
       'PATH',
       'KEYBOARD',
       'sessionTimeoutMs',
+      'PWD',
+      'OLDPWD',
+      'accessKeyId',
     ])
       expect(isSecretKey(k)).toBe(false);
   });

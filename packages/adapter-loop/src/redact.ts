@@ -17,10 +17,14 @@ export function redactText(text: string, secrets: readonly string[]): string {
 
 /**
  * Key names that hold secrets: password, passphrase, secret, token, api key, credential, private
- * key, auth, cookie, and `PAT` / `KEY` as a whole `_`-separated word (`GH_PAT`, `GPG_KEY`).
+ * key, auth, cookie, JWT, bearer, JAAS, seed, nkey, `access key` (`ACCESSKEY`, `S3_ACCESS_KEY_ID`,
+ * not `accessKeyId`), `PAT` / `KEY` as a whole `_`-separated word (`GH_PAT`, `GPG_KEY`) and `PW` /
+ * `PWD` after a `_` (`SCRAM_PW`, `MYSQL_PWD`; not the shell's `PWD`, which is the working
+ * directory). A name pattern cannot be complete: the incident bundle records the values of an
+ * allow-list of variables only (app-kit `environmentRecord`), this pattern redacts within it.
  */
 export const SECRET_KEY_PATTERN: RegExp =
-  /pass(word|phrase)?|secret|token|api[_-]?key|credential|private[_-]?key|auth|cookie|(^|_)(pat|key)($|_)/i;
+  /pass(word|phrase)?|secret|token|api[_-]?key|credential|private[_-]?key|auth|cookie|jwt|bearer|jaas|seed|nkey|access[_-]?key($|_)|(^|_)(pat|key)($|_)|_pwd?($|_)/i;
 
 /** True when a config or environment key names a secret. */
 export function isSecretKey(key: string): boolean {

@@ -1,8 +1,9 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type LoopSnapshot, redactText } from '@edgeplane/adapter-loop';
+import { INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
 import { describeSpec, parseSpec } from '@edgeplane/spec-kv';
-import { environmentRecord } from './environment.js';
+import { bundleSecrets, type ConfigVariable, environmentRecord } from './environment.js';
 import { readLaneSnapshot } from './lane-snapshot.js';
 import { renderSnapshot } from './render.js';
 import { RUNTIME } from './runtime.js';
@@ -20,11 +21,17 @@ export const BUNDLE_FILES: readonly string[] = [
 
 /** What `writeIncidentBundle` needs. Every field is optional but `out` and `specPath`. */
 export interface BundleInput {
+  /** Directory to write into (created), relative to `cwd`. */
   readonly out: string;
+  /** The spec to copy and validate, relative to `cwd`; read as a regular file of at most 1 MiB. */
   readonly specPath: string;
+  /** Base of relative paths, and the working directory recorded in `environment.json`. */
   readonly cwd: string;
+  /** The command line recorded in `environment.json` (scrubbed, see `environmentRecord`). */
   readonly args: readonly string[];
+  /** The environment recorded in `environment.json` (allow-listed, see `environmentRecord`). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The lane path whose snapshot the bundle carries. */
   readonly lanePath?: string | undefined;
   /** The redacted adapter config text, written as `adapters.kv`. */
   readonly redactedConfig?: string | undefined;
@@ -32,40 +39,68 @@ export interface BundleInput {
   readonly idle?: LoopSnapshot | undefined;
   /** The policy audit record; a minimal one is written when absent. */
   readonly policyAudit?: unknown;
+  /** Secret values (the adapter config's, `Deployment.secrets`) scrubbed from every file. */
   readonly secrets?: readonly string[] | undefined;
+  /**
+   * The variables the adapter config interpolates (`Deployment.variables`): their values are
+   * recorded in `environment.json`, redacted when they feed a secret.
+   */
+  readonly configVariables?: readonly ConfigVariable[] | undefined;
 }
 
-const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+/** JSON with secrets redacted inside strings only, so a secret like `true` cannot break it. */
+const redactedJson = (value: unknown, secrets: readonly string[]): string =>
+  `${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? redactText(v, secrets) : v), 2)}\n`;
 
 /**
  * Writes an incident bundle directory: the reference's required files, the live (or last, or
  * idle) snapshot with its status, the ring snapshot and the redacted adapter config. Works on an
  * invalid spec too (that is when it is needed): `spec_validation.json` then holds the error.
+ * Known secret values (`secrets`, secret-named variables, config variables feeding a secret) are
+ * redacted from every file; `environment.json` records values of an allow-list of variables only
+ * (see `environmentRecord`). The spec is read only if it is a regular file of at most 1 MiB.
  * Returns the files written.
  */
 export async function writeIncidentBundle(input: BundleInput): Promise<string[]> {
   const out = resolve(input.cwd, input.out);
   await mkdir(out, { recursive: true });
-  const secrets = input.secrets ?? [];
+  const envInput = {
+    env: input.env,
+    args: input.args,
+    cwd: input.cwd,
+    secrets: input.secrets ?? [],
+    configVariables: input.configVariables,
+  };
+  const secrets = bundleSecrets(envInput);
   const files: string[] = [];
   const put = async (name: string, text: string | Buffer): Promise<void> => {
     await writeFile(join(out, name), typeof text === 'string' ? redactText(text, secrets) : text);
     files.push(name);
   };
-  const specBytes = await readFile(resolve(input.cwd, input.specPath)).catch(() => null);
-  await put('spec.kv', specBytes ?? '');
+  const putJson = async (name: string, value: unknown): Promise<void> => {
+    await writeFile(join(out, name), redactedJson(value, secrets));
+    files.push(name);
+  };
+  const spec = await readInputFile(resolve(input.cwd, input.specPath), {
+    what: 'spec',
+    maxBytes: INPUT_LIMITS.config,
+    component: 'app-kit',
+    from: '--spec=',
+    shown: input.specPath,
+  }).catch((error: Error) => error);
+  await put('spec.kv', spec instanceof Error ? '' : spec);
   let validation: { ok: boolean; description?: string; error?: string };
   let specName: string | null = null;
   try {
-    if (!specBytes) throw new Error(`${input.specPath} does not exist`);
-    const parsed = parseSpec(specBytes, { file: input.specPath });
+    if (spec instanceof Error) throw spec;
+    const parsed = parseSpec(spec, { file: input.specPath });
     specName = parsed.spec.name;
     validation = { ok: true, description: describeSpec(parsed.spec) };
   } catch (error) {
     validation = { ok: false, error: (error as Error).message };
   }
-  await put('spec_validation.json', json(validation));
-  await put('runtime.json', json({ crate: RUNTIME }));
+  await putJson('spec_validation.json', validation);
+  await putJson('runtime.json', { crate: RUNTIME });
   const audit = input.policyAudit ?? {
     ok: validation.ok,
     policy_version: 1,
@@ -80,18 +115,15 @@ export async function writeIncidentBundle(input: BundleInput): Promise<string[]>
       ? { spec: { model: 'single_ring', name: specName } }
       : { error: validation.error }),
   };
-  await put('policy_audit.json', json(audit));
-  await put(
-    'environment.json',
-    json(environmentRecord({ env: input.env, args: input.args, cwd: input.cwd, secrets })),
-  );
+  await putJson('policy_audit.json', audit);
+  await putJson('environment.json', environmentRecord(envInput));
   // The lane's own document wins (live, final with its errors, or stale); idle only without one. A
   // snapshot that cannot be read is said so (`unreadable`, with the error), never replaced by idle.
   const lane = await laneDocument(input.lanePath, input.idle);
   const snapshot = lane.snapshot;
-  await put('snapshot.json', json(lane));
+  await putJson('snapshot.json', lane);
   if (snapshot) await put('snapshot.txt', renderSnapshot(snapshot, lane.status));
-  await put('single_ring_snapshot.json', json(snapshot ? snapshot.ring : null));
+  await putJson('single_ring_snapshot.json', snapshot ? snapshot.ring : null);
   if (input.redactedConfig !== undefined) await put('adapters.kv', input.redactedConfig);
   return files;
 }

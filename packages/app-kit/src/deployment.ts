@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
   type AdapterConfig,
@@ -9,6 +8,7 @@ import {
   createStageResolver,
   EdgeplaneError,
   idleSnapshot,
+  isSecretKey,
   type LoopSnapshot,
   parseAdapterConfig,
   redactConfig,
@@ -17,12 +17,14 @@ import {
   type TransportDescriptor,
   verifyLoopSpec,
 } from '@edgeplane/adapter-loop';
+import { INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
 import {
   type ParsedSpec,
   parseSpec,
   type SingleRingSpec,
   SpecParseError,
 } from '@edgeplane/spec-kv';
+import type { ConfigVariable } from './environment.js';
 import { loadTransport } from './transports.js';
 
 /** File name of the adapter config discovered next to the spec. */
@@ -35,30 +37,26 @@ export interface LoadedSpec {
   readonly spec: SingleRingSpec;
 }
 
-async function readInput(
+/** Reads a spec or config: a regular file of at most `INPUT_LIMITS.config` (1 MiB). */
+function readInput(
   path: string,
   what: string,
   flag: string,
   shown: string = path,
 ): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const detail =
-      code === 'ENOENT'
-        ? `${what} ${shown} does not exist`
-        : `cannot read ${what} ${shown} (${code ?? 'error'})`;
-    throw new EdgeplaneError(code === 'ENOENT' ? 'not-found' : 'invalid-input', 'app-kit', detail, {
-      hint: `check the path given to ${flag}`,
-      cause: error,
-    });
-  }
+  return readInputFile(path, {
+    what,
+    maxBytes: INPUT_LIMITS.config,
+    component: 'app-kit',
+    from: flag,
+    shown,
+  });
 }
 
 /**
- * Reads and validates a SingleRing spec.
- * @throws EdgeplaneError `not-found` for a missing file; SpecParseError for an invalid spec;
+ * Reads and validates a SingleRing spec: a regular file of at most 1 MiB (`INPUT_LIMITS.config`).
+ * @throws EdgeplaneError `not-found` for a missing file; `invalid-config` for a path that is not
+ *   a regular file (a device, a FIFO) or a file over the limit; SpecParseError for an invalid spec;
  *   `invalid-config` for a LaneGraph spec (not supported by edgeplane yet, reference decision 1)
  *   and for ring settings the loop refuses (`single_ring.shards` > 1).
  */
@@ -118,6 +116,8 @@ export interface Deployment {
   readonly secrets: readonly string[];
   /** The config with secrets redacted, as `key=value` text. */
   readonly redactedConfig: string;
+  /** The environment variables the config interpolates, and whether each feeds a secret. */
+  readonly variables: readonly ConfigVariable[];
 }
 
 /** The adapter config path: `--config=`, else `adapters.kv` next to the spec. */
@@ -125,7 +125,10 @@ export function configPathFor(specPath: string, explicit?: string): string {
   return explicit ?? join(dirname(specPath), DEFAULT_CONFIG_FILE);
 }
 
-/** Reads and validates the adapter config and each binding's options. */
+/**
+ * Reads and validates the adapter config (a regular file of at most 1 MiB, `INPUT_LIMITS.config`)
+ * and each binding's options.
+ */
 export async function loadConfig(
   path: string,
   env: Readonly<Record<string, string | undefined>>,
@@ -137,6 +140,7 @@ export async function loadConfig(
   egress: ResolvedBinding;
   secrets: string[];
   redacted: string;
+  variables: ConfigVariable[];
 }> {
   if (!existsSync(resolve(cwd, path))) {
     throw new EdgeplaneError('not-found', 'app-kit', `adapter config ${path} does not exist`, {
@@ -163,9 +167,10 @@ export async function loadConfig(
           column: entry?.column ?? 1,
           key: `${b.role}.transport`,
         };
+        const detail = error.detail ?? error.message;
         throw new ConfigError(
           place,
-          error.detail ?? error.message,
+          error.details?.notRegularFile ? `\`${place.key}\`: ${detail}` : detail,
           error.hint ?? 'see `edgeplane transports`',
           error,
         );
@@ -187,7 +192,19 @@ export async function loadConfig(
     egress,
     secrets: configSecrets(config, secretKeys, env),
     redacted: redactConfig(config, secretKeys),
+    variables: configVariables(config, secretKeys),
   };
+}
+
+/**
+ * The variables interpolated into the config; `secret` with the same rule as `redactConfig`: the
+ * key names a secret, the transport declares the option secret, or a secret-named variable is in it.
+ */
+function configVariables(config: AdapterConfig, secretKeys: readonly string[]): ConfigVariable[] {
+  return config.entries.flatMap((e) => {
+    const secret = isSecretKey(e.key) || secretKeys.includes(e.key) || e.vars.some(isSecretKey);
+    return e.vars.map((name) => ({ name, secret }));
+  });
 }
 
 /**
@@ -229,6 +246,7 @@ export async function loadDeployment(input: {
     stages,
     secrets: loaded.secrets,
     redactedConfig: loaded.redacted,
+    variables: loaded.variables,
   };
 }
 

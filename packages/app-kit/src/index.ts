@@ -18,8 +18,8 @@ export {
 } from './deployment.js';
 export type { DoctorCheck, DoctorReport } from './doctor.js';
 export { isSupportedNode, MIN_NODE, MIN_OPEN_FILES, readLimit, runDoctor } from './doctor.js';
-export type { EnvironmentRecord } from './environment.js';
-export { environmentRecord } from './environment.js';
+export type { ConfigVariable, EnvironmentInput, EnvironmentRecord } from './environment.js';
+export { bundleSecrets, ENVIRONMENT_PREFIXES, environmentRecord } from './environment.js';
 export type { Governance, GovernanceInput } from './governance.js';
 export { evaluateGovernance, parsePosture } from './governance.js';
 export {

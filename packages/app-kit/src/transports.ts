@@ -1,5 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EdgeplaneError, type TransportDescriptor } from '@edgeplane/adapter-loop/transport';
 import { fileTransport } from '@edgeplane/transport-file';
 import { findInstalledPackage } from './installed.js';
@@ -50,6 +51,42 @@ async function importModule(
   return null;
 }
 
+/**
+ * A transport given as a path must name a regular file before it is imported: importing a
+ * device or a FIFO (`/dev/zero`) would read without end. A missing path is left to the import.
+ */
+async function refuseNonFile(path: string, name: string): Promise<void> {
+  const stats = await stat(path).catch(() => null);
+  if (!stats || stats.isFile()) return;
+  const what = stats.isDirectory() ? 'a directory' : 'not a regular file';
+  throw new EdgeplaneError(
+    'invalid-config',
+    'app-kit',
+    `transport module ${name} is ${what} (a device, pipe, socket or directory is never imported)`,
+    {
+      details: { transport: name, notRegularFile: true },
+      hint: 'give the path of the transport module file (e.g. ./my-transport.js), or a transport name',
+    },
+  );
+}
+
+function fromFileUrl(name: string): string {
+  try {
+    return fileURLToPath(name);
+  } catch (error) {
+    throw new EdgeplaneError(
+      'invalid-config',
+      'app-kit',
+      `transport ${name} is not a valid file: URL`,
+      {
+        cause: error,
+        details: { transport: name },
+        hint: 'write the path of the module file (./my-transport.js) or file:///abs/path.js',
+      },
+    );
+  }
+}
+
 function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
@@ -61,7 +98,8 @@ function camel(name: string): string {
  * install, e.g. the CLI's), then in the `node_modules` at or above each of `searchDirs` (the
  * config file's directory and the working directory: a transport installed beside the
  * deployment). A module provides the descriptor as its default export, as `transport`, or as
- * `<camelName>Transport`.
+ * `<camelName>Transport`. A path (or `file:` URL) must name a regular file: a device, FIFO,
+ * socket or directory is refused before anything is imported.
  * @throws EdgeplaneError `invalid-config` naming the transport and what was tried.
  */
 export async function loadTransport(
@@ -72,9 +110,12 @@ export async function loadTransport(
 ): Promise<TransportDescriptor> {
   const builtIn = BUILT_IN_TRANSPORTS.get(name);
   if (builtIn) return builtIn;
-  const local = name.startsWith('.') || isAbsolute(name);
+  const fileUrl = /^file:/i.test(name);
+  const local = fileUrl || name.startsWith('.') || isAbsolute(name);
+  const path = fileUrl ? fromFileUrl(name) : resolve(cwd, name);
+  if (local) await refuseNonFile(path, name);
   const candidates = local
-    ? [pathToFileURL(resolve(cwd, name)).href]
+    ? [pathToFileURL(path).href]
     : [
         `@edgeplane/transport-${name}`,
         `edgeplane-transport-${name}`,

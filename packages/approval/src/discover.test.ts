@@ -82,6 +82,24 @@ describe('credential discovery', () => {
     );
   });
 
+  it('says that --approval=/dev/null is not a regular file, and an empty one is empty', async () => {
+    await expect(
+      discoverApprovalMaterial({ specPath, approvalFlag: '/dev/null', cwd: dir }),
+    ).rejects.toMatchObject({
+      code: 'invalid-config',
+      message:
+        '[approval] approval file /dev/null: is not a regular file (a device, a pipe or a socket is never read)',
+      hint: 'give `--approval=` the path of a regular file',
+    });
+    await write('empty.cred', '');
+    await expect(
+      discoverApprovalMaterial({ specPath, approvalFlag: 'empty.cred', cwd: dir }),
+    ).rejects.toMatchObject({
+      code: 'invalid-config',
+      message: `[approval] approval file ${join(dir, 'empty.cred')} (\`--approval=\`) is empty`,
+    });
+  });
+
   it('rejects an empty approval file', async () => {
     await write('bundle/approval.cred', '\n');
     await expect(discoverApprovalMaterial({ specPath })).rejects.toThrow(
@@ -120,7 +138,7 @@ describe('key-set discovery', () => {
       discoverApprovalMaterial({ specPath, keySetFlags: ['gone.json'], cwd: dir }),
     ).rejects.toMatchObject({
       code: 'not-found',
-      message: `[approval] key set file not found: ${join(dir, 'gone.json')}`,
+      message: `[approval] key set ${join(dir, 'gone.json')}: does not exist`,
     });
   });
 

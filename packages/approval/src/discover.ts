@@ -1,6 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { EdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
 import { looksLikeCredential } from './codec.js';
 import { COMPONENT } from './errors.js';
 import { EMPTY_KEY_SET, loadKeySet, mergeKeySets } from './key-set.js';
@@ -38,21 +38,37 @@ export interface ApprovalMaterial {
   readonly keySources: readonly string[];
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** What is at `path`: a regular file, something else (a device, a FIFO, a directory), or nothing. */
+async function kindOf(path: string): Promise<'file' | 'other' | 'none'> {
   try {
-    return (await stat(path)).isFile();
+    return (await stat(path)).isFile() ? 'file' : 'other';
   } catch {
-    return false;
+    return 'none';
   }
 }
 
-async function readCredentialFile(path: string, origin: string): Promise<string> {
-  const text = (await readFile(path, 'utf8')).trim();
+async function isFile(path: string): Promise<boolean> {
+  return (await kindOf(path)) === 'file';
+}
+
+/** A credential file: regular, at most 256 KiB (`INPUT_LIMITS.credential`), not empty. */
+async function readCredentialFile(path: string, origin: string, from: string): Promise<string> {
+  const bytes = await readInputFile(path, {
+    what: 'approval file',
+    maxBytes: INPUT_LIMITS.credential,
+    component: COMPONENT,
+    from,
+  });
+  const text = bytes.toString('utf8').trim();
   if (text === '') {
     throw new EdgeplaneError(
       'invalid-config',
       COMPONENT,
       `approval file ${path} (${origin}) is empty`,
+      {
+        details: { file: path },
+        hint: 'write the credential from `edgeplane approval issue` into it',
+      },
     );
   }
   return text;
@@ -63,9 +79,11 @@ async function fromFlag(
   cwd: string,
 ): Promise<Pick<ApprovalMaterial, 'credential' | 'credentialSource' | 'credentialPath'>> {
   const path = resolve(cwd, flag);
-  if (flag !== '' && (await isFile(path))) {
+  const kind = flag === '' ? 'none' : await kindOf(path);
+  // A device, FIFO or directory is said to be one (readInputFile refuses it without reading).
+  if (kind !== 'none') {
     return {
-      credential: await readCredentialFile(path, '`--approval=`'),
+      credential: await readCredentialFile(path, '`--approval=`', '`--approval=`'),
       credentialSource: 'flag-file',
       credentialPath: path,
     };
@@ -96,9 +114,10 @@ async function fromFlag(
  * `approval.cred` next to the spec, else none. Keys: `signing_keys.json` next to the spec when
  * present, then each `--approval-key-set=` in order, later sets overriding keys with the same kid.
  *
- * Reads the filesystem only (no network, no env). Throws `EdgeplaneError`: `invalid-config` for a
- * bad flag value, an empty credential file or an invalid key set; `not-found` for a missing
- * `--approval-key-set=` file.
+ * Reads the filesystem only (no network, no env), and only regular files of at most 256 KiB
+ * (`INPUT_LIMITS.credential`). Throws `EdgeplaneError`: `invalid-config` for a bad flag value, a
+ * path that is not a regular file (`--approval=/dev/null`), a file over the limit, an empty
+ * credential file or an invalid key set; `not-found` for a missing `--approval-key-set=` file.
  */
 export async function discoverApprovalMaterial(
   options: DiscoverApprovalOptions,
@@ -112,7 +131,11 @@ export async function discoverApprovalMaterial(
     const path = join(specDir, APPROVAL_FILE_NAME);
     found = (await isFile(path))
       ? {
-          credential: await readCredentialFile(path, 'next to the spec'),
+          credential: await readCredentialFile(
+            path,
+            'next to the spec',
+            `${APPROVAL_FILE_NAME} next to the spec`,
+          ),
           credentialSource: 'spec-dir',
           credentialPath: path,
         }
@@ -122,7 +145,7 @@ export async function discoverApprovalMaterial(
   const sets: JwkSet[] = [];
   const cache = join(specDir, KEY_SET_FILE_NAME);
   if (await isFile(cache)) {
-    sets.push(await loadKeySet(cache));
+    sets.push(await loadKeySet(cache, { from: `${KEY_SET_FILE_NAME} next to the spec` }));
     keySources.push(cache);
   }
   for (const flag of options.keySetFlags ?? []) {

@@ -103,7 +103,18 @@ describe('loadKeySet', () => {
     await expect(loadKeySet(path)).resolves.toEqual(keySet('k1'));
     await expect(loadKeySet(join(dir, 'nope.json'))).rejects.toMatchObject({
       code: 'not-found',
-      message: `[approval] key set file not found: ${join(dir, 'nope.json')}`,
+      message: `[approval] key set ${join(dir, 'nope.json')}: does not exist`,
+    });
+    await expect(loadKeySet('/dev/zero')).rejects.toMatchObject({
+      code: 'invalid-config',
+      message:
+        '[approval] key set /dev/zero: is not a regular file (a device, a pipe or a socket is never read)',
+      hint: 'give `--approval-key-set=` the path of a regular file',
+    });
+    await writeFile(path, Buffer.alloc(256 * 1024 + 1, 0x20));
+    await expect(loadKeySet(path)).rejects.toMatchObject({
+      code: 'invalid-config',
+      message: `[approval] key set ${path}: is ${256 * 1024 + 1} bytes, over the limit of ${256 * 1024} bytes`,
     });
     await writeFile(path, '{"keys": [');
     await expect(loadKeySet(path)).rejects.toMatchObject({

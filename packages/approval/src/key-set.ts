@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { EdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
 import { z } from 'zod';
 import { decodeBase64url } from './codec.js';
 import { COMPONENT } from './errors.js';
@@ -75,22 +74,24 @@ export function parseKeySet(value: unknown, source: string): JwkSet {
 }
 
 /**
- * Reads and validates a `signing_keys.json`-style JWK Set file.
- * Throws `EdgeplaneError` `not-found` when the file does not exist, `invalid-config` when it is
- * not JSON or not a valid set (see `parseKeySet`).
+ * Reads and validates a `signing_keys.json`-style JWK Set file: a regular file (never a device,
+ * FIFO or directory) of at most 256 KiB (`INPUT_LIMITS.credential`). `from` names where the path
+ * came from in the hint (default `` `--approval-key-set=` ``).
+ * Throws `EdgeplaneError` `not-found` when the file does not exist, `permission-denied` when it
+ * cannot be read, `invalid-config` when it is not a regular file, too large, not JSON or not a
+ * valid set (see `parseKeySet`).
  */
-export async function loadKeySet(path: string): Promise<JwkSet> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    const detail = missing ? `key set file not found: ${path}` : `cannot read key set ${path}`;
-    throw new EdgeplaneError(missing ? 'not-found' : 'invalid-config', COMPONENT, detail, {
-      cause,
-      details: { file: path },
-    });
-  }
+export async function loadKeySet(
+  path: string,
+  options: { readonly from?: string } = {},
+): Promise<JwkSet> {
+  const bytes = await readInputFile(path, {
+    what: 'key set',
+    maxBytes: INPUT_LIMITS.credential,
+    component: COMPONENT,
+    from: options.from ?? '`--approval-key-set=`',
+  });
+  const text = bytes.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

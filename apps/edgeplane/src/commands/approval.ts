@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadSpec, parsePosture } from '@edgeplane/app-kit';
 import {
   type Ed25519PrivateJwk,
   generateSigningKey,
   issueApproval,
-  parseKeySet,
+  loadKeySet,
 } from '@edgeplane/approval';
-import { EdgeplaneError } from '@edgeplane/errors';
-import { type Command, defineCommand, int, specPath, str } from '../args.js';
+import { EdgeplaneError, INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
+import { type Command, defineCommand, specPath, str } from '../args.js';
 import type { Io } from '../io.js';
 import { GOVERNANCE_FLAGS, governRun } from './governed.js';
 import { printJson, SPEC_FLAG } from './shared.js';
@@ -23,15 +23,57 @@ const need = (flags: Readonly<Record<string, unknown>>, name: string, example: s
   return v;
 };
 
+/** `--expires-in=`: a whole number of seconds, at least 1 (a credential valid for 0 s is useless). */
+function positiveSeconds(
+  flags: Readonly<Record<string, unknown>>,
+  name: string,
+): number | undefined {
+  const raw = str(flags, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(n) || n < 1)
+    throw new EdgeplaneError(
+      'invalid-input',
+      'cli',
+      `--${name} must be a whole number of seconds, at least 1, got "${raw}"`,
+      { hint: `e.g. --${name}=3600 (one hour)` },
+    );
+  return n;
+}
+
+/** The private JWK from `approval keygen`: a regular file of at most 256 KiB holding JSON. */
+async function readPrivateKey(path: string, shown: string): Promise<Ed25519PrivateJwk> {
+  const bytes = await readInputFile(path, {
+    what: 'private key',
+    maxBytes: INPUT_LIMITS.credential,
+    component: 'cli',
+    from: '--key=',
+    shown,
+  });
+  try {
+    return JSON.parse(bytes.toString('utf8')) as Ed25519PrivateJwk;
+  } catch {
+    // The parser's message quotes the text, which is private key material: don't.
+    throw new EdgeplaneError('invalid-config', 'cli', `private key ${shown}: not valid JSON`, {
+      hint: 'pass the <kid>.private.jwk.json file written by `edgeplane approval keygen`',
+    });
+  }
+}
+
 async function keygen(flags: Readonly<Record<string, unknown>>, io: Io): Promise<number> {
   const kid = need(flags, 'kid', 'dev-1');
   const out = resolve(io.cwd, need(flags, 'out', './keys'));
   const { privateJwk, publicJwk } = generateSigningKey({ kid });
   await mkdir(out, { recursive: true });
   const setPath = join(out, 'signing_keys.json');
-  const existing = await readFile(setPath, 'utf8').then(
-    (t) => parseKeySet(JSON.parse(t), setPath).keys,
-    () => [],
+  // An existing set is extended; one that is not a regular file, too large or invalid is an error
+  // (it used to be replaced silently), a missing one is created.
+  const existing = await loadKeySet(setPath, { from: '`--out=`' }).then(
+    (set) => set.keys,
+    (error: EdgeplaneError) => {
+      if (error.code === 'not-found') return [];
+      throw error;
+    },
   );
   await writeFile(
     setPath,
@@ -49,8 +91,9 @@ async function keygen(flags: Readonly<Record<string, unknown>>, io: Io): Promise
 }
 
 async function issue(flags: Readonly<Record<string, unknown>>, io: Io): Promise<number> {
-  const keyPath = resolve(io.cwd, need(flags, 'key', './keys/dev-1.private.jwk.json'));
-  const privateJwk = JSON.parse(await readFile(keyPath, 'utf8')) as Ed25519PrivateJwk;
+  const keyFlag = need(flags, 'key', './keys/dev-1.private.jwk.json');
+  const expiresIn = positiveSeconds(flags, 'expires-in') ?? 3600;
+  const privateJwk = await readPrivateKey(resolve(io.cwd, keyFlag), keyFlag);
   const { parsed } = await loadSpec(specPath(flags, io), { cwd: io.cwd });
   const now = Math.floor(Date.now() / 1000);
   const credential = issueApproval(
@@ -64,7 +107,7 @@ async function issue(flags: Readonly<Record<string, unknown>>, io: Io): Promise<
       spec_hash: parsed.hash,
       capabilities: (str(flags, 'capabilities') ?? '').split(',').filter(Boolean),
       issued_at: now,
-      expires_at: now + (int(flags, 'expires-in') ?? 3600),
+      expires_at: now + expiresIn,
       issued_by: str(flags, 'issued-by') ?? 'edgeplane-cli',
       approval_id: str(flags, 'approval-id') ?? randomUUID(),
     },

@@ -47,6 +47,7 @@ export const incidentBundle: Command = defineCommand({
         : loaded && {
             redacted: loaded.redactedConfig,
             secrets: loaded.secrets,
+            variables: loaded.variables,
             idle: idleSnapshotFor(loaded),
           };
     const redactedConfig =
@@ -76,6 +77,7 @@ export const incidentBundle: Command = defineCommand({
       redactedConfig,
       idle: config instanceof Error ? undefined : config?.idle,
       secrets: config instanceof Error ? [] : (config?.secrets ?? []),
+      configVariables: config instanceof Error ? undefined : config?.variables,
     });
     if (flags.json) printJson(io, { out, files });
     else

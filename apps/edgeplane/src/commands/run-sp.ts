@@ -1,16 +1,36 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadSpec, renderSummary, runSinglePass } from '@edgeplane/app-kit';
-import { EdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, readInputFile } from '@edgeplane/errors';
 import { specPath, str } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { governRun, runStages } from './governed.js';
 
+/**
+ * Largest `run --sp` input, from a file or standard input: 64 MiB. The single pass holds the whole
+ * input in memory (it is a bring-up check, not a data path), so the input is bounded.
+ */
+export const SP_INPUT_MAX_BYTES: number = 64 * 1024 * 1024;
+
+const tooLarge = (what: string): EdgeplaneError =>
+  new EdgeplaneError(
+    'invalid-input',
+    'cli',
+    `${what} is over the limit of ${SP_INPUT_MAX_BYTES} bytes`,
+    {
+      hint: 'run --sp takes a sample of up to 64 MiB; use `edgeplane run` with an adapter config for more',
+    },
+  );
+
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream)
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  let length = 0;
+  for await (const chunk of stream) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    length += buffer.length;
+    if (length > SP_INPUT_MAX_BYTES) throw tooLarge('standard input (--input=-)');
+    chunks.push(buffer);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -29,13 +49,13 @@ export async function runSp(flags: Readonly<Record<string, unknown>>, io: Io): P
   const bytes =
     input === '-'
       ? await readAll(io.stdin)
-      : await readFile(resolve(io.cwd, input)).catch((error: NodeJS.ErrnoException) => {
-          throw new EdgeplaneError(
-            'not-found',
-            'cli',
-            `--input file ${input} cannot be read (${error.code ?? 'error'})`,
-            { hint: 'pass --input=<file>, or - for standard input' },
-          );
+      : await readInputFile(resolve(io.cwd, input), {
+          what: '--input file',
+          maxBytes: SP_INPUT_MAX_BYTES,
+          component: 'cli',
+          from: '--input=',
+          shown: input,
+          code: 'invalid-input',
         });
   const output: string[] = [];
   const result = await runSinglePass({

@@ -47,7 +47,8 @@ export const run: Command = defineCommand({
     },
     input: {
       type: 'string',
-      description: 'with --sp: input lines from a file, or - for standard input (default)',
+      description:
+        'with --sp: input lines from a regular file, or - for standard input (default); at most 64 MiB',
       placeholder: 'FILE|-',
     },
   },

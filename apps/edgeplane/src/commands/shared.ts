@@ -21,12 +21,14 @@ export function discoveredConfig(
 
 export const SPEC_FLAG = {
   type: 'string',
-  description: 'the spec file (default $BYTEOR_SPEC, else ./spec.kv)',
+  description:
+    'the spec file, a regular file of at most 1 MiB (default $BYTEOR_SPEC, else ./spec.kv)',
   placeholder: 'spec.kv',
 } as const;
 export const CONFIG_FLAG = {
   type: 'string',
-  description: 'the adapter config (default adapters.kv next to the spec)',
+  description:
+    'the adapter config, a regular file of at most 1 MiB (default adapters.kv next to the spec)',
   placeholder: 'adapters.kv',
 } as const;
 export const LANE_FLAG = {

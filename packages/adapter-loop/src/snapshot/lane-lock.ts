@@ -1,10 +1,21 @@
-import { mkdir, open, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdir, open, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, readInputFile } from '@edgeplane/errors';
 import { isProcessAlive } from './lane.js';
 
 /** File name of the lane lock (the pid of the loop that owns the lane path). */
 export const LOCK_FILE = 'loop.pid';
+
+/** The pid written in a lock file; '' when it is not a small regular file (then it is no lock). */
+const readPid = (path: string): Promise<string> =>
+  readInputFile(path, {
+    what: 'lane lock',
+    maxBytes: 64,
+    component: 'adapter-loop',
+    from: '--lane-path=',
+  })
+    .then((bytes) => bytes.toString('utf8'))
+    .catch(() => '');
 
 /**
  * Lane paths held by loops of this process (real paths). Kept on `globalThis` under a registry
@@ -57,7 +68,8 @@ export async function acquireLaneLock(lanePath: string): Promise<() => Promise<v
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
           throw EdgeplaneError.from(error, 'adapter-loop', 'permission-denied');
-        const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+        // Regular file, a few bytes: a FIFO planted as the lock must not hang the run (it is no lock).
+        const pid = Number.parseInt(await readPid(path), 10);
         if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid))
           throw inUse(lanePath, pid);
         await rm(path, { force: true });

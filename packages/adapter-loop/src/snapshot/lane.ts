@@ -1,8 +1,8 @@
 import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { EdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, readInputFile } from '@edgeplane/errors';
 import type { LoopSnapshot } from './types.js';
 
 /** File name of the live snapshot inside the lane path. */
@@ -121,9 +121,13 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** Largest `snapshot.json` a reader accepts: 16 MiB (a snapshot is a few KiB). */
+const SNAPSHOT_MAX_BYTES: number = 16 * 1024 * 1024;
+
 /**
- * Reads `lanePath/snapshot.json`; null when there is none.
- * @throws EdgeplaneError `invalid-input` when the file is not a snapshot document.
+ * Reads `lanePath/snapshot.json`; null when there is none (or it cannot be read: the caller says so).
+ * @throws EdgeplaneError `invalid-input` when the file is not a snapshot document, not a regular
+ *   file (a FIFO, a device) or larger than `SNAPSHOT_MAX_BYTES`.
  */
 export async function readSnapshotFile(
   lanePath: string,
@@ -132,9 +136,20 @@ export async function readSnapshotFile(
   const path = join(lanePath, SNAPSHOT_FILE);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return null;
+    // A regular file only, bounded: a FIFO or a device planted in the lane must not hang a reader.
+    text = (
+      await readInputFile(path, {
+        what: 'snapshot',
+        maxBytes: SNAPSHOT_MAX_BYTES,
+        component: 'adapter-loop',
+        from: '--lane-path=',
+        code: 'invalid-input',
+      })
+    ).toString('utf8');
+  } catch (error) {
+    const code = (error as EdgeplaneError).code;
+    if (code === 'not-found' || code === 'permission-denied') return null;
+    throw error;
   }
   let snapshot: LoopSnapshot;
   try {
