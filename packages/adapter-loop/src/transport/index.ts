@@ -24,6 +24,7 @@ export { sendFailed, sendOk, sendPartial, sendRetryable } from './results.js';
 export type {
   LoadedTls,
   LoadTlsContext,
+  OptionalField,
   TlsConnectOptions,
   TlsOptionFields,
   TlsOptions,

@@ -26,20 +26,21 @@ export interface TlsOptions {
   readonly tlsVerify?: boolean | undefined;
 }
 
-type Optional<T> = z.ZodOptional<z.ZodType<T>>;
+/** An optional option field of type `T` (what `tlsOptionFields` holds). */
+export type OptionalField<T> = z.ZodOptional<z.ZodType<T>>;
 
-const path = (description: string): Optional<string> =>
+const path = (description: string): OptionalField<string> =>
   z.string().min(1).optional().meta({ description, type: 'path' });
 
 /** The zod field types of `tlsOptionFields`. */
 export interface TlsOptionFields {
-  readonly tls: Optional<boolean>;
-  readonly tlsCaFile: Optional<string>;
-  readonly tlsCertFile: Optional<string>;
-  readonly tlsKeyFile: Optional<string>;
-  readonly tlsKeyPassphrase: Optional<string>;
-  readonly tlsServerName: Optional<string>;
-  readonly tlsVerify: Optional<boolean>;
+  readonly tls: OptionalField<boolean>;
+  readonly tlsCaFile: OptionalField<string>;
+  readonly tlsCertFile: OptionalField<string>;
+  readonly tlsKeyFile: OptionalField<string>;
+  readonly tlsKeyPassphrase: OptionalField<string>;
+  readonly tlsServerName: OptionalField<string>;
+  readonly tlsVerify: OptionalField<boolean>;
 }
 
 /**
