@@ -209,7 +209,7 @@ export class Connections {
     try {
       if (client.status === 'wait' || client.status === 'end') await client.connect();
       else if (!(await whenReady(client, AbortSignal.timeout(this.options.connectTimeoutMs))))
-        throw failure ?? new Error('connect timed out');
+        throw failure ?? Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' });
       // The handshake does not fail on a bad password with every server: ask once.
       await client.ping();
       if (client === this.cmd) await this.readBulkLimit();
@@ -228,9 +228,15 @@ export class Connections {
    * apps/edgeplane/test/tls/redis.test.ts "plaintext spoken to the TLS port".
    */
   private async plaintextToTls(mapped: EdgeplaneError): Promise<EdgeplaneError | undefined> {
-    if (this.tls || mapped.code === 'tls' || mapped.details?.reply !== undefined) return undefined;
-    if (mapped.details?.errno === 'ECONNREFUSED' || mapped.details?.errno === 'ENOTFOUND')
-      return undefined;
+    if (this.tls || mapped.details?.reply !== undefined) return undefined;
+    // A TLS server drops a plaintext client at once: reset or closed, never refused or silent (a
+    // hung server is not probed: that would only add the probe's second to its timeout).
+    const errno = mapped.details?.errno;
+    const dropped =
+      errno === undefined
+        ? mapped.code === 'internal'
+        : errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ECONNABORTED';
+    if (!dropped) return undefined;
     const port = Number(new URL(this.options.url).port || 6379);
     if (!(await probeTlsPort(hostOf(this.options.url), port))) return undefined;
     return plaintextToTlsPortError(COMPONENT, this.server, TLS_ENABLE_HINT, mapped);

@@ -124,19 +124,17 @@ const url = z
   .default('redis://127.0.0.1:6379')
   .meta({
     description:
-      'Server URL: `redis://[user[:password]@]host:port[/db]`; `rediss://` turns TLS on (like `tls=true`). A user name and password in the URL are used (percent-decoded) unless `username`/`password` are set. Secret (it may carry a password, `redis://:pw@host`): redacted wherever the config is printed; errors and snapshots name only host:port. Prefer `password` for the password.',
+      'Server URL: `redis://[user[:password]@]host:port[/db]`; `rediss://` turns TLS on (like `tls=true`; `tls=false` with it is refused). A user name and password in the URL are used (percent-decoded) unless `username`/`password` are set. Secret (it may carry a password, `redis://:pw@host`): redacted wherever the config is printed; errors and snapshots name only host:port. Prefer `password` for the password.',
     type: 'url',
     secret: true,
   });
 
 const schema = z.object({
   url,
-  username: name('user name')
-    .optional()
-    .meta({
-      description:
-        'ACL user name (Redis 6+, `AUTH user password`); overrides a user name in `url`. Needs a password (here or in `url`).',
-    }),
+  username: name('user name').optional().meta({
+    description:
+      'ACL user name (Redis 6+, `AUTH user password`); overrides a user name in `url`. Needs a password (here or in `url`).',
+  }),
   password: kv.secret().optional().meta({
     description:
       'Password (`AUTH`; of the `default` user when no user name is given); overrides one in `url`. Secret: redacted wherever the config is printed.',
@@ -227,11 +225,9 @@ const schema = z.object({
     2000,
     'Ceiling of the reconnect backoff after the server goes away (50 ms doubling, plus jitter), in ms. The client reconnects forever; the snapshot shows `reconnecting`.',
   ),
+  // The contract's fields, descriptions unchanged (the same in every transport): `tls` is also
+  // turned on by a `rediss://` URL, which the `url` description says.
   ...tlsOptionFields,
-  tls: tlsOptionFields.tls.meta({
-    description:
-      'Speak TLS to the server (default false). A `rediss://` URL turns it on too; `tls=false` with a `rediss://` URL is refused.',
-  }),
 });
 
 /** How TLS is turned on for this transport: the hint of errors about TLS being off. */

@@ -43,7 +43,8 @@ const redisTarget: TlsTarget = {
   plaintext: () => ({ host: running().server.host, port: running().server.port }),
   withoutTls: (options: Options) => {
     const plain: Options = {};
-    for (const [key, value] of Object.entries(options)) if (!key.startsWith('tls')) plain[key] = value;
+    for (const [key, value] of Object.entries(options))
+      if (!key.startsWith('tls')) plain[key] = value;
     return { ...plain, url: `redis://127.0.0.1:${running().tlsPort}` };
   },
   withWrongPassword: (options) => ({ ...options, password: 'not-the-password' }),
