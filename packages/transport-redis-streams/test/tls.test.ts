@@ -64,6 +64,37 @@ describe('ACL user over TLS', () => {
   });
 });
 
+describe('TLS switches', () => {
+  it('tls=true with a redis:// URL speaks TLS; tlsVerify=false (this adapter only) skips the CA', async () => {
+    const unverified = create({
+      url: `redis://127.0.0.1:${redis.tlsPort}`,
+      tls: true,
+      tlsVerify: false,
+      tlsCertFile: pki.client.cert,
+      tlsKeyFile: pki.client.key,
+      username: redis.user,
+      password: PASSWORD,
+      stream: `ep-tls-noverify-${Date.now()}`,
+    });
+    await unverified.open({ role: 'egress' });
+    // The same process, another adapter without tlsVerify=false: still verifies (nothing global).
+    const verified = create({
+      url: `redis://127.0.0.1:${redis.tlsPort}`,
+      tls: true,
+      tlsCertFile: pki.client.cert,
+      tlsKeyFile: pki.client.key,
+      username: redis.user,
+      password: PASSWORD,
+      stream: 's',
+    });
+    const error = (await verified
+      .open({ role: 'egress' })
+      .catch((e: unknown) => e)) as EdgeplaneError;
+    expect(error.code).toBe('tls');
+    expect(error.details?.option).toBe('tlsCaFile');
+  });
+});
+
 describe('a TLS failure on a reconnect mid-run', () => {
   it('is reported as `failed` with a `tls` error, and sends fail for good', async () => {
     const states: [ConnectionState, EdgeplaneError | undefined][] = [];
