@@ -1,17 +1,23 @@
-import type {
-  ConnectionState,
-  EdgeplaneError,
-  OpenContext,
+import type { ConnectionOptions } from 'node:tls';
+import {
+  type ConnectionState,
+  type EdgeplaneError,
+  loadTls,
+  type OpenContext,
+  plaintextToTlsPortError,
+  probeTlsPort,
+  tlsConnectOptions,
 } from '@edgeplane/adapter-loop/transport';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
+  COMPONENT,
   connectionClosed,
   connectionLost,
   type ErrorContext,
-  isAuthRefusal,
+  isPermanentRefusal,
   redisError,
 } from './errors.js';
-import type { ResolvedRedisStreamsOptions } from './options.js';
+import { type ResolvedRedisStreamsOptions, TLS_ENABLE_HINT, tlsEnabled } from './options.js';
 
 /** `host:port` of the URL: what messages name (never the URL, which may hold a password). */
 export function serverOf(url: string): string {
@@ -19,23 +25,34 @@ export function serverOf(url: string): string {
   return `${u.hostname}:${u.port || '6379'}`;
 }
 
+/** The host of the URL as a socket address: an IPv6 literal without its brackets. */
+export function hostOf(url: string): string {
+  return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
 /**
  * ioredis options for one connection. ioredis reconnects by itself (our `retryStrategy`, forever);
  * the transport must not retry or buffer, so commands are never queued while the connection is
  * down (`enableOfflineQueue: false`) and never re-sent after a reconnect (`maxRetriesPerRequest:
  * 0`, `autoResendUnfulfilledCommands: false`): they fail at once, and the loop decides.
+ * `tls`: the `tls.connect` options of this adapter (from `loadTls`), undefined for plaintext.
  */
-export function clientOptions(options: ResolvedRedisStreamsOptions): RedisOptions {
+export function clientOptions(
+  options: ResolvedRedisStreamsOptions,
+  tls?: ConnectionOptions,
+): RedisOptions {
   const u = new URL(options.url);
   const db = Number(u.pathname.replace(/^\//, '') || '0');
   const cap = options.reconnectMaxDelayMs;
   return {
-    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    host: hostOf(options.url),
     port: Number(u.port || 6379),
     db: Number.isSafeInteger(db) ? db : 0,
     username: options.username ?? (u.username ? decodeURIComponent(u.username) : undefined),
     password: options.password ?? (u.password ? decodeURIComponent(u.password) : undefined),
-    tls: u.protocol === 'rediss:' ? { servername: u.hostname } : undefined,
+    // Per connection, never process-wide. Not `{ servername: host }`: an IP address as SNI is
+    // what printed Node's DEP0123 on every rediss://127.0.0.1 run.
+    tls: tls ? { ...tls } : undefined,
     protocol: 2,
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -105,10 +122,38 @@ export class Connections {
    */
   readonly halted: AbortController = new AbortController();
 
+  /** The `tls.connect` options once `prepare()` read the TLS files; undefined for plaintext. */
+  private tls: ConnectionOptions | undefined;
+  private preparing: Promise<void> | undefined;
+
   constructor(private readonly options: ResolvedRedisStreamsOptions) {
     this.server = serverOf(options.url);
     this.cmd = new Redis(clientOptions(options));
     this.watch(this.cmd);
+  }
+
+  /**
+   * Reads and checks the TLS files (`loadTls`) before anything connects, so a wrong file is a
+   * `tls` error at once; then gives the TLS settings to the command connection (created, not yet
+   * connected: `lazyConnect`) and to every dedicated one. Once per instance.
+   */
+  prepare(): Promise<void> {
+    this.preparing ??= (async () => {
+      const loaded = await loadTls(this.options, {
+        component: COMPONENT,
+        enabled: tlsEnabled(this.options),
+        enableHint: TLS_ENABLE_HINT,
+      });
+      if (!loaded) return;
+      this.tls = tlsConnectOptions(loaded, hostOf(this.options.url));
+      // ioredis reads `options.tls` when it connects (ioredis 6, pinned; the TLS tests would
+      // fail otherwise): the command connection was created before the files were read.
+      this.cmd.options.tls = { ...this.tls };
+    })().catch((error: unknown) => {
+      this.preparing = undefined;
+      throw error;
+    });
+    return this.preparing;
   }
 
   get closed(): boolean {
@@ -117,7 +162,7 @@ export class Connections {
 
   /**
    * Set once a reconnect (or a command) was refused for good: `NOAUTH`, `WRONGPASS` (the password
-   * changed on the server), `NOPERM` (the ACL changed). Every send then returns `failed` with it,
+   * changed on the server), `NOPERM` (the ACL changed), a TLS failure (code `tls`). Every send then returns `failed` with it,
    * receive iterators throw it, acks reject with it; it was reported as `failed`.
    */
   get fatal(): EdgeplaneError | undefined {
@@ -143,7 +188,7 @@ export class Connections {
 
   /** A new dedicated connection (blocking reads), watched like the command connection. */
   dedicated(): Redis {
-    const client = new Redis(clientOptions(this.options));
+    const client = new Redis(clientOptions(this.options, this.tls));
     this.watch(client);
     return client;
   }
@@ -164,16 +209,37 @@ export class Connections {
     try {
       if (client.status === 'wait' || client.status === 'end') await client.connect();
       else if (!(await whenReady(client, AbortSignal.timeout(this.options.connectTimeoutMs))))
-        throw failure ?? new Error('connect timed out');
+        throw failure ?? Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' });
       // The handshake does not fail on a bad password with every server: ask once.
       await client.ping();
       if (client === this.cmd) await this.readBulkLimit();
     } catch (error) {
       client.disconnect();
-      throw redisError(failure ?? error, context);
+      const mapped = redisError(failure ?? error, context);
+      throw (await this.plaintextToTls(mapped)) ?? mapped;
     } finally {
       client.off('error', onError);
     }
+  }
+
+  /**
+   * After a plaintext connection failed without a Redis reply (reset, closed, timed out): when
+   * the port answers a TLS handshake, the error that says to turn TLS on. Pinned by
+   * apps/edgeplane/test/tls/redis.test.ts "plaintext spoken to the TLS port".
+   */
+  private async plaintextToTls(mapped: EdgeplaneError): Promise<EdgeplaneError | undefined> {
+    if (this.tls || mapped.details?.reply !== undefined) return undefined;
+    // A TLS server drops a plaintext client at once: reset or closed, never refused or silent (a
+    // hung server is not probed: that would only add the probe's second to its timeout).
+    const errno = mapped.details?.errno;
+    const dropped =
+      errno === undefined
+        ? mapped.code === 'internal'
+        : errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ECONNABORTED';
+    if (!dropped) return undefined;
+    const port = Number(new URL(this.options.url).port || 6379);
+    if (!(await probeTlsPort(hostOf(this.options.url), port))) return undefined;
+    return plaintextToTlsPortError(COMPONENT, this.server, TLS_ENABLE_HINT, mapped);
   }
 
   /**
@@ -224,7 +290,7 @@ export class Connections {
     // closed") matters less than why the connection is down: down() names that cause.
     if ((mapped.code === 'internal' || mapped.retryable) && !usable(client))
       return this.down(client, action);
-    if (isAuthRefusal(mapped) && this.state !== 'connecting') this.fail(mapped);
+    if (isPermanentRefusal(mapped) && this.state !== 'connecting') this.fail(mapped);
     return mapped;
   }
 
@@ -255,9 +321,10 @@ export class Connections {
       const mapped = redisError(error, context);
       this.lastError.set(client, mapped);
       this.lastCause = mapped;
-      // A reconnect refused for its credentials (the password changed on the server): no retry
-      // can cure it. Before `opened()`, open() itself rejects with it.
-      if (isAuthRefusal(mapped) && this.state !== 'connecting') this.fail(mapped);
+      // A reconnect refused for its credentials (the password changed on the server) or its TLS
+      // (the server's certificate changed): no retry can cure it. Before `opened()`, open()
+      // itself rejects with it.
+      if (isPermanentRefusal(mapped) && this.state !== 'connecting') this.fail(mapped);
     };
     const onReconnecting = () => {
       if (this.closed || this.fatalError) return;

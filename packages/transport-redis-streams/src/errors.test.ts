@@ -1,6 +1,6 @@
 import { ReplyError } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { connectionClosed, redisError, replyCode } from './errors.js';
+import { connectionClosed, isPermanentRefusal, redisError, replyCode } from './errors.js';
 
 const at = { action: 'XADD to stream "s"', server: '127.0.0.1:6379' };
 const reply = (message: string): Error => new ReplyError(message) as Error;
@@ -88,5 +88,37 @@ describe('redisError', () => {
   it('replyCode only reads reply errors', () => {
     expect(replyCode(new Error('NOGROUP x'))).toBeUndefined();
     expect(replyCode(reply('BUSYGROUP Consumer Group name already exists'))).toBe('BUSYGROUP');
+  });
+});
+
+describe('TLS errors', () => {
+  const tlsErr = (code: string, message = code): Error =>
+    Object.assign(new Error(message), { code });
+
+  it('a certificate problem is a permanent `tls` error naming the option, before any other rule', () => {
+    const cases: [Error, string][] = [
+      [tlsErr('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'tlsCaFile'],
+      [tlsErr('SELF_SIGNED_CERT_IN_CHAIN'), 'tlsCaFile'],
+      [tlsErr('CERT_HAS_EXPIRED'), 'tlsCaFile'],
+      [tlsErr('ERR_TLS_CERT_ALTNAME_INVALID'), 'tlsServerName'],
+      [tlsErr('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), 'tlsCertFile'],
+      [tlsErr('ERR_SSL_WRONG_VERSION_NUMBER'), 'tls'],
+    ];
+    for (const [error, option] of cases) {
+      const e = redisError(error, { ...at, action: 'connect', joiner: 'to' });
+      expect(e.code, String((error as unknown as { code: string }).code)).toBe('tls');
+      expect(e.retryable).toBe(false);
+      expect(e.details?.option).toBe(option);
+      expect(e.message).toContain(`option "${option}"`);
+      expect(e.message).toContain('127.0.0.1:6379');
+      expect(isPermanentRefusal(e)).toBe(true);
+    }
+  });
+
+  it('a plain socket error stays retryable and is not a permanent refusal', () => {
+    const e = redisError(errno('ECONNRESET'), at);
+    expect(e.code).toBe('unavailable');
+    expect(isPermanentRefusal(e)).toBe(false);
+    expect(isPermanentRefusal(redisError(reply('WRONGPASS x'), at))).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  classifyTlsError,
   EdgeplaneError,
   type ErrorCode,
   isEdgeplaneError,
@@ -138,6 +139,11 @@ const where = (context: ErrorContext): string =>
  */
 export function redisError(error: unknown, context: ErrorContext): EdgeplaneError {
   if (isEdgeplaneError(error)) return error;
+  // A certificate or handshake problem (unknown CA, expired, wrong host, client certificate
+  // required, TLS spoken to a plaintext port): a permanent `tls` error naming the option to fix.
+  // errors.test.ts "TLS"; apps/edgeplane/test/tls/redis.test.ts pins each case end to end.
+  const tls = classifyTlsError(error, { component: COMPONENT, server: context.server });
+  if (tls) return tls;
   const at = where(context);
   const details = { server: context.server };
   const reply = replyCode(error);
@@ -174,9 +180,14 @@ export function redisError(error: unknown, context: ErrorContext): EdgeplaneErro
   });
 }
 
-/** True for a refusal that no reconnect can cure: credentials or ACL (`NOAUTH`, `WRONGPASS`, `NOPERM`). */
-export function isAuthRefusal(error: EdgeplaneError): boolean {
-  return error.code === 'unauthenticated' || error.code === 'permission-denied';
+/**
+ * True for a refusal that no reconnect can cure: credentials or ACL (`NOAUTH`, `WRONGPASS`,
+ * `NOPERM`) or TLS (a certificate problem, code `tls`).
+ */
+export function isPermanentRefusal(error: EdgeplaneError): boolean {
+  return (
+    error.code === 'unauthenticated' || error.code === 'permission-denied' || error.code === 'tls'
+  );
 }
 
 /** `connect ECONNREFUSED 127.0.0.1:6391` from `[transport:redis-streams] cannot … : connection refused (ECONNREFUSED)`. */

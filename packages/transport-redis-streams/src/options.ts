@@ -1,14 +1,20 @@
 import {
   defineTransport,
   kv,
+  type TlsOptions,
   type Transport,
   type TransportDescriptor,
+  tlsOptionFields,
 } from '@edgeplane/adapter-loop/transport';
 import { z } from 'zod';
 
-/** Options of the Redis Streams transport, as library users pass them (the adapter config may use strings). */
-export interface RedisStreamsTransportOptions {
-  /** `redis://[user@]host:port[/db]` or `rediss://…` (TLS). Default `redis://127.0.0.1:6379`. */
+/**
+ * Options of the Redis Streams transport, as library users pass them (the adapter config may use
+ * strings). The `tls*` options are the contract's (`TlsOptions`); TLS is on with `tls: true` or a
+ * `rediss://` URL.
+ */
+export interface RedisStreamsTransportOptions extends TlsOptions {
+  /** `redis://[user[:password]@]host:port[/db]` or `rediss://…` (TLS). Default `redis://127.0.0.1:6379`. */
   readonly url?: string | undefined;
   /** ACL user name (Redis 6+); overrides a user in `url`. */
   readonly username?: string | undefined;
@@ -58,7 +64,7 @@ export interface RedisStreamsTransportOptions {
 export const DEFAULT_MAX_BODY_BYTES: number = 512 * 1024 * 1024;
 
 /** The options after validation, with every default filled in. */
-export interface ResolvedRedisStreamsOptions {
+export interface ResolvedRedisStreamsOptions extends TlsOptions {
   readonly url: string;
   readonly username?: string | undefined;
   readonly password?: string | undefined;
@@ -105,22 +111,33 @@ const url = z
       return false;
     }
   }, 'expected a redis://host:port or rediss://host:port URL (the value is not shown: it may hold a password)')
+  // Nothing in the URL is silently ignored: ioredis-style `?password=`/`?tls=` parameters are not
+  // read here, and a database that is not a number would quietly become 0.
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.search === '' && u.hash === '' && /^\/?(\d{1,5})?$/.test(u.pathname);
+    } catch {
+      return true; // reported by the check above
+    }
+  }, 'expected no query or fragment and at most a database number as path (`redis://host:port/2`); give other settings as options')
   .default('redis://127.0.0.1:6379')
   .meta({
     description:
-      'Server URL: `redis://[user@]host:port[/db]`, `rediss://` for TLS. Secret (it may carry a password, `redis://:pw@host`): redacted wherever the config is printed; errors and snapshots name only host:port. Prefer `password` for the password.',
+      'Server URL: `redis://[user[:password]@]host:port[/db]`; `rediss://` turns TLS on (like `tls=true`; `tls=false` with it is refused). A user name and password in the URL are used (percent-decoded) unless `username`/`password` are set. Secret (it may carry a password, `redis://:pw@host`): redacted wherever the config is printed; errors and snapshots name only host:port. Prefer `password` for the password.',
     type: 'url',
     secret: true,
   });
 
 const schema = z.object({
   url,
-  username: name('user name')
-    .optional()
-    .meta({ description: 'ACL user name (Redis 6+); overrides a user name in `url`.' }),
+  username: name('user name').optional().meta({
+    description:
+      'ACL user name (Redis 6+, `AUTH user password`); overrides a user name in `url`. Needs a password (here or in `url`).',
+  }),
   password: kv.secret().optional().meta({
     description:
-      'Password (`AUTH`); overrides one in `url`. Secret: redacted wherever the config is printed.',
+      'Password (`AUTH`; of the `default` user when no user name is given); overrides one in `url`. Secret: redacted wherever the config is printed.',
   }),
   stream: name('stream key').meta({
     description: 'The stream key: the source reads it through `group`, the sink appends to it.',
@@ -208,6 +225,68 @@ const schema = z.object({
     2000,
     'Ceiling of the reconnect backoff after the server goes away (50 ms doubling, plus jitter), in ms. The client reconnects forever; the snapshot shows `reconnecting`.',
   ),
+  // The contract's fields, descriptions unchanged (the same in every transport): `tls` is also
+  // turned on by a `rediss://` URL, which the `url` description says.
+  ...tlsOptionFields,
+});
+
+/** How TLS is turned on for this transport: the hint of errors about TLS being off. */
+export const TLS_ENABLE_HINT = 'use a rediss:// URL or set tls=true for the TLS port';
+
+/** Whether the options turn TLS on: `tls=true` or a `rediss://` URL. */
+export function tlsEnabled(options: {
+  readonly url: string;
+  readonly tls?: boolean | undefined;
+}): boolean {
+  return options.tls === true || options.url.startsWith('rediss:');
+}
+
+const TLS_ONLY = [
+  'tlsCaFile',
+  'tlsCertFile',
+  'tlsKeyFile',
+  'tlsKeyPassphrase',
+  'tlsServerName',
+  'tlsVerify',
+] as const;
+
+/**
+ * Checks across options, so `validate` refuses what `open()` would: a `tls*` option while TLS is
+ * off (it would be ignored), `tls=false` with a `rediss://` URL, and a user name without any
+ * password (ioredis sends no `AUTH` then: the user name would be silently ignored).
+ */
+const checked = schema.superRefine((o, ctx) => {
+  const scheme = o.url.startsWith('rediss:') ? 'rediss' : 'redis';
+  if (o.tls === false && scheme === 'rediss')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tls'],
+      message: 'is false but `url` is rediss:// (TLS); use a redis:// URL for plaintext',
+    });
+  if (!tlsEnabled(o))
+    for (const key of TLS_ONLY)
+      if (o[key] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `is set but TLS is off (it would be ignored): ${TLS_ENABLE_HINT}`,
+        });
+  let urlUser = false;
+  let urlPassword = false;
+  try {
+    const u = new URL(o.url);
+    urlUser = u.username !== '';
+    urlPassword = u.password !== '';
+  } catch {
+    // reported by the url field itself
+  }
+  if ((o.username !== undefined || urlUser) && o.password === undefined && !urlPassword)
+    ctx.addIssue({
+      code: 'custom',
+      path: [o.username !== undefined ? 'username' : 'url'],
+      message:
+        'a user name needs a password (Redis authenticates with `AUTH user password`); set `password`',
+    });
 });
 
 /** One line for `edgeplane transports`. */
@@ -221,7 +300,7 @@ export const SUMMARY =
 export function defineRedisStreamsTransport(
   create: (options: ResolvedRedisStreamsOptions) => Transport,
 ): TransportDescriptor<ResolvedRedisStreamsOptions> {
-  return defineTransport({ name: 'redis-streams', summary: SUMMARY, options: schema, create });
+  return defineTransport({ name: 'redis-streams', summary: SUMMARY, options: checked, create });
 }
 
 // Compile-time check: the hand-written interfaces and the schema agree (both directions).

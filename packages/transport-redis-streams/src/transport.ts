@@ -121,7 +121,11 @@ function buildRedisStreamsTransport(options: ResolvedRedisStreamsOptions): Redis
       });
       aborted.catch(() => {});
       try {
-        opening ??= connections.connect(connections.cmd).catch((error: unknown) => {
+        // The TLS files are read and checked first: a wrong one fails open() before any connect.
+        opening ??= (async () => {
+          await connections.prepare();
+          await connections.connect(connections.cmd);
+        })().catch((error: unknown) => {
           opening = undefined;
           throw error;
         });
