@@ -23,6 +23,7 @@ import {
   type SingleRingSpec,
   SpecParseError,
 } from '@edgeplane/spec-kv';
+import { checkStageSettings } from './stage-settings.js';
 import { loadTransport } from './transports.js';
 
 /** File name of the adapter config discovered next to the spec. */
@@ -208,18 +209,7 @@ export async function loadDeployment(input: {
   const spec = await loadSpec(input.specPath, { cwd: input.cwd, stages });
   const configPath = configPathFor(input.specPath, input.configPath);
   const loaded = await loadConfig(configPath, input.env, input.cwd, input.importer);
-  const ids = new Set(spec.spec.stages.map((st) => st.id));
-  for (const e of loaded.config.entries) {
-    const id = e.key.startsWith('stages.') ? e.key.split('.')[1] : undefined;
-    if (id !== undefined && !ids.has(id)) {
-      const place = { file: configPath, line: e.line, column: 1, key: e.key };
-      throw new ConfigError(
-        place,
-        `stage settings for "${id}", but ${spec.path} has no stage with that id`,
-        `stage ids in the spec: ${[...ids].join(', ')}`,
-      );
-    }
-  }
+  checkStageSettings(spec.spec, spec.path, loaded.config);
   return {
     spec,
     configPath,
