@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { EdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, printable } from '@edgeplane/errors';
 import { z } from 'zod';
 import { decodeBase64url } from './codec.js';
 import { COMPONENT } from './errors.js';
@@ -33,7 +33,7 @@ const keySetSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['keys', index, 'kid'],
-          message: `duplicates kid "${key.kid}" of keys[${first}]`,
+          message: `duplicates kid "${printable(key.kid)}" of keys[${first}]`,
         });
       } else seen.set(key.kid, index);
     });

@@ -68,7 +68,7 @@ export function readEntries(
     const eq = raw.indexOf('=');
     if (eq < 0) {
       throw new ConfigError(
-        { file, line, column: raw.length + 1, key: raw.trim() },
+        { file, line, column: raw.length + 1, key: printable(raw.trim()) },
         `expected "=" after key "${printable(raw.trim())}"`,
         'write each setting as key=value',
       );
