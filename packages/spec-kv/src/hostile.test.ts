@@ -103,7 +103,7 @@ describe('reserved names, NUL and integers in specs', () => {
 
   it('refuses a NUL byte in a value at its place', () => {
     expect(() => parseSpec(`${GOOD}x.note=a\u0000b\n`)).toThrow(
-      'spec.kv:4:9: control byte 0x00 is not allowed',
+      'spec.kv:4:9: NUL byte 0x00 is not allowed in the value of "x.note"; spec.kv is plain ASCII text',
     );
   });
 
