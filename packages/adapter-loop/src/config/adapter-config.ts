@@ -153,6 +153,7 @@ export function configSecrets(
     (e) => isSecretKey(e.key) || secretOptions.includes(e.key) || e.vars.some(isSecretKey),
   );
   // The value, and each variable substituted into it (a password inside a URL is its own secret).
-  const values = secret.flatMap((e) => [e.value, ...e.vars.map((v) => env[v] ?? '')]);
+  const own = (v: string) => (Object.hasOwn(env, v) && typeof env[v] === 'string' ? env[v] : '');
+  const values = secret.flatMap((e) => [e.value, ...e.vars.map(own)]);
   return [...new Set(values.filter((v) => v.length > 0))];
 }

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineTransport, kv } from '../transport/options.js';
-import { bindingOptions, ConfigError, parseAdapterConfig } from './index.js';
+import { bindingOptions, ConfigError, configSecrets, parseAdapterConfig } from './index.js';
 import { interpolate } from './interpolate.js';
 import { readEntries } from './parse.js';
 
@@ -317,5 +317,12 @@ describe('stages.<id>.<setting> lines take linear time', () => {
     // 8x the lines: linear is ~8x (plus promoting 40,000 live entries); quadratic was ~64x
     // (10,000 lines 15 s, 40,000 lines 310 s)
     expect(Math.min(...t40) / Math.min(...t5)).toBeLessThan(8 * 2);
+  });
+});
+
+describe('configSecrets', () => {
+  it('reads only the environment’s own entries for substituted variables', () => {
+    const c = parseAdapterConfig(`${HEAD}ingress.password=\${constructor:-pw}\n`, { env: {} });
+    expect(configSecrets(c, [], {})).toEqual(['pw']);
   });
 });
