@@ -203,3 +203,42 @@ describe('the runtime', () => {
     });
   });
 });
+
+describe('validate runs the checks run makes before opening (issue 16)', () => {
+  it('refuses stage settings for a stage id the spec lacks, like run', async () => {
+    const config = `${CONFIG}stages.fwd.note=ok\nstages.nosuch.timeoutMs=5\n`;
+    const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': config });
+    const validate = await cli(['validate', '--spec=spec.kv'], { cwd });
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toBe(
+      'error: adapters.kv:6:1: stage settings for "nosuch", but spec.kv has no stage with that id\nhint: stage ids in the spec: fwd\n',
+    );
+    const run = await cli(['run', '--spec=spec.kv', '--lane-path=lane'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(validate.stderr);
+  });
+
+  it('refuses an adapter config integer with leading zeros, as the spec does', async () => {
+    const r = await bad(SPEC, `${CONFIG}loop.maxRetries=007\n`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('adapters.kv:5:17: loop.maxRetries: expected an integer');
+    expect(r.stderr).toContain('got "007"');
+  });
+
+  it('prints at most 20 warnings, then how many more', async () => {
+    const extra = Array.from({ length: 50 }, (_, i) => `x.k${i}=v\n`).join('');
+    const cwd = workdir({ 'spec.kv': `${SPEC}${extra}` });
+    const r = await cli(['validate', '--spec=spec.kv'], { cwd });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[20]).toBe('and 30 more warnings');
+  });
+
+  it('quotes a hostile key with its control bytes escaped', async () => {
+    const r = await bad(`${SPEC}\u001b[2J\u001b]0;pwned\u0007=1\n`);
+    expect(r.code).toBe(2);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what the test looks for
+    expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+});

@@ -25,6 +25,7 @@ import {
   SpecParseError,
 } from '@edgeplane/spec-kv';
 import type { ConfigVariable } from './environment.js';
+import { checkStageSettings } from './stage-settings.js';
 import { loadTransport } from './transports.js';
 
 /** File name of the adapter config discovered next to the spec. */
@@ -225,18 +226,7 @@ export async function loadDeployment(input: {
   const spec = await loadSpec(input.specPath, { cwd: input.cwd, stages });
   const configPath = configPathFor(input.specPath, input.configPath);
   const loaded = await loadConfig(configPath, input.env, input.cwd, input.importer);
-  const ids = new Set(spec.spec.stages.map((st) => st.id));
-  for (const e of loaded.config.entries) {
-    const id = e.key.startsWith('stages.') ? e.key.split('.')[1] : undefined;
-    if (id !== undefined && !ids.has(id)) {
-      const place = { file: configPath, line: e.line, column: 1, key: e.key };
-      throw new ConfigError(
-        place,
-        `stage settings for "${id}", but ${spec.path} has no stage with that id`,
-        `stage ids in the spec: ${[...ids].join(', ')}`,
-      );
-    }
-  }
+  checkStageSettings(spec.spec, spec.path, loaded.config);
   return {
     spec,
     configPath,

@@ -1,4 +1,4 @@
-import { EdgeplaneError, type ErrorCode, isEdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, type ErrorCode, isEdgeplaneError, printable } from '@edgeplane/errors';
 
 /** The component name in every error of this package: messages start with `[approval]`. */
 export const COMPONENT = 'approval';
@@ -103,8 +103,7 @@ export function keyImportError(cause: unknown, kid: string): EdgeplaneError {
   const raw = cause as { code?: unknown; name?: unknown } | null;
   const joseCode = typeof raw?.code === 'string' && raw.code.startsWith('ERR_') ? raw.code : null;
   const problem = joseCode ?? (typeof raw?.name === 'string' ? raw.name : 'Error');
-  const quoted = JSON.stringify(kid);
-  const shown = quoted.length > 80 ? `${quoted.slice(0, 77)}...` : quoted;
+  const shown = printable(JSON.stringify(kid));
   return new EdgeplaneError(
     'invalid-config',
     COMPONENT,

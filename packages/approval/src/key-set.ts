@@ -1,4 +1,4 @@
-import { EdgeplaneError, INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
+import { EdgeplaneError, INPUT_LIMITS, printable, readInputFile } from '@edgeplane/errors';
 import { z } from 'zod';
 import { decodeBase64url } from './codec.js';
 import { COMPONENT } from './errors.js';
@@ -32,7 +32,7 @@ const keySetSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['keys', index, 'kid'],
-          message: `duplicates kid "${key.kid}" of keys[${first}]`,
+          message: `duplicates kid "${printable(key.kid)}" of keys[${first}]`,
         });
       } else seen.set(key.kid, index);
     });

@@ -1,5 +1,5 @@
 import { KeyObject, verify } from 'node:crypto';
-import { EdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, printable } from '@edgeplane/errors';
 import { importJWK } from 'jose';
 import { ApprovalError, type ApprovalErrorContext, COMPONENT, keyImportError } from './errors.js';
 import { type DecodedCredential, decodeCredential } from './payload.js';
@@ -34,9 +34,9 @@ export interface VerifyApprovalContext {
 }
 
 /** Quotes untrusted text for a message: JSON-escaped (no control characters), at most 80 chars. */
+/** `value` as JSON, with C1/DEL/bidi controls escaped and cut to 80 characters (`printable`). */
 function quote(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return printable(JSON.stringify(value) ?? String(value));
 }
 
 function iso(seconds: number): string {
@@ -89,7 +89,7 @@ function checkScope(p: ApprovalPayload, context: VerifyApprovalContext, ids: App
   if (p.spec_hash !== context.specHash) {
     throw new ApprovalError(
       'spec_hash',
-      `spec hash mismatch: the credential approves ${p.spec_hash}, the spec being run is ${context.specHash}`,
+      `spec hash mismatch: the credential approves ${printable(p.spec_hash)}, the spec being run is ${context.specHash}`,
       { ...ids, details: { expected: context.specHash, actual: p.spec_hash } },
     );
   }

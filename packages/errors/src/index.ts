@@ -102,4 +102,10 @@ export function isEdgeplaneError(value: unknown): value is EdgeplaneError {
   );
 }
 
+export {
+  capWarnings,
+  MAX_PRINTED_WARNINGS,
+  PRINTABLE_MAX_CHARS,
+  printable,
+} from './printable.js';
 export { INPUT_LIMITS, type ReadInputOptions, readInputFile } from './read-input.js';

@@ -1,6 +1,14 @@
+import { printable } from '@edgeplane/errors';
 import { fail } from './errors.js';
 
 const hex = (byte: number): string => `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+
+/** The key of the line starting at `start` when `at` lies in its value (after the first `=`). */
+function keyBefore(bytes: Uint8Array, start: number, at: number): string | undefined {
+  const eq = bytes.subarray(start, at).indexOf(0x3d);
+  if (eq <= 0) return undefined;
+  return printable(new TextDecoder('latin1').decode(bytes.subarray(start, start + eq)));
+}
 
 /** Rejects non-ASCII bytes, control bytes (other than tab, CR, LF) and a CR without LF. */
 export function checkBytes(bytes: Uint8Array, file: string): void {
@@ -34,10 +42,12 @@ export function checkBytes(bytes: Uint8Array, file: string): void {
       );
     }
     if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0d) || byte === 0x7f) {
+      const key = keyBefore(bytes, i - (column - 1), i);
+      const what = byte === 0 ? 'NUL byte 0x00' : `control byte ${hex(byte)}`;
       throw fail(
         file,
-        where,
-        `control byte ${hex(byte)} is not allowed; spec.kv is plain ASCII text`,
+        { ...where, key },
+        `${what} is not allowed${key ? ` in the value of "${key}"` : ''}; spec.kv is plain ASCII text`,
         'remove the control character',
       );
     }

@@ -1,3 +1,4 @@
+import { printable } from '@edgeplane/errors';
 import { fail } from './errors.js';
 import { type Entry, parseDecimal } from './lex.js';
 import { dependencyProblem } from './rules.js';
@@ -14,10 +15,10 @@ function parseList(entry: Entry, index: number, file: string): number[] {
   throw fail(
     file,
     valueAt(entry),
-    `${entry.origin}: expected comma-separated stage indices such as "0,1", got "${entry.value}"`,
+    `${printable(entry.origin)}: expected comma-separated stage indices such as "0,1", got "${printable(entry.value)}"`,
     index === 0
-      ? `write ${entry.origin}= (stage 0 reads from ingress)`
-      : `write ${entry.origin}=${index - 1} (indices of earlier stages, no spaces)`,
+      ? `write ${printable(entry.origin)}= (stage 0 reads from ingress)`
+      : `write ${printable(entry.origin)}=${index - 1} (indices of earlier stages, no spaces)`,
   );
 }
 
@@ -37,7 +38,7 @@ export function checkDependencies(
   file: string,
 ): number[] {
   const entry = fields.get('depends_on');
-  const self = `stage ${index} ("${ids[index]}")`;
+  const self = `stage ${index} ("${printable(ids[index] ?? '')}")`;
   if (!entry) {
     const at = fields.get('stage') ?? (fields.get('id') as Entry);
     if (index === 0 || stage === 'identity') return [];
@@ -45,8 +46,8 @@ export function checkDependencies(
     throw fail(
       file,
       valueAt(at),
-      `${self} runs "${stage}" but declares no depends_on; a non-source stage that is not identity must declare its dependencies`,
-      `add ${key}=${index - 1} (or ${key}= to read from the ring head)`,
+      `${self} runs "${printable(stage)}" but declares no depends_on; a non-source stage that is not identity must declare its dependencies`,
+      `add ${printable(key)}=${index - 1} (or ${printable(key)}= to read from the ring head)`,
     );
   }
   const deps = parseList(entry, index, file);
@@ -54,7 +55,7 @@ export function checkDependencies(
   for (const dep of deps) {
     const problem = dependencyProblem(self, index, dep, previous, ids);
     if (problem) {
-      const hint = problem.hint ?? `write ${entry.origin}=${fixed(deps)}`;
+      const hint = problem.hint ?? `write ${printable(entry.origin)}=${fixed(deps)}`;
       throw fail(file, valueAt(entry), problem.detail, hint);
     }
     previous = dep;

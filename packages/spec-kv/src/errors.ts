@@ -1,11 +1,14 @@
-import { EdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, printable } from '@edgeplane/errors';
 
 /** What a `SpecParseError` is built from. */
 export interface SpecParseErrorInit {
   readonly file: string;
   readonly line: number;
   readonly column: number;
-  /** The key involved, as written in the file; absent for file-level problems. */
+  /**
+   * The key involved, as written in the file (through `printable`: at most 80 characters);
+   * absent for file-level problems.
+   */
   readonly key?: string | undefined;
   /** What is wrong, lower-case, no trailing period. */
   readonly detail: string;
@@ -46,5 +49,6 @@ export interface Where {
 
 /** Shorthand used by the parser: `throw fail(file, where, detail, hint)`. */
 export function fail(file: string, where: Where, detail: string, hint: string): SpecParseError {
-  return new SpecParseError({ file, ...where, detail, hint });
+  const key = where.key === undefined ? undefined : printable(where.key);
+  return new SpecParseError({ file, line: where.line, column: where.column, key, detail, hint });
 }

@@ -11,6 +11,7 @@ export { encodeSpec } from './encode.js';
 export { SpecParseError, type SpecParseErrorInit } from './errors.js';
 export { hashSpec } from './hash.js';
 export { parseSpec } from './parse.js';
+export { parseDecimal, parseInteger } from './rules.js';
 export { BUILT_IN_STAGES, type StageCapability, stageCapability } from './stage-key.js';
 export { closestMatch } from './suggest.js';
 export {

@@ -93,11 +93,11 @@ describe('lex: grammar (reference decision 1)', () => {
   it('rejects control bytes and a carriage return without line feed', () => {
     expectSpecError(
       'name=a\u0000b\n',
-      'spec.kv:1:7: control byte 0x00 is not allowed; spec.kv is plain ASCII text',
+      'spec.kv:1:7: NUL byte 0x00 is not allowed in the value of "name"; spec.kv is plain ASCII text',
     );
     expectSpecError(
       'v=1\nname=a\u007f\n',
-      'spec.kv:2:7: control byte 0x7F is not allowed; spec.kv is plain ASCII text',
+      'spec.kv:2:7: control byte 0x7F is not allowed in the value of "name"; spec.kv is plain ASCII text',
     );
     expectSpecError(
       'v=1\rname=a\n',

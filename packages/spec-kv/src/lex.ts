@@ -1,3 +1,4 @@
+import { printable } from '@edgeplane/errors';
 import { checkBytes } from './ascii.js';
 import { fail } from './errors.js';
 
@@ -21,6 +22,15 @@ export interface Lexed {
 }
 
 const KEY_CHAR = /^[A-Za-z0-9_.-]$/;
+/**
+ * Names that reach JavaScript object internals when used as a property name: refused as any
+ * dot-separated segment of a key, and as a stage id.
+ */
+export const RESERVED_SEGMENTS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
 /** Splits one non-blank, non-comment line into key and value, or throws at the exact column. */
 function splitLine(text: string, line: number, file: string): { key: string; value: string } {
   const at = (column: number, key?: string) => ({ line, column, key });
@@ -33,7 +43,7 @@ function splitLine(text: string, line: number, file: string): { key: string; val
     throw fail(
       file,
       at(key.length + 1, key),
-      `expected "=" after key "${key}"`,
+      `expected "=" after key "${printable(key)}"`,
       'write one key=value pair per line (comments start with "#")',
     );
   }
@@ -49,7 +59,7 @@ function splitLine(text: string, line: number, file: string): { key: string; val
       file,
       at(space, key.trimEnd()),
       'whitespace around "=" is not allowed; write key=value',
-      `write ${key.trim()}=${value.trim()}`,
+      `write ${printable(key.trim())}=${printable(value.trim())}`,
     );
   }
   for (let i = 0; i < key.length; i++) {
@@ -57,16 +67,25 @@ function splitLine(text: string, line: number, file: string): { key: string; val
       throw fail(
         file,
         at(i + 1, key),
-        `invalid character "${key[i]}" in key "${key}"`,
+        `invalid character "${printable(key[i] ?? '')}" in key "${printable(key)}"`,
         'keys use letters, digits, "_", "." and "-"',
       );
     }
+  }
+  const reserved = key.split('.').find((segment) => RESERVED_SEGMENTS.has(segment));
+  if (reserved !== undefined) {
+    throw fail(
+      file,
+      at(1, key),
+      `key "${printable(key)}" uses the reserved name "${reserved}"`,
+      'rename it: __proto__, constructor and prototype cannot be a key or a stage id',
+    );
   }
   if (/[ \t]$/.test(value)) {
     throw fail(
       file,
       at(eq + 2 + value.trimEnd().length, key),
-      `trailing whitespace after the value of "${key}"`,
+      `trailing whitespace after the value of "${printable(key)}"`,
       'remove the spaces or tabs at the end of the line',
     );
   }
@@ -75,7 +94,8 @@ function splitLine(text: string, line: number, file: string): { key: string; val
 
 /**
  * Reads the `key=value` lines of a spec (reference decision 1): ASCII only, LF or CRLF,
- * blank lines and `#` comment lines ignored, no whitespace around `=`, no duplicate keys.
+ * blank lines and `#` comment lines ignored, no whitespace around `=`, no duplicate keys, no
+ * key with a `__proto__`, `constructor` or `prototype` segment. Linear in the input's size.
  *
  * @throws SpecParseError at the exact line:column of the first problem.
  */
@@ -95,7 +115,7 @@ export function lex(input: string | Uint8Array, file: string): Lexed {
       throw fail(
         file,
         { line, column: 1, key },
-        `duplicate key "${key}" (first set on line ${first})`,
+        `duplicate key "${printable(key)}" (first set on line ${first})`,
         'keep one of the two lines',
       );
     }
@@ -106,11 +126,4 @@ export function lex(input: string | Uint8Array, file: string): Lexed {
   return { entries, end: { line: lines.length, column: last.replace(/\r$/, '').length + 1 } };
 }
 
-const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
-
-/** A decimal integer without sign or leading zeros (`0`, `7`, `1024`), else undefined. */
-export function parseDecimal(text: string): number | undefined {
-  if (!DECIMAL.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
+export { parseDecimal, parseInteger } from './rules.js';

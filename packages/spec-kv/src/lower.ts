@@ -1,3 +1,4 @@
+import { printable } from '@edgeplane/errors';
 import { fail } from './errors.js';
 import type { Entry } from './lex.js';
 
@@ -102,7 +103,7 @@ export function lower(
     throw fail(
       file,
       { line: later.line, column: 1, key: later.key },
-      `mixed spec forms: "${authoring.key}" (line ${authoring.line}) is the pipeline.* authoring form, "${canonical.key}" (line ${canonical.line}) the canonical form`,
+      `mixed spec forms: "${printable(authoring.key)}" (line ${authoring.line}) is the pipeline.* authoring form, "${printable(canonical.key)}" (line ${canonical.line}) the canonical form`,
       'write either the canonical keys (name, single_ring.*) or the pipeline.* authoring keys, not both',
     );
   }
@@ -112,7 +113,7 @@ export function lower(
     throw fail(
       file,
       { line: target.line, column: target.column, key: target.key },
-      `unknown pipeline.target "${target.value}"; expected SingleRing or LaneGraph`,
+      `unknown pipeline.target "${printable(target.value)}"; expected SingleRing or LaneGraph`,
       'write pipeline.target=SingleRing',
     );
   }

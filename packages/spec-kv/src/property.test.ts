@@ -8,7 +8,10 @@ import type { SingleRingSpec, SpecStage } from './types.js';
 
 const RUNS = { numRuns: 500 };
 
-const stageId = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/);
+const RESERVED = ['__proto__', 'constructor', 'prototype'];
+/** No segment is a reserved name (those are refused: see the reserved-name tests). */
+const unreserved = (key: string) => !key.split('.').some((s) => RESERVED.includes(s));
+const stageId = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/).filter(unreserved);
 const visible = /^([!-~]([ -~]*[!-~])?)?$/; // printable ASCII, no whitespace at either end
 const stageKey = fc.oneof(
   fc.constant('identity'),
@@ -55,7 +58,7 @@ const specArb: fc.Arbitrary<SingleRingSpec> = fc
     capacity: fc.integer({ min: 1, max: 20 }).map((k) => 2 ** k),
     stages: stagesArb,
     extra: fc.dictionary(
-      fc.stringMatching(/^x\.[A-Za-z0-9_.-]{1,10}$/),
+      fc.stringMatching(/^x\.[A-Za-z0-9_.-]{1,10}$/).filter(unreserved),
       fc.stringMatching(visible),
       { maxKeys: 4 },
     ),

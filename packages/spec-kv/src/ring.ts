@@ -1,3 +1,4 @@
+import { printable } from '@edgeplane/errors';
 import { fail } from './errors.js';
 import { type Entry, parseDecimal } from './lex.js';
 import { isValidCapacity, ringSettingsProblem } from './rules.js';
@@ -18,8 +19,8 @@ function shards(entry: Entry | undefined, file: string): number {
   throw fail(
     file,
     valueAt(entry),
-    `${entry.origin}: expected a decimal integer ≥ 1, got "${entry.value}"`,
-    `write ${entry.origin}=1 (or another whole number of shards, no sign or leading zeros)`,
+    `${printable(entry.origin)}: expected a decimal integer ≥ 1, got "${printable(entry.value)}"`,
+    `write ${printable(entry.origin)}=1 (or another whole number of shards, no sign or leading zeros)`,
   );
 }
 
@@ -34,9 +35,9 @@ function only(
   const field = entry.origin.slice(entry.origin.lastIndexOf('.') + 1);
   const detail =
     entry.value === rejected
-      ? `${entry.origin}=${rejected} is not supported in v1: ${why}; use ${field}=${allowed}`
-      : `${entry.origin}: expected ${allowed}, got "${entry.value}"`;
-  const hint = `write ${entry.origin}=${allowed} (or remove the line: ${allowed} is the default)`;
+      ? `${printable(entry.origin)}=${rejected} is not supported in v1: ${why}; use ${field}=${allowed}`
+      : `${printable(entry.origin)}: expected ${allowed}, got "${printable(entry.value)}"`;
+  const hint = `write ${printable(entry.origin)}=${allowed} (or remove the line: ${allowed} is the default)`;
   throw fail(file, valueAt(entry), detail, hint);
 }
 
@@ -46,8 +47,8 @@ function ordering(entry: Entry | undefined, file: string): 'strict' | 'per_key' 
   throw fail(
     file,
     valueAt(entry),
-    `${entry.origin}: expected strict or per_key, got "${entry.value}"`,
-    `write ${entry.origin}=strict for one shard, ${entry.origin}=per_key for several`,
+    `${printable(entry.origin)}: expected strict or per_key, got "${printable(entry.value)}"`,
+    `write ${printable(entry.origin)}=strict for one shard, ${printable(entry.origin)}=per_key for several`,
   );
 }
 
@@ -58,8 +59,8 @@ function capacity(entry: Entry | undefined, file: string): number {
   throw fail(
     file,
     valueAt(entry),
-    `${entry.origin}: expected a power of two from ${MIN_CAPACITY} to ${MAX_CAPACITY}, got "${entry.value}"`,
-    `write ${entry.origin}=${DEFAULT_CAPACITY} (the default) or another power of two such as 4096`,
+    `${printable(entry.origin)}: expected a power of two from ${MIN_CAPACITY} to ${MAX_CAPACITY}, got "${printable(entry.value)}"`,
+    `write ${printable(entry.origin)}=${DEFAULT_CAPACITY} (the default) or another power of two such as 4096`,
   );
 }
 
@@ -100,11 +101,11 @@ export function readRing(map: ReadonlyMap<string, Entry>, file: string): RingFie
       file,
       valueAt(keyEntry),
       n === 1
-        ? `${keyEntry.origin} is only used when shards > 1 (shards is 1)`
-        : `${keyEntry.origin}: expected a non-empty key name`,
+        ? `${printable(keyEntry.origin)} is only used when shards > 1 (shards is 1)`
+        : `${printable(keyEntry.origin)}: expected a non-empty key name`,
       n === 1
-        ? `remove ${keyEntry.origin}, or raise the shard count`
-        : `write ${keyEntry.origin}=<key>`,
+        ? `remove ${printable(keyEntry.origin)}, or raise the shard count`
+        : `write ${printable(keyEntry.origin)}=<key>`,
     );
   }
   const ring: RingFields = {

@@ -17,6 +17,30 @@ export const SPEC_NAME: RegExp = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Stage ids: 1 to 64 characters from `A-Z a-z 0-9 _ -` (they name `stages.<id>.*`). */
 export const STAGE_ID: RegExp = /^[A-Za-z0-9_-]{1,64}$/;
 
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+const INTEGER = /^(0|-?[1-9][0-9]{0,15})$/;
+
+/**
+ * A decimal integer without sign or leading zeros (`0`, `7`, `1024`), else undefined: the
+ * spec's rule for every integer (`00`, `01`, `+1`, `-0`, ` 1`, `1e3`, `0x10` are refused).
+ */
+export function parseDecimal(text: string): number | undefined {
+  if (!DECIMAL.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * `parseDecimal` that also accepts a negative number written with `-` (`-7`, never `-0` or
+ * `-07`): the same rule for settings whose range includes negatives. Undefined for anything
+ * else, and for numbers outside the safe-integer range.
+ */
+export function parseInteger(text: string): number | undefined {
+  if (!INTEGER.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 /** True for an integer power of two in [MIN_CAPACITY, MAX_CAPACITY]. */
 export function isValidCapacity(n: unknown): n is number {
   return (

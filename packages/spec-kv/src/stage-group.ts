@@ -1,3 +1,4 @@
+import { printable } from '@edgeplane/errors';
 import { fail, type Where } from './errors.js';
 import { type Entry, parseDecimal } from './lex.js';
 
@@ -37,7 +38,7 @@ export function groupStages(entries: readonly Entry[], file: string): RawStage[]
       throw fail(
         file,
         keyAt(entry),
-        `invalid stage index "${indexText}" in ${entry.origin}; indices are decimal integers from 0`,
+        `invalid stage index "${printable(indexText)}" in ${printable(entry.origin)}; indices are decimal integers from 0`,
         `number the stages 0, 1, 2, ... e.g. ${prefixOf(entry)}.0.id=<id>`,
       );
     }
@@ -45,7 +46,7 @@ export function groupStages(entries: readonly Entry[], file: string): RawStage[]
       throw fail(
         file,
         keyAt(entry),
-        `"${entry.origin}" is not a stage field; stage fields are id, stage and depends_on`,
+        `"${printable(entry.origin)}" is not a stage field; stage fields are id, stage and depends_on`,
         'check the spelling of the key',
       );
     }

@@ -1,3 +1,4 @@
+import { printable } from '@edgeplane/errors';
 /**
  * Stage keys are identities (reference decision 2): `identity`, `http_post:<url>`,
  * `exec:<program>|<arg>|...`, or a custom key the caller registered.
@@ -55,7 +56,7 @@ export function checkStageKey(
     const url = stage.slice('http_post:'.length);
     if (/^https?:\/\/[^/]/.test(url) && URL.canParse(url)) return undefined;
     return {
-      detail: `${origin}: http_post needs an http:// or https:// URL, got "${stage}"`,
+      detail: `${printable(origin)}: http_post needs an http:// or https:// URL, got "${printable(stage)}"`,
       hint: 'write http_post:https://host/path',
     };
   }
@@ -63,13 +64,13 @@ export function checkStageKey(
     const program = stage.slice('exec:'.length).split('|')[0];
     if (program) return undefined;
     return {
-      detail: `${origin}: exec needs a program, got "${stage}"`,
+      detail: `${printable(origin)}: exec needs a program, got "${printable(stage)}"`,
       hint: 'write exec:<program>|<arg>|..., e.g. exec:/usr/bin/logger|-t|edgeplane',
     };
   }
   if (stage === '') {
     return {
-      detail: `${origin} is empty; expected a stage key`,
+      detail: `${printable(origin)} is empty; expected a stage key`,
       hint: 'write identity, http_post:<url> or exec:<program>|<arg>|...',
     };
   }
@@ -78,7 +79,7 @@ export function checkStageKey(
   const near = closestMatch(stage, ['identity', 'http_post:', 'exec:', ...custom]);
   const registered = custom.map((k) => (k.endsWith(':') ? `${k}<…>` : k));
   return {
-    detail: `unknown stage "${stage}" in ${origin}; built-in stages: identity, http_post:<url>, exec:<program>|...${registered.length ? `; registered: ${registered.join(', ')}` : ''}; register custom stages with createStageResolver()`,
+    detail: `unknown stage "${printable(stage)}" in ${printable(origin)}; built-in stages: identity, http_post:<url>, exec:<program>|...${registered.length ? `; registered: ${registered.join(', ')}` : ''}; register custom stages with createStageResolver()`,
     hint: `${near ? `did you mean "${near.endsWith(':') ? `${near}...` : near}"? ` : ''}check the spelling, or register the custom stage and pass its key in knownStages`,
   };
 }

@@ -1,6 +1,7 @@
+import { printable } from '@edgeplane/errors';
 import { checkDependencies } from './depends-on.js';
 import { fail } from './errors.js';
-import type { Entry } from './lex.js';
+import { type Entry, RESERVED_SEGMENTS } from './lex.js';
 import { STAGE_ID } from './rules.js';
 import { groupStages, keyAt, prefixOf, type RawStage, valueAt } from './stage-group.js';
 import { checkStageKey } from './stage-key.js';
@@ -60,8 +61,16 @@ function stageId(stage: RawStage, seen: Map<string, number>, file: string): stri
     throw fail(
       file,
       valueAt(entry),
-      `${entry.origin}: expected 1 to 64 characters from A-Z a-z 0-9 _ -, got "${entry.value}"`,
+      `${printable(entry.origin)}: expected 1 to 64 characters from A-Z a-z 0-9 _ -, got "${printable(entry.value)}"`,
       'stage ids name stages.<id>.* in the adapter config: use letters, digits, "_" or "-"',
+    );
+  }
+  if (RESERVED_SEGMENTS.has(entry.value)) {
+    throw fail(
+      file,
+      valueAt(entry),
+      `${printable(entry.origin)}: the stage id "${entry.value}" is a reserved name`,
+      'rename the stage: __proto__, constructor and prototype cannot be a stage id',
     );
   }
   const before = seen.get(entry.value);
@@ -69,7 +78,7 @@ function stageId(stage: RawStage, seen: Map<string, number>, file: string): stri
     throw fail(
       file,
       valueAt(entry),
-      `duplicate stage id "${entry.value}": stages ${before} and ${stage.index}`,
+      `duplicate stage id "${printable(entry.value)}": stages ${before} and ${stage.index}`,
       'give every stage a unique id',
     );
   }

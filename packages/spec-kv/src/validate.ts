@@ -1,3 +1,4 @@
+import { printable } from '@edgeplane/errors';
 import { fail } from './errors.js';
 import type { Entry, Lexed } from './lex.js';
 import type { SpecForm } from './lower.js';
@@ -30,7 +31,7 @@ function header(map: ReadonlyMap<string, Entry>, lexed: Lexed, options: Validate
     throw fail(
       file,
       valueAt(v),
-      `unsupported spec version "${v.value}"; edgeplane reads v=1`,
+      `unsupported spec version "${printable(v.value)}"; edgeplane reads v=1`,
       'write v=1 (or use an edgeplane release that reads this version)',
     );
   }
@@ -39,7 +40,7 @@ function header(map: ReadonlyMap<string, Entry>, lexed: Lexed, options: Validate
     throw fail(
       file,
       valueAt(model),
-      `unknown model "${model.value}"; expected single_ring or lane_graph`,
+      `unknown model "${printable(model.value)}"; expected single_ring or lane_graph`,
       'write model=single_ring',
     );
   }
@@ -57,8 +58,8 @@ function header(map: ReadonlyMap<string, Entry>, lexed: Lexed, options: Validate
     throw fail(
       file,
       valueAt(name),
-      `${name.origin}: expected 1 to 64 characters from A-Z a-z 0-9 _ . -, got "${name.value}"`,
-      `write ${name.origin}=<name>, e.g. ${name.origin}=orders-v1`,
+      `${printable(name.origin)}: expected 1 to 64 characters from A-Z a-z 0-9 _ . -, got "${printable(name.value)}"`,
+      `write ${printable(name.origin)}=<name>, e.g. ${printable(name.origin)}=orders-v1`,
     );
   }
   const laneGraph = model
@@ -91,18 +92,18 @@ export function validate(
   const map = new Map(entries.map((e) => [e.key, e]));
   const { name, laneGraph } = header(map, lexed, options);
   if (laneGraph) {
-    const keys: Record<string, string> = {};
+    const keys: Record<string, string> = Object.create(null);
     for (const e of entries) if (!TOP_KEYS.has(e.key)) keys[e.key] = e.value;
     return { spec: { v: 1, name, model: 'lane_graph', keys }, warnings: [] };
   }
   const ring = readRing(map, file);
   const stages = collectStages(entries, { file, end: lexed.end, knownStages: options.knownStages });
-  const extra: Record<string, string> = {};
+  const extra: Record<string, string> = Object.create(null);
   const warnings: SpecWarning[] = [];
   for (const e of entries) {
     if (TOP_KEYS.has(e.key) || RING_KEYS.has(e.key) || isStageKey(e.key)) continue;
     extra[e.key] = e.value;
-    const message = `unknown key "${e.origin}" ignored (forward compatibility)`;
+    const message = `unknown key "${printable(e.origin)}" ignored (forward compatibility)`;
     warnings.push({ file, line: e.line, column: 1, key: e.origin, message });
   }
   const spec: Spec = { v: 1, name, model: 'single_ring', ...ring, stages, extra };

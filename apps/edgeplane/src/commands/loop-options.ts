@@ -1,19 +1,27 @@
-import { createLoop, type Loop } from '@edgeplane/adapter-loop';
+import { createLoop, type Loop, type LoopOptions } from '@edgeplane/adapter-loop';
 import type { Deployment, OpsMetrics } from '@edgeplane/app-kit';
 
+/** What `run` adds to a deployment to make a loop. */
+export interface LoopExtras {
+  lanePath: string;
+  maxMessages: number | undefined;
+  metrics?: OpsMetrics | undefined;
+  /** Where adapter events go, one line each (stderr). */
+  log?: (line: string) => void;
+}
+
 /** The loop of a deployment: spec, both bindings, stages and the config's `loop.*` settings. */
-export function buildLoop(
-  d: Deployment,
-  extra: {
-    lanePath: string;
-    maxMessages: number | undefined;
-    metrics: OpsMetrics;
-    /** Where adapter events go, one line each (stderr). */
-    log?: (line: string) => void;
-  },
-): Loop {
+export function buildLoop(d: Deployment, extra: LoopExtras): Loop {
+  return createLoop(loopOptions(d, extra));
+}
+
+/**
+ * The options `buildLoop` gives `createLoop`; `validate` checks them with `validateLoopOptions`,
+ * the same check `createLoop` runs, so it refuses what `run` would refuse before opening.
+ */
+export function loopOptions(d: Deployment, extra: LoopExtras): LoopOptions {
   const settings = d.config.loop;
-  return createLoop({
+  return {
     spec: d.spec.spec,
     specHash: d.spec.parsed.hash,
     ingress: { transport: d.ingress.transport, name: d.ingress.name },
@@ -36,10 +44,10 @@ export function buildLoop(
     maxMessages: extra.maxMessages,
     lanePath: extra.lanePath,
     secrets: d.secrets,
-    onEgressBatch: extra.metrics.onEgressBatch,
-    onAdapterFailure: extra.metrics.onAdapterFailure,
+    onEgressBatch: extra.metrics?.onEgressBatch,
+    onAdapterFailure: extra.metrics?.onAdapterFailure,
     onAdapterEvent: extra.log
       ? (e) => extra.log?.(`${e.role} "${e.adapter}": ${e.message}`)
       : undefined,
-  });
+  };
 }

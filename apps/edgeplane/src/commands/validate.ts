@@ -1,7 +1,11 @@
-import { loadConfig, loadSpec } from '@edgeplane/app-kit';
+import { validateLoopOptions } from '@edgeplane/adapter-loop';
+import { loadDeployment, loadSpec } from '@edgeplane/app-kit';
+import { capWarnings } from '@edgeplane/errors';
 import { stageCapability } from '@edgeplane/spec-kv';
 import { type Command, defineCommand, specPath, str } from '../args.js';
 import { importFromCli } from '../importer.js';
+import { runStages } from './governed.js';
+import { loopOptions } from './loop-options.js';
 import { CONFIG_FLAG, discoveredConfig, printJson, SPEC_FLAG } from './shared.js';
 
 export const validate: Command = defineCommand({
@@ -12,13 +16,23 @@ export const validate: Command = defineCommand({
   flags: { spec: SPEC_FLAG, config: CONFIG_FLAG },
   async handler(flags, io) {
     const path = specPath(flags, io);
-    const { parsed } = await loadSpec(path, { cwd: io.cwd });
+    // the checks `run` makes before opening: the same stage resolver, deployment and loop options
+    const stages = runStages(io, false);
     const configPath = discoveredConfig(io, path, str(flags, 'config'));
     const config = configPath
-      ? await loadConfig(configPath, io.env, io.cwd, importFromCli)
+      ? await loadDeployment({
+          specPath: path,
+          configPath,
+          env: io.env,
+          cwd: io.cwd,
+          stages,
+          importer: importFromCli,
+        })
       : undefined;
-    const warnings = parsed.warnings.map(
-      (w) => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`,
+    if (config) validateLoopOptions(loopOptions(config, { lanePath: '', maxMessages: undefined }));
+    const { parsed } = config?.spec ?? (await loadSpec(path, { cwd: io.cwd, stages }));
+    const warnings = capWarnings(
+      parsed.warnings.map((w) => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`),
     );
     const sideEffects =
       parsed.spec.model === 'single_ring'

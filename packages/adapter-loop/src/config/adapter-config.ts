@@ -1,3 +1,4 @@
+import { printable } from '@edgeplane/errors';
 import { isSecretKey, REDACTED } from '../redact.js';
 import { ConfigError, redactConfigError } from './config-error.js';
 import { type LoopSettings, parseLoopSettings } from './loop-settings.js';
@@ -18,7 +19,7 @@ export interface AdapterConfig {
   readonly ingress: BindingConfig;
   readonly egress: BindingConfig;
   readonly loop: LoopSettings;
-  /** `stages.<id>.<key>=value` settings by stage id. */
+  /** `stages.<id>.<key>=value` settings by stage id (objects without a prototype). */
   readonly stages: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly entries: readonly ConfigEntry[];
 }
@@ -31,7 +32,7 @@ function binding(
   file: string,
   lastLine: number,
 ): BindingConfig {
-  const options: Record<string, string> = {};
+  const options: Record<string, string> = Object.create(null);
   let transport: string | undefined;
   let name: string | undefined;
   for (const e of entries) {
@@ -54,7 +55,9 @@ function binding(
 /**
  * Parses an adapter config: exactly one ingress and one egress binding, loop settings and stage
  * settings. Unknown top-level sections are errors. Transport options are validated later by
- * each transport's own schema (`bindingOptions`).
+ * each transport's own schema (`bindingOptions`). Work is linear in the size of the input; maps
+ * (`options`, `stages`) have no prototype, and keys with a `__proto__`, `constructor` or
+ * `prototype` segment are refused (see `readEntries`).
  * @throws ConfigError naming `file:line:column`, the key and the fix.
  */
 export function parseAdapterConfig(
@@ -67,27 +70,38 @@ export function parseAdapterConfig(
   const file = options.file ?? 'adapters.kv';
   const entries = readEntries(input, file, options.env ?? process.env);
   for (const e of entries) {
-    const top = e.key.split('.')[0] ?? '';
-    if (!TOP.includes(top) || !e.key.includes('.')) {
+    const dot = e.key.indexOf('.');
+    if (dot < 0 || !TOP.includes(e.key.slice(0, dot))) {
       throw new ConfigError(
-        { file, line: e.line, column: 1, key: e.key },
-        `unknown key "${e.key}"`,
+        { file, line: e.line, column: 1, key: printable(e.key) },
+        `unknown key "${printable(e.key)}"`,
         'keys start with ingress., egress., loop. or stages.<id>.',
       );
     }
   }
-  const lastLine = Math.max(1, ...entries.map((e) => e.line));
-  const stages: Record<string, Record<string, string>> = {};
-  for (const e of entries.filter((x) => x.key.startsWith('stages.'))) {
-    const [, id, ...rest] = e.key.split('.');
-    if (!id || rest.length === 0) {
+  // entries are in line order: the last one has the highest line (no spread: 10^5 arguments overflow)
+  const lastLine = entries.at(-1)?.line ?? 1;
+  const stages: Record<string, Record<string, string>> = Object.create(null);
+  for (const e of entries) {
+    if (!e.key.startsWith('stages.')) continue;
+    const rest = e.key.slice('stages.'.length);
+    const dot = rest.indexOf('.');
+    const id = dot < 0 ? rest : rest.slice(0, dot);
+    const setting = dot < 0 ? '' : rest.slice(dot + 1);
+    if (!id || !setting) {
       throw new ConfigError(
-        { file, line: e.line, column: 1, key: e.key },
-        `stage setting "${e.key}" needs a stage id and a name`,
+        { file, line: e.line, column: 1, key: printable(e.key) },
+        `stage setting "${printable(e.key)}" needs a stage id and a name`,
         'write stages.<stage id>.<setting>=value',
       );
     }
-    stages[id] = { ...stages[id], [rest.join('.')]: e.value };
+    // one object per stage id, filled in place: linear in the number of lines
+    let settings = stages[id];
+    if (settings === undefined) {
+      settings = Object.create(null) as Record<string, string>;
+      stages[id] = settings;
+    }
+    settings[setting] = e.value;
   }
   return {
     file,
@@ -139,6 +153,7 @@ export function configSecrets(
     (e) => isSecretKey(e.key) || secretOptions.includes(e.key) || e.vars.some(isSecretKey),
   );
   // The value, and each variable substituted into it (a password inside a URL is its own secret).
-  const values = secret.flatMap((e) => [e.value, ...e.vars.map((v) => env[v] ?? '')]);
+  const own = (v: string) => (Object.hasOwn(env, v) && typeof env[v] === 'string' ? env[v] : '');
+  const values = secret.flatMap((e) => [e.value, ...e.vars.map(own)]);
   return [...new Set(values.filter((v) => v.length > 0))];
 }

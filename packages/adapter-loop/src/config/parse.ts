@@ -1,5 +1,6 @@
+import { printable } from '@edgeplane/errors';
 import { ConfigError } from './config-error.js';
-import { interpolate } from './interpolate.js';
+import { interpolate, MAX_INTERPOLATED_CHARS } from './interpolate.js';
 
 /** One `key=value` entry of the adapter config, with its place. Values are interpolated. */
 export interface ConfigEntry {
@@ -15,10 +16,27 @@ export interface ConfigEntry {
 const KEY = /^[A-Za-z0-9_.-]+$/;
 
 /**
+ * Key segments that name JavaScript object internals. A key, stage id or setting containing one
+ * (`stages.__proto__.x`, `ingress.constructor`) is refused: it could reach `Object.prototype`
+ * wherever the key becomes a property name.
+ */
+export const RESERVED_KEY_SEGMENTS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/** The first reserved segment of a dot-separated key, if any. */
+export function reservedSegment(key: string): string | undefined {
+  if (!RESERVED_KEY_SEGMENTS.some((name) => key.includes(name))) return undefined; // no split per line
+  return key.split('.').find((segment) => RESERVED_KEY_SEGMENTS.includes(segment));
+}
+
+/**
  * Reads the lines of an adapter config: `key=value`, `#` comments and blank lines ignored, LF or
  * CRLF, keys ASCII `[A-Za-z0-9_.-]`, values UTF-8 with `${VAR}` / `${VAR:-default}` from `env`.
- * @throws ConfigError for a line without `=`, whitespace around `=`, a bad key, a duplicate key,
- *   invalid UTF-8, or an unset variable.
+ * Work is linear in the size of the input (plus the text `${VAR}`s substitute).
+ * @throws ConfigError for a line without `=`, whitespace around `=`, a bad key, a key with a
+ *   reserved segment (`__proto__`, `constructor`, `prototype`), a duplicate key, a NUL character
+ *   in a value, invalid UTF-8, an unset variable, or a value longer than
+ *   substitution making the values more than `MAX_INTERPOLATED_CHARS` longer in all. Messages quote keys and lines through
+ *   `printable` (control characters escaped, at most 80 characters).
  */
 export function readEntries(
   input: string | Uint8Array,
@@ -41,6 +59,7 @@ export function readEntries(
   }
   const seen = new Map<string, number>();
   const entries: ConfigEntry[] = [];
+  let budget = MAX_INTERPOLATED_CHARS; // growth left for `${VAR}` substitution
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = (lines[i] ?? '').replace(/\r$/, '');
@@ -49,8 +68,8 @@ export function readEntries(
     const eq = raw.indexOf('=');
     if (eq < 0) {
       throw new ConfigError(
-        { file, line, column: raw.length + 1, key: raw.trim() },
-        `expected "=" after key "${raw.trim()}"`,
+        { file, line, column: raw.length + 1, key: printable(raw.trim()) },
+        `expected "=" after key "${printable(raw.trim())}"`,
         'write each setting as key=value',
       );
     }
@@ -58,29 +77,54 @@ export function readEntries(
     if (/\s$/.test(key) || /^\s/.test(raw.slice(eq + 1))) {
       const column = /\s$/.test(key) ? key.trimEnd().length + 1 : eq + 2;
       throw new ConfigError(
-        { file, line, column, key: key.trim() },
+        { file, line, column, key: printable(key.trim()) },
         'whitespace around "=" is not allowed',
         'write key=value with no spaces around "="',
       );
     }
     if (!KEY.test(key)) {
       throw new ConfigError(
-        { file, line, column: 1, key },
-        `invalid key "${key}"`,
+        { file, line, column: 1, key: printable(key) },
+        `invalid key "${printable(key)}"`,
         'keys use only ASCII letters, digits, ".", "_" and "-"',
+      );
+    }
+    const reserved = reservedSegment(key);
+    if (reserved !== undefined) {
+      throw new ConfigError(
+        { file, line, column: 1, key: printable(key) },
+        `key "${printable(key)}" uses the reserved name "${reserved}"`,
+        `rename it: __proto__, constructor and prototype cannot be a key, a stage id or a setting`,
       );
     }
     const first = seen.get(key);
     if (first !== undefined) {
       throw new ConfigError(
-        { file, line, column: 1, key },
-        `duplicate key "${key}" (first set on line ${first})`,
+        { file, line, column: 1, key: printable(key) },
+        `duplicate key "${printable(key)}" (first set on line ${first})`,
         'keep one of the two lines',
       );
     }
     seen.set(key, line);
+    const rawValue = raw.slice(eq + 1);
+    const nul = rawValue.indexOf('\0');
+    if (nul >= 0) {
+      throw new ConfigError(
+        { file, line, column: eq + 2 + nul, key: printable(key) },
+        `the value of ${printable(key)} contains a NUL character (U+0000)`,
+        'remove the NUL: values are text, and NUL cannot reach a file name, URL or argument',
+      );
+    }
     const place = { file, line, column: eq + 2, key };
-    const { value, vars } = interpolate(raw.slice(eq + 1), env, place);
+    const { value, vars } = interpolate(rawValue, env, place, budget);
+    budget -= value.length - rawValue.length;
+    if (vars.length > 0 && value.includes('\0')) {
+      throw new ConfigError(
+        place,
+        `the value of ${printable(key)} contains a NUL character (U+0000) after \${VAR} substitution`,
+        `remove the NUL from the environment variable${vars.length > 1 ? 's' : ''} ${vars.join(', ')}`,
+      );
+    }
     entries.push({ key, value, line, column: eq + 2, vars });
   }
   return entries;

@@ -1,4 +1,5 @@
-import { EdgeplaneError } from '@edgeplane/errors';
+import { EdgeplaneError, printable } from '@edgeplane/errors';
+import { parseInteger } from '@edgeplane/spec-kv';
 import { z } from 'zod';
 import { isSecretKey } from '../redact.js';
 import type { OptionDescription, Transport, TransportDescriptor } from './types.js';
@@ -8,7 +9,7 @@ import type { OptionDescription, Transport, TransportDescriptor } from './types.
  * (from the `key=value` adapter config). Each accepts both forms.
  */
 function describeInput(v: unknown): string {
-  return typeof v === 'string' ? `"${v}"` : String(v);
+  return typeof v === 'string' ? `"${printable(v)}"` : printable(String(v));
 }
 
 /**
@@ -17,7 +18,11 @@ function describeInput(v: unknown): string {
  * what was expected and what was given.
  */
 export const kv = {
-  /** An integer in `[min, max]`; accepts `42` or `"42"`. */
+  /**
+   * An integer in `[min, max]`; accepts `42` or `"42"`. Text follows the spec's integer rule
+   * (`parseInteger` of `@edgeplane/spec-kv`): decimal digits, `-` for negatives, no `+`, no
+   * leading zeros, no `-0`, no spaces.
+   */
   int(
     min: number = Number.MIN_SAFE_INTEGER,
     max: number = Number.MAX_SAFE_INTEGER,
@@ -34,8 +39,8 @@ export const kv = {
         const n =
           typeof v === 'number'
             ? v
-            : typeof v === 'string' && /^-?[0-9]+$/.test(v)
-              ? Number(v)
+            : typeof v === 'string'
+              ? (parseInteger(v) ?? Number.NaN)
               : Number.NaN;
         if (!Number.isSafeInteger(n) || n < min || n > max) {
           ctx.addIssue({
