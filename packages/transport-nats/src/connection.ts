@@ -56,6 +56,17 @@ export class Connection {
     if (signal?.aborted) throw openCancelled();
     // TLS files, `.creds`, nkey seed: read and checked before dialling (a bad file: exit 2 now).
     const security = await loadSecurity(options);
+    const first = options.servers[0];
+    // TLS without a client certificate: a server that requires one (INFO `tls_verify`) would
+    // refuse it only after the TLS 1.3 handshake, which nats.js reports as a timeout after
+    // `connectTimeoutMs`. Its INFO says so at once (a plaintext read; nothing is sent).
+    if (security.tls && !security.clientCertificate && first) {
+      const timeoutMs = Math.min(2000, options.connectTimeoutMs);
+      const found = await diagnoseTls(first, security, { timeoutMs, handshake: false }).catch(
+        () => undefined,
+      );
+      if (found) throw found;
+    }
     if (signal?.aborted) throw openCancelled();
     let nc: NatsConnection;
     const attempt = connect(clientOptions(options, security));
@@ -76,7 +87,6 @@ export class Connection {
       // failure nats.js reports as a timeout (a client certificate refused after a TLS 1.3
       // handshake): ask the server what it requires.
       if (!security.tls || (mapped.code !== 'tls' && !isPermanent(mapped))) {
-        const first = options.servers[0];
         const found = first ? await diagnoseTls(first, security).catch(() => undefined) : undefined;
         if (found) throw found;
       }

@@ -79,13 +79,14 @@ function upgrade(
  * Tells why a connection to `url` failed when the client's error does not (nats.js reports a
  * timeout when a TLS 1.3 server refuses the client certificate after the handshake, and upgrades
  * a plaintext client to TLS by itself): reads the server's plaintext INFO, then repeats the TLS
- * handshake with the same settings. Sends nothing else (no credentials).
+ * handshake with the same settings (unless `handshake` is false: the INFO checks only). Sends
+ * nothing else (no credentials).
  * @returns a permanent `tls` error naming the option to fix, or undefined when TLS is not the cause.
  */
 export async function diagnoseTls(
   url: string,
   security: Security,
-  timeoutMs = 2000,
+  { timeoutMs = 2000, handshake = true }: { timeoutMs?: number; handshake?: boolean } = {},
 ): Promise<EdgeplaneError | undefined> {
   const target = hostPort(url);
   if (!target) return undefined;
@@ -120,6 +121,7 @@ export async function diagnoseTls(
         { code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' },
         { component: COMPONENT, server },
       );
+    if (!handshake) return undefined;
     const failure = await upgrade(socket, security, target.host, Math.min(500, timeoutMs));
     return failure ? classifyTlsError(failure, { component: COMPONENT, server }) : undefined;
   } finally {

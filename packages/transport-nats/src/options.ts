@@ -264,7 +264,7 @@ const schema = z.object({
 });
 
 /** Cross-option rules the per-field checks cannot express: `[option, message]` or undefined. */
-function crossCheck(o: ResolvedNatsOptions): readonly [string, string] | undefined {
+function crossCheck(o: ResolvedNatsOptions): readonly [string, string, string?] | undefined {
   if (o.mode === 'jetstream' && o.stream === undefined)
     return ['stream', 'missing required option `stream` for mode=jetstream (or set `mode=core`)'];
   if (o.password !== undefined && o.user === undefined)
@@ -281,7 +281,8 @@ function crossCheck(o: ResolvedNatsOptions): readonly [string, string] | undefin
     if (set)
       return [
         set,
-        `option \`${set}\` is set but TLS is off: set \`tls=true\` (or use \`tls://\` server URLs)`,
+        `option "${set}" is set but TLS is off`,
+        'set `tls=true` (or use `tls://` server URLs), or remove the `tls*` options',
       ];
   }
   return undefined;
@@ -376,7 +377,9 @@ export function defineNatsTransport(
     if (!problem) return resolved as ResolvedNatsOptions;
     throw new EdgeplaneError('invalid-config', 'transport:nats', problem[1], {
       details: { option: problem[0] },
-      hint: 'see `edgeplane transports --name=nats` or docs/transports/nats.md for the options',
+      hint:
+        problem[2] ??
+        'see `edgeplane transports --name=nats` or docs/transports/nats.md for the options',
     });
   };
   return { ...base, parseOptions, create: (options) => create(parseOptions(options)) };

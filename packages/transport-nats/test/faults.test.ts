@@ -233,7 +233,7 @@ describe('credentials inside the server URL', () => {
     }
     expect(isEdgeplaneError(error) && error.code).toBe('invalid-config');
     expect((error as EdgeplaneError).message).toBe(
-      '[transport:nats] a `servers` URL carries credentials other than the `user`/`password`/`token`/`credsFile` options: give them in one place only',
+      '[transport:nats] a `servers` URL carries credentials other than the `user`/`password`/`token`/`credsFile`/`nkeySeedFile` options: give them in one place only',
     );
   });
 });
