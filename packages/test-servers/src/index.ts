@@ -35,6 +35,7 @@ export {
   postgresServer,
   redisServer,
 } from './machine.js';
+export { natsTlsConfig, type PrivateNatsTlsOptions, privateNatsTls } from './nats-tls.js';
 export { freePort, uniqueName, waitForTcp } from './net.js';
 export { cacheDir } from './paths.js';
 export { natsInfo, postgresPing, redisPing } from './pings.js';
@@ -61,4 +62,3 @@ export { type S3TestServer, s3Server, startS3 } from './s3.js';
 export { streamPeerProperties } from './stream-protocol.js';
 export { type TlsProxy, type TlsProxyOptions, tlsProxy } from './tls-proxy.js';
 export type { PrivateServer, Provenance, ServerFactory, TestServer } from './types.js';
-export { type PrivateNatsTlsOptions, privateNatsTls } from './nats-tls.js';

@@ -26,6 +26,14 @@ export interface PrivateNatsTlsOptions {
  * needs another server certificate starts another one of these (it is cheap).
  */
 export function privateNatsTls(options: PrivateNatsTlsOptions): Promise<DisposablePrivateServer> {
+  return privateNats({ args: ['-c', natsTlsConfig(options)] });
+}
+
+/**
+ * Writes the nats-server configuration file of `privateNatsTls` and returns its path: to restart
+ * a server with other settings, `server.start(['-c', natsTlsConfig(...)])` (the last `-c` wins).
+ */
+export function natsTlsConfig(options: PrivateNatsTlsOptions): string {
   const dir = mkdtempSync(join(tmpdir(), 'ep-nats-tls-'));
   const q = JSON.stringify;
   const users = [
@@ -45,5 +53,5 @@ export function privateNatsTls(options: PrivateNatsTlsOptions): Promise<Disposab
   ].join('\n');
   const file = join(dir, 'nats-tls.conf');
   writeFileSync(file, conf, { mode: 0o600 });
-  return privateNats({ args: ['-c', file] });
+  return file;
 }
