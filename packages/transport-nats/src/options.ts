@@ -241,7 +241,7 @@ const schema = z.object({
   ...tlsOptionFields,
   tls: tlsOptionFields.tls.meta({
     description:
-      'Speak TLS to the server (default false; a `tls://` server URL also turns it on). Needed for every other `tls*` option; a server that requires TLS while this is off is an error saying so (unless its certificate verifies against Node\'s bundled CAs: nats.js then upgrades by itself).',
+      "Speak TLS to the server (default false; a `tls://` server URL also turns it on). Needed for every other `tls*` option; a server that requires TLS while this is off is an error saying so (unless its certificate verifies against Node's bundled CAs: nats.js then upgrades by itself).",
   }),
   name: z
     .string()
