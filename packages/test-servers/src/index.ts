@@ -35,6 +35,7 @@ export {
   postgresServer,
   redisServer,
 } from './machine.js';
+export { natsTlsConfig, type PrivateNatsTlsOptions, privateNatsTls } from './nats-tls.js';
 export { freePort, uniqueName, waitForTcp } from './net.js';
 export { cacheDir } from './paths.js';
 export { natsInfo, postgresPing, redisPing } from './pings.js';

@@ -1,16 +1,17 @@
-import { readFileSync } from 'node:fs';
 import type { ConnectionState, EdgeplaneError } from '@edgeplane/adapter-loop/transport';
-import { type ConnectionOptions, connect, credsAuthenticator, type NatsConnection } from 'nats';
+import { type ConnectionOptions, connect, type NatsConnection } from 'nats';
+import { diagnoseTls } from './diagnose.js';
 import {
   COMPONENT,
   connectionDown,
-  isAuthRefusal,
+  isPermanent,
   natsError,
   openCancelled,
   scrubUrls,
   serversText,
 } from './errors.js';
 import type { ResolvedNatsOptions } from './options.js';
+import { loadSecurity, type Security } from './security.js';
 
 type Listener = (state: ConnectionState, error?: EdgeplaneError) => void;
 
@@ -37,6 +38,8 @@ export class Connection {
   private constructor(
     readonly nc: NatsConnection,
     private readonly servers: string,
+    private readonly security: Security,
+    private readonly retryMs: number,
   ) {}
 
   /**
@@ -51,8 +54,22 @@ export class Connection {
   ): Promise<Connection> {
     const servers = serversText(options.servers);
     if (signal?.aborted) throw openCancelled();
+    // TLS files, `.creds`, nkey seed: read and checked before dialling (a bad file: exit 2 now).
+    const security = await loadSecurity(options);
+    const first = options.servers[0];
+    // TLS without a client certificate: a server that requires one (INFO `tls_verify`) would
+    // refuse it only after the TLS 1.3 handshake, which nats.js reports as a timeout after
+    // `connectTimeoutMs`. Its INFO says so at once (a plaintext read; nothing is sent).
+    if (security.tls && !security.clientCertificate && first) {
+      const timeoutMs = Math.min(2000, options.connectTimeoutMs);
+      const found = await diagnoseTls(first, security, { timeoutMs, handshake: false }).catch(
+        () => undefined,
+      );
+      if (found) throw found;
+    }
+    if (signal?.aborted) throw openCancelled();
     let nc: NatsConnection;
-    const attempt = connect(clientOptions(options));
+    const attempt = connect(clientOptions(options, security));
     let onAbort = (): void => {};
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
@@ -65,11 +82,24 @@ export class Connection {
       nc = await Promise.race([attempt, aborted]);
     } catch (error) {
       if (signal?.aborted) throw openCancelled();
-      throw natsError(error, `cannot connect to ${servers}`, 'unavailable', servers);
+      const mapped = natsError(error, `cannot connect to ${servers}`, 'unavailable', servers);
+      // Plaintext to a TLS server (nats.js upgrades by itself, then fails on the CA), or a
+      // failure nats.js reports as a timeout (a client certificate refused after a TLS 1.3
+      // handshake): ask the server what it requires.
+      if (!security.tls || (mapped.code !== 'tls' && !isPermanent(mapped))) {
+        const found = first ? await diagnoseTls(first, security).catch(() => undefined) : undefined;
+        if (found) throw found;
+      }
+      throw mapped;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
-    const connection = new Connection(nc, servers);
+    const connection = new Connection(
+      nc,
+      servers,
+      security,
+      Math.max(1000, options.reconnectTimeWaitMs),
+    );
     connection.listener = listener;
     connection.setState('ready');
     void connection.watch();
@@ -126,7 +156,7 @@ export class Connection {
         this.servers,
       );
       this.fail(
-        isAuthRefusal(mapped)
+        isPermanent(mapped)
           ? mapped
           : natsError(
               error ?? { code: 'CONNECTION_CLOSED' },
@@ -141,6 +171,7 @@ export class Connection {
         const where = scrubUrls(String(status.data ?? this.servers));
         this.lastError = natsError({ code: 'DISCONNECT' }, `connection to ${where}`);
         this.setState('reconnecting', this.lastError);
+        if (this.security.tls) void this.diagnoseWhileDown(String(status.data ?? ''));
       } else if (status.type === 'reconnect') {
         this.setState('ready');
       } else if (status.type === 'staleConnection') {
@@ -182,6 +213,25 @@ export class Connection {
     this.lastError = error;
     if (error.code === 'permission-denied') this.fail(error);
     else this.listener?.(this.state, error);
+  }
+
+  /**
+   * While reconnecting over TLS: nats.js retries a refused handshake forever and reports no
+   * cause. Every `retryMs`, the server is asked (`diagnoseTls`); a TLS problem (a certificate
+   * replaced by an expired or untrusted one, a client certificate now refused) fails the
+   * connection for good (`failed`), so the run stops with exit 2 instead of retrying.
+   */
+  private async diagnoseWhileDown(server: string): Promise<void> {
+    const url = server || this.servers.split(',')[0] || '';
+    while (this.state === 'reconnecting') {
+      await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
+      if (this.state !== 'reconnecting') return;
+      const found = await diagnoseTls(url, this.security).catch(() => undefined);
+      if (found && this.state === 'reconnecting') {
+        this.fail(found);
+        return;
+      }
+    }
   }
 
   /** Calls `hook` on every state change (the transport's own parts: PubAcks, keep-alives). */
@@ -237,7 +287,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** nats.js connection options from ours. Credentials go to the client, never to messages. */
-function clientOptions(o: ResolvedNatsOptions): ConnectionOptions {
+function clientOptions(o: ResolvedNatsOptions, security: Security): ConnectionOptions {
   const options: ConnectionOptions = {
     servers: o.servers,
     name: o.name,
@@ -253,18 +303,10 @@ function clientOptions(o: ResolvedNatsOptions): ConnectionOptions {
   if (o.user !== undefined) options.user = o.user;
   if (o.password !== undefined) options.pass = o.password;
   if (o.token !== undefined) options.token = o.token;
-  if (o.credsFile !== undefined) {
-    let creds: Uint8Array;
-    try {
-      creds = readFileSync(o.credsFile);
-    } catch (error) {
-      throw natsError(error, `cannot read \`credsFile\` ${o.credsFile}`, 'invalid-config');
-    }
-    options.authenticator = credsAuthenticator(creds);
-  }
-  if (o.tls || o.tlsCaFile !== undefined) {
-    options.tls = o.tlsCaFile === undefined ? {} : { caFile: o.tlsCaFile };
-  }
+  if (security.authenticator) options.authenticator = security.authenticator;
+  // This connection's own TLS settings (CA, client certificate, verify): nothing process-wide.
+  // (`tlsConnectOptions` gives strings; nats.js's type is narrower than Node's, its use is not.)
+  if (security.tlsOptions) options.tls = { ...security.tlsOptions } as ConnectionOptions['tls'];
   return options;
 }
 

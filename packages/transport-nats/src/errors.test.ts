@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { natsError, scrubUrls } from './errors.js';
+import { isPermanent, natsError, scrubUrls } from './errors.js';
 
 describe('native error mapping', () => {
   it('maps client error codes', () => {
@@ -38,5 +38,31 @@ describe('native error mapping', () => {
     );
     expect(e.message).not.toMatch(/s3cret|tok3n|alice/);
     expect(scrubUrls('nats://u:p@h:1,tls://t@h:2')).toBe('nats://h:1,tls://h:2');
+  });
+
+  it('classifies TLS failures first: permanent tls errors naming the option', () => {
+    // nats.js passes Node's TLS error through (startTLS), or wraps it as `chainedError`.
+    const untrusted = Object.assign(new Error('unable to verify the first certificate'), {
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    });
+    const e = natsError(untrusted, 'cannot connect to tls://h:1', 'unavailable', 'tls://u:pw@h:1');
+    expect(e).toMatchObject({
+      code: 'tls',
+      message:
+        '[transport:nats] the server\'s certificate is not signed by a trusted CA (tls://h:1); option "tlsCaFile"',
+      details: { option: 'tlsCaFile', tls_code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' },
+    });
+    expect(isPermanent(e)).toBe(true);
+    const wrapped = natsError(
+      { code: 'TLS', message: 'TLS', chainedError: { code: 'CERT_HAS_EXPIRED' } },
+      'c',
+    );
+    expect(wrapped.code).toBe('tls');
+    expect(wrapped.message).toMatch(/has expired; option "tlsCaFile"/);
+    expect(natsError({ code: 'TLS' }, 'c').code).toBe('tls');
+    const notOffered = natsError({ code: 'SERVER_OPT_NA', message: 'tls' }, 'cannot connect to h');
+    expect(notOffered).toMatchObject({ code: 'tls' });
+    expect(notOffered.message).toMatch(/option "tls"/);
+    expect(isPermanent(natsError({ code: 'CONNECTION_REFUSED' }, 'c'))).toBe(false);
   });
 });

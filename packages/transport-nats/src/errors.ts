@@ -1,4 +1,5 @@
 import {
+  classifyTlsError,
   EdgeplaneError,
   type ErrorCode,
   isEdgeplaneError,
@@ -16,7 +17,7 @@ interface Rule {
 }
 
 const AUTH_HINT =
-  'check `user`/`password`, `token`, `credsFile` (or the credentials inside the `servers` URL) for this server';
+  'check `user`/`password`, `token`, `credsFile`, `nkeySeedFile` (or the credentials inside the `servers` URL) for this server';
 
 // nats.js `NatsError.code` values (ErrorCode enum; never the message text). The test that pins
 // each rule is named beside it.
@@ -79,7 +80,14 @@ const CLIENT: Readonly<Record<string, Rule>> = {
   BAD_PAYLOAD: { code: 'invalid-input', text: 'bad payload' },
   INVALID_PAYLOAD: { code: 'invalid-input', text: 'invalid payload' },
   INVALID_OPTION: { code: 'invalid-config', text: 'invalid client option' },
-  TLS: { code: 'unavailable', text: 'TLS failure', hint: 'check `tls`, `tlsCaFile` and the URL' },
+  // A TLS failure classifyTlsError does not recognise (e.g. a client option nats.js refused).
+  TLS: { code: 'tls', text: 'TLS failure', hint: 'check `tls` and the `tls*` options' },
+  // errors.test.ts "TLS required but not offered": nats.js checks the server's INFO.
+  SERVER_OPT_NA: {
+    code: 'tls',
+    text: 'the server does not offer an option this adapter requires (TLS); option "tls"',
+    hint: 'turn TLS off for this server (no `tls=true`, `nats://` URLs), or configure TLS on the server',
+  },
   NATS_PROTOCOL_ERR: { code: 'protocol', text: 'protocol error' },
   // "503": no responders. JetStream is not up yet after a server restart, or no stream takes the
   // subject; open() checks the stream, so during a run it is transient.
@@ -165,6 +173,12 @@ export function natsError(
 ): EdgeplaneError {
   if (isEdgeplaneError(error)) return error;
   const native = (error ?? {}) as NativeError;
+  // TLS first (tls-cases in apps/edgeplane/test/tls/nats.test.ts): a certificate problem is
+  // permanent and names the option to fix. nats.js wraps Node's error as `chainedError`.
+  const where = server ? scrubUrls(server) : undefined;
+  const context = { component: COMPONENT, ...(where ? { server: where } : {}) };
+  const tls = classifyTlsError(error, context) ?? classifyTlsError(native.chainedError, context);
+  if (tls) return tls;
   const api = native.api_error;
   const jsRule = api?.err_code === undefined ? undefined : JETSTREAM[api.err_code];
   const code = typeof native.code === 'string' ? native.code : undefined;
@@ -196,9 +210,11 @@ export function natsError(
   );
 }
 
-/** True for a refusal that no reconnect can cure: credentials or permissions. */
-export function isAuthRefusal(error: EdgeplaneError): boolean {
-  return error.code === 'unauthenticated' || error.code === 'permission-denied';
+/** True for a refusal that no reconnect can cure: credentials, permissions, TLS. */
+export function isPermanent(error: EdgeplaneError): boolean {
+  return (
+    error.code === 'unauthenticated' || error.code === 'permission-denied' || error.code === 'tls'
+  );
 }
 
 /**

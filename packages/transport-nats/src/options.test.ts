@@ -40,7 +40,7 @@ describe('nats transport options', () => {
     const options = natsTransport.describeOptions();
     for (const o of options) expect(o.description.length, o.name).toBeGreaterThan(15);
     const secret = options.filter((o) => o.secret).map((o) => o.name);
-    expect(secret).toEqual(['password', 'token']);
+    expect(secret).toEqual(['password', 'token', 'tlsKeyPassphrase']);
     expect(options.find((o) => o.name === 'servers')?.required).toBe(true);
     expect(options.find((o) => o.name === 'mode')?.type).toBe('jetstream | core');
   });
@@ -72,5 +72,104 @@ describe('nats transport options', () => {
 
   it('create() validates synchronously', () => {
     expect(() => createNatsTransport({ servers: 'nats://h:1', subject: 'x' })).toThrow(/`stream`/);
+  });
+
+  describe('TLS and authentication', () => {
+    const base = { mode: 'core', subject: 'x' };
+    it('offers the shared TLS options, TLS off by default', () => {
+      const names = natsTransport.describeOptions().map((o) => o.name);
+      for (const name of [
+        'tls',
+        'tlsCaFile',
+        'tlsCertFile',
+        'tlsKeyFile',
+        'tlsKeyPassphrase',
+        'tlsServerName',
+        'tlsVerify',
+        'credsFile',
+        'nkeySeedFile',
+      ])
+        expect(names).toContain(name);
+      const o = natsTransport.parseOptions({ ...base, servers: 'nats://h:1' });
+      expect(o.tls).toBeUndefined();
+      expect(o.tlsVerify).toBeUndefined();
+    });
+
+    it('turns TLS on by tls=true or a tls:// URL, and takes the files then', () => {
+      const o = natsTransport.parseOptions({
+        ...base,
+        servers: 'tls://h:1',
+        tlsCaFile: '/ca.pem',
+        tlsCertFile: '/c.pem',
+        tlsKeyFile: '/k.pem',
+        tlsKeyPassphrase: 'pp',
+        tlsServerName: 'nats.example',
+        tlsVerify: 'false',
+      });
+      expect(o).toMatchObject({
+        tlsCaFile: '/ca.pem',
+        tlsVerify: false,
+        tlsServerName: 'nats.example',
+      });
+      expect(
+        natsTransport.parseOptions({
+          ...base,
+          servers: 'nats://h:1',
+          tls: 'true',
+          tlsCaFile: '/ca',
+        }).tls,
+      ).toBe(true);
+    });
+
+    it('refuses a tls* option while TLS is off, naming it, with how to turn TLS on', () => {
+      let error: unknown;
+      try {
+        natsTransport.parseOptions({ ...base, servers: 'nats://h:1', tlsCaFile: '/ca.pem' });
+      } catch (e) {
+        error = e;
+      }
+      expect(isEdgeplaneError(error) && error.code).toBe('invalid-config');
+      expect((error as Error).message).toBe(
+        '[transport:nats] option "tlsCaFile" is set but TLS is off',
+      );
+      expect(isEdgeplaneError(error) && error.hint).toMatch(/tls=true.*tls:\/\//);
+      expect(rejection({ ...base, servers: 'nats://h:1', tlsVerify: 'false' }).option).toBe(
+        'tlsVerify',
+      );
+      expect(rejection({ ...base, servers: 'tls://h:1', tls: 'false' })).toMatchObject({
+        option: 'tls',
+        message: '[transport:nats] option `tls=false` contradicts a `tls://` server URL',
+      });
+    });
+
+    it('refuses an IP address as tlsServerName, and credsFile with nkeySeedFile', () => {
+      expect(rejection({ ...base, servers: 'tls://h:1', tlsServerName: '127.0.0.1' }).option).toBe(
+        'tlsServerName',
+      );
+      expect(
+        rejection({ ...base, servers: 'nats://h:1', credsFile: '/a', nkeySeedFile: '/b' }).option,
+      ).toBe('nkeySeedFile');
+    });
+
+    it('moves credentials out of the URLs (user:password@, token@), keeping the scheme', () => {
+      const o = natsTransport.parseOptions({
+        ...base,
+        servers: 'tls://alice:p%40ss@h:1,tls://alice:p%40ss@h:2',
+      });
+      expect(o).toMatchObject({
+        servers: ['tls://h:1', 'tls://h:2'],
+        user: 'alice',
+        password: 'p@ss',
+      });
+      const t = natsTransport.parseOptions({ ...base, servers: 'nats://s3cret@h:1' });
+      expect(t).toMatchObject({ servers: ['nats://h:1'], token: 's3cret' });
+      expect(t.user).toBeUndefined();
+      const clash = rejection({ ...base, servers: 'nats://a:b@h:1,nats://c:d@h:2' });
+      expect(clash).toMatchObject({ code: 'invalid-config', option: 'servers' });
+      expect(clash.message).not.toMatch(/a:b|c:d/);
+      expect(rejection({ ...base, servers: 'nats://tok@h:1', nkeySeedFile: '/seed' }).option).toBe(
+        'servers',
+      );
+    });
   });
 });

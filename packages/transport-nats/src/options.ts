@@ -2,13 +2,16 @@ import {
   defineTransport,
   EdgeplaneError,
   kv,
+  type TlsOptions,
   type Transport,
   type TransportDescriptor,
+  tlsOptionFields,
 } from '@edgeplane/adapter-loop/transport';
 import { z } from 'zod';
+import { tlsEnabled } from './tls-enabled.js';
 
 /** Options of the NATS transport, as library users pass them (the adapter config may use strings). */
-export interface NatsTransportOptions {
+export interface NatsTransportOptions extends TlsOptions {
   /** Server URLs, e.g. `nats://127.0.0.1:4222` (a list, or a comma-separated string). */
   readonly servers: string | readonly string[];
   /** `jetstream` (default): streams, durable pull consumers, publish acks. `core`: plain subjects. */
@@ -57,10 +60,8 @@ export interface NatsTransportOptions {
   readonly token?: string | undefined;
   /** Path of a `.creds` file (JWT + nkey seed). */
   readonly credsFile?: string | undefined;
-  /** Require TLS. Default false (a `tls://` URL also turns it on). */
-  readonly tls?: boolean | undefined;
-  /** CA certificate file for TLS. */
-  readonly tlsCaFile?: string | undefined;
+  /** Path of a file holding an nkey user's seed (`SU…`); the seed is a secret, never printed. */
+  readonly nkeySeedFile?: string | undefined;
   /** Connection name shown by the server. Default `edgeplane`. */
   readonly name?: string | undefined;
   /** First connection attempt timeout, in ms. Default 5000. */
@@ -72,7 +73,7 @@ export interface NatsTransportOptions {
 }
 
 /** The options after validation, with every default filled in. */
-export interface ResolvedNatsOptions {
+export interface ResolvedNatsOptions extends TlsOptions {
   readonly servers: string[];
   readonly mode: 'jetstream' | 'core';
   readonly subject: string;
@@ -97,8 +98,7 @@ export interface ResolvedNatsOptions {
   readonly password?: string | undefined;
   readonly token?: string | undefined;
   readonly credsFile?: string | undefined;
-  readonly tls: boolean;
-  readonly tlsCaFile?: string | undefined;
+  readonly nkeySeedFile?: string | undefined;
   readonly name: string;
   readonly connectTimeoutMs: number;
   readonly reconnectTimeWaitMs: number;
@@ -138,7 +138,7 @@ const server = z
 const schema = z.object({
   servers: kv.list().pipe(z.array(server)).meta({
     description:
-      'NATS server URLs (`nats://host:port`, comma-separated). Credentials are better given as `user`/`password`/`token` than inside the URL; either way they are never printed.',
+      'NATS server URLs (`nats://host:port`, comma-separated; `tls://host:port` turns TLS on). Credentials inside a URL (`nats://user:pass@host`, `nats://token@host`) are used as `user`/`password` or `token`, and never printed; giving them as options is better.',
     type: 'list of URLs',
   }),
   mode: kv.oneOf(['jetstream', 'core']).default('jetstream').meta({
@@ -228,17 +228,21 @@ const schema = z.object({
   user: z.string().min(1).optional().meta({ description: 'User name (with `password`).' }),
   password: kv.secret().optional().meta({ description: 'Password (secret: never printed).' }),
   token: kv.secret().optional().meta({ description: 'Auth token (secret: never printed).' }),
-  credsFile: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: 'Path of a NATS `.creds` file (user JWT and nkey seed).', type: 'path' }),
-  tls: bool(false, 'Require TLS (a `tls://` server URL also does).'),
-  tlsCaFile: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: 'CA certificate (PEM) to verify the server with.', type: 'path' }),
+  credsFile: z.string().min(1).optional().meta({
+    description:
+      'Path of a NATS `.creds` file (user JWT and nkey seed, as `nsc` writes it); read and checked at start.',
+    type: 'path',
+  }),
+  nkeySeedFile: z.string().min(1).optional().meta({
+    description:
+      "Path of a file holding an nkey user's seed (`SU…`): the client signs the server's nonce with it. The seed is a secret: never printed.",
+    type: 'path',
+  }),
+  ...tlsOptionFields,
+  tls: tlsOptionFields.tls.meta({
+    description:
+      "Speak TLS to the server (default false; a `tls://` server URL also turns it on). Needed for every other `tls*` option; a server that requires TLS while this is off is an error saying so (unless its certificate verifies against Node's bundled CAs: nats.js then upgrades by itself).",
+  }),
   name: z
     .string()
     .min(1)
@@ -260,13 +264,38 @@ const schema = z.object({
 });
 
 /** Cross-option rules the per-field checks cannot express: `[option, message]` or undefined. */
-function crossCheck(o: ResolvedNatsOptions): readonly [string, string] | undefined {
+function crossCheck(o: ResolvedNatsOptions): readonly [string, string, string?] | undefined {
   if (o.mode === 'jetstream' && o.stream === undefined)
     return ['stream', 'missing required option `stream` for mode=jetstream (or set `mode=core`)'];
   if (o.password !== undefined && o.user === undefined)
     return ['user', 'option `password` needs `user`'];
+  if (o.credsFile !== undefined && o.nkeySeedFile !== undefined)
+    return [
+      'nkeySeedFile',
+      'options `credsFile` and `nkeySeedFile` exclude each other (a `.creds` file holds its own seed)',
+    ];
+  if (o.tls === false && tlsEnabled(o))
+    return ['tls', 'option `tls=false` contradicts a `tls://` server URL'];
+  if (!tlsEnabled(o)) {
+    const set = TLS_FIELDS.find((f) => o[f] !== undefined);
+    if (set)
+      return [
+        set,
+        `option "${set}" is set but TLS is off`,
+        'set `tls=true` (or use `tls://` server URLs), or remove the `tls*` options',
+      ];
+  }
   return undefined;
 }
+
+const TLS_FIELDS = [
+  'tlsCaFile',
+  'tlsCertFile',
+  'tlsKeyFile',
+  'tlsKeyPassphrase',
+  'tlsServerName',
+  'tlsVerify',
+] as const;
 
 const USERINFO = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)([^@/]*)@(.*)$/i;
 
@@ -313,7 +342,11 @@ function urlCredentials(o: ResolvedNatsOptions): ResolvedNatsOptions | readonly 
   if (!found) return o;
   const clash = (name: 'user' | 'password' | 'token') =>
     o[name] !== undefined && found?.[name] !== undefined && o[name] !== found[name];
-  const explicit = o.user !== undefined || o.token !== undefined || o.credsFile !== undefined;
+  const explicit =
+    o.user !== undefined ||
+    o.token !== undefined ||
+    o.credsFile !== undefined ||
+    o.nkeySeedFile !== undefined;
   if (
     clash('user') ||
     clash('password') ||
@@ -323,7 +356,7 @@ function urlCredentials(o: ResolvedNatsOptions): ResolvedNatsOptions | readonly 
   )
     return [
       'servers',
-      'a `servers` URL carries credentials other than the `user`/`password`/`token`/`credsFile` options: give them in one place only',
+      'a `servers` URL carries credentials other than the `user`/`password`/`token`/`credsFile`/`nkeySeedFile` options: give them in one place only',
     ];
   return { ...o, servers, ...found };
 }
@@ -344,7 +377,9 @@ export function defineNatsTransport(
     if (!problem) return resolved as ResolvedNatsOptions;
     throw new EdgeplaneError('invalid-config', 'transport:nats', problem[1], {
       details: { option: problem[0] },
-      hint: 'see `edgeplane transports --name=nats` or docs/transports/nats.md for the options',
+      hint:
+        problem[2] ??
+        'see `edgeplane transports --name=nats` or docs/transports/nats.md for the options',
     });
   };
   return { ...base, parseOptions, create: (options) => create(parseOptions(options)) };

@@ -163,7 +163,7 @@ describe('the root cause is kept; an auth refusal is permanent', () => {
       `[transport:nats] cannot reconnect to nats://127.0.0.1:${own.port}: authorization violation (AUTHORIZATION_VIOLATION: 'Authorization Violation')`,
     );
     expect(error?.hint).toBe(
-      `check \`user\`/\`password\`, \`token\`, \`credsFile\` (or the credentials inside the \`servers\` URL) for nats://127.0.0.1:${own.port}`,
+      `check \`user\`/\`password\`, \`token\`, \`credsFile\`, \`nkeySeedFile\` (or the credentials inside the \`servers\` URL) for nats://127.0.0.1:${own.port}`,
     );
     const t1 = Date.now();
     const r = await sink.send([{ body: body('after') }]);
@@ -233,7 +233,7 @@ describe('credentials inside the server URL', () => {
     }
     expect(isEdgeplaneError(error) && error.code).toBe('invalid-config');
     expect((error as EdgeplaneError).message).toBe(
-      '[transport:nats] a `servers` URL carries credentials other than the `user`/`password`/`token`/`credsFile` options: give them in one place only',
+      '[transport:nats] a `servers` URL carries credentials other than the `user`/`password`/`token`/`credsFile`/`nkeySeedFile` options: give them in one place only',
     );
   });
 });

@@ -58,6 +58,17 @@ const PROBLEMS: Readonly<Record<string, Problem>> = {
     detail: 'the server refused the client certificate as expired',
     hint: 'renew the client certificate',
   },
+  // OpenSSL 3 (Node 22+) names these alerts `SSL/TLS` rather than `SSLV3`.
+  'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE': {
+    option: 'tlsCertFile',
+    detail: 'the server refused the client certificate',
+    hint: 'use a client certificate the server accepts (signed by its CA, not expired)',
+  },
+  'ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED': {
+    option: 'tlsCertFile',
+    detail: 'the server refused the client certificate as expired',
+    hint: 'renew the client certificate',
+  },
   ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: {
     option: 'tlsCertFile',
     detail:

@@ -239,4 +239,15 @@ describe('classifyTlsError, on real handshakes', () => {
       }),
     ).toBeUndefined();
   });
+
+  it('knows the OpenSSL 3 alert names (a client certificate refused after a TLS 1.3 handshake)', () => {
+    // Node 24 reports the alert of a server refusing the client certificate this way.
+    const alert = Object.assign(new Error('ssl/tls alert bad certificate'), {
+      code: 'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE',
+    });
+    expect(classifyTlsError(alert, { component })).toMatchObject({
+      code: 'tls',
+      details: { option: 'tlsCertFile', tls_code: 'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE' },
+    });
+  });
 });
