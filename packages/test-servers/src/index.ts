@@ -57,6 +57,11 @@ export {
   privateRabbitmq,
 } from './rabbitmq-private.js';
 export { applyConfSettings, STREAM_SETTINGS, setupRabbitmqStream } from './rabbitmq-setup.js';
+export {
+  type PrivateRabbitmqTls,
+  type PrivateRabbitmqTlsOptions,
+  privateRabbitmqTls,
+} from './rabbitmq-tls.js';
 export { type S3TestServer, s3Server, startS3 } from './s3.js';
 export { streamPeerProperties } from './stream-protocol.js';
 export { type TlsProxy, type TlsProxyOptions, tlsProxy } from './tls-proxy.js';
