@@ -15,7 +15,7 @@ import {
 import type { ResolvedRabbitmqStreamsOptions } from './options.js';
 import { Session, type SessionEvents } from './session.js';
 import { Signal, sleep, waitAny } from './timing.js';
-import { plaintextToTlsPort, type StreamTls } from './tls.js';
+import { plaintextToTlsPort, type StreamTls, tlsToPlaintextPort } from './tls.js';
 import type { ConnectionTarget } from './url.js';
 
 const STREAM_DOES_NOT_EXIST = 0x02;
@@ -196,9 +196,14 @@ export class Link {
       const mapped = streamError(error, first ? 'connect' : 'reconnect', this.target.where);
       if (!first && mapped.details?.responseCode === STREAM_DOES_NOT_EXIST)
         throw this.deleted('it no longer exists after a reconnection');
-      // A plaintext handshake that failed: is this a TLS port? (permanent `tls`, exit 2)
-      if (first && !this.tls.enabled && mapped.retryable && !signal?.aborted)
-        throw (await plaintextToTlsPort(this.target, mapped)) ?? mapped;
+      // A first handshake that failed: plaintext spoken to a TLS port, or TLS to a plaintext
+      // one? Either is a permanent `tls` error (exit 2) saying which option to change.
+      if (first && mapped.retryable && mapped.details?.errno !== 'ECONNREFUSED' && !signal?.aborted)
+        throw (
+          (await (this.tls.enabled
+            ? tlsToPlaintextPort(this.target, mapped)
+            : plaintextToTlsPort(this.target, mapped))) ?? mapped
+        );
       throw mapped;
     }
   }
