@@ -106,7 +106,7 @@ describe('rabbitmq-streams over TLS (private RabbitMQ node, mutual TLS, a user w
   it('tls=true on a rabbitmq-stream:// url, tlsVerify=false without a CA: a round trip', async () => {
     const name = ns();
     const { url: _, tlsCaFile: _ca, ...rest } = target.sinkOptions(name, pki);
-    const options = {
+    const options: Options = {
       ...rest,
       url: `rabbitmq-stream://${USER}@127.0.0.1:${started().tlsPort}/`,
       tls: 'true',
