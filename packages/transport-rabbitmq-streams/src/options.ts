@@ -204,6 +204,10 @@ const schema = z.object({
     description:
       'Speak TLS to the broker (its `stream.listeners.ssl` port, 5551 by default). Default false; a `rabbitmq-stream+tls://` url turns it on too (then `tls=false` is refused).',
   }),
+  tlsServerName: tlsOptionFields.tlsServerName.meta({
+    description:
+      "Host name sent as SNI and checked against the broker's certificate on every connection (default: the host each connection dials, the url's or the node the broker advertises, when it is a name).",
+  }),
 });
 
 const TLS_ONLY = [
