@@ -59,6 +59,11 @@ export {
 } from './rabbitmq-private.js';
 export { applyConfSettings, STREAM_SETTINGS, setupRabbitmqStream } from './rabbitmq-setup.js';
 export {
+  type PrivateRabbitmqTls,
+  type PrivateRabbitmqTlsOptions,
+  privateRabbitmqTls,
+} from './rabbitmq-tls.js';
+export {
   type PrivateRedisTls,
   type PrivateRedisTlsOptions,
   privateRedisTls,

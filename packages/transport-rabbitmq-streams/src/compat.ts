@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 
 /**
  * Compatibility shim for rabbitmq-stream-js-client 1.0.0 (pinned exactly: these patch private
@@ -27,8 +28,14 @@ import type { Socket } from 'node:net';
  * 6. **The client's close callbacks** (run when the broker says a stream was deleted or moved)
  *    write on connections that may already be closed; their rejections no longer escape as
  *    unhandled rejections (which end the process).
+ * 7. **TLS per connection.** The client passes one `ssl` object to `tls.connect` for every
+ *    connection (the locator, and those to the node the broker advertises). Given a
+ *    `TlsForHost` instead, each socket gets the options for the host it dials: SNI and the
+ *    host-name check follow that host, and an IP address is never sent as SNI (DEP0123).
  *
- * `test/compat.test.ts` pins each of these against the real broker.
+ * `test/compat.test.ts` pins 1-6 against the real broker; 7 is pinned by the TLS round trip of
+ * `apps/edgeplane/test/tls/rabbitmq.test.ts` (publisher and consumer connections go to the
+ * advertised TLS port).
  */
 
 const require = createRequire(import.meta.url);
@@ -164,6 +171,30 @@ function patchStart(proto: Prototype): void {
   };
 }
 
+/** Marks an `ssl` parameter whose `tls.connect` options are made per dialled host. */
+export const TLS_FOR_HOST: unique symbol = Symbol('edgeplane.rabbitmq-streams.tls-for-host');
+
+/** The `ssl` parameter this transport gives the client when TLS is on. */
+export interface TlsForHost {
+  readonly [TLS_FOR_HOST]: (host: string) => ConnectionOptions;
+}
+
+interface SocketParams {
+  readonly params: { hostname: string; port: number; socketTimeout?: number; ssl?: unknown };
+}
+
+function patchTlsSocket(proto: Prototype): void {
+  const original = proto.createSocket as (this: SocketParams) => Socket;
+  proto.createSocket = function (this: SocketParams) {
+    const { hostname, port, socketTimeout, ssl } = this.params;
+    const forHost = (ssl as Partial<TlsForHost> | undefined)?.[TLS_FOR_HOST];
+    if (!forHost) return original.call(this);
+    const socket = tlsConnect({ ...forHost(hostname), host: hostname, port });
+    if (socketTimeout) socket.setTimeout(socketTimeout);
+    return socket;
+  };
+}
+
 function patchReceived(proto: Prototype): void {
   const original = proto.received as (this: ConnectionInternals, data: Buffer) => void;
   proto.received = function (this: ConnectionInternals, data: Buffer) {
@@ -215,6 +246,7 @@ export function installClientCompat(): boolean {
   for (const step of ['exchangeProperties', 'auth', 'tune', 'open', 'exchangeCommandVersions'])
     patchHandshakeStep(proto, step);
   patchStart(proto);
+  patchTlsSocket(proto);
   patchReceived(proto);
   patchApplicationProperties();
   installed = true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StreamProtocolError } from './compat.js';
-import { responseCodeOf, streamError } from './errors.js';
+import { isPermanent, responseCodeOf, streamError } from './errors.js';
 
 const map = (error: unknown) => streamError(error, 'connect', 'h:5552');
 
@@ -47,5 +47,44 @@ describe('error mapping', () => {
     expect(e.message).toBe(
       '[transport:rabbitmq-streams] cannot connect (h:5552): Stream was not found on any node',
     );
+  });
+
+  const sslError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+  it.each([
+    [
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'tlsCaFile',
+      "the server's certificate is not signed by a trusted CA",
+    ],
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'tlsCaFile', 'not signed by a trusted CA'],
+    ['CERT_HAS_EXPIRED', 'tlsCaFile', "the server's certificate has expired"],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'tlsServerName', 'not issued for the host name'],
+    ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsCertFile', 'requires a client certificate'],
+    ['ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'tlsCertFile', 'does not trust the client certificate'],
+  ])('TLS error %s → tls naming %s, permanent', (code, option, text) => {
+    const e = map(sslError(code));
+    expect(e.code).toBe('tls');
+    expect(e.details?.option).toBe(option);
+    expect(e.message.startsWith('[transport:rabbitmq-streams] ')).toBe(true);
+    expect(e.message.endsWith(` (h:5552); option "${option}"`)).toBe(true);
+    expect(e.message).toContain(text);
+    expect(e.hint).toBeTruthy();
+    expect(e.retryable).toBe(false);
+    expect(isPermanent(e)).toBe(true);
+  });
+
+  it('a TLS error wrapped by the client (a handshake step, a cause chain) is still tls', () => {
+    const inner = sslError('CERT_HAS_EXPIRED', 'certificate has expired');
+    const wrapped = new StreamProtocolError('exchangeProperties failed', undefined, {
+      cause: inner,
+    });
+    expect(map(wrapped).code).toBe('tls');
+    expect(map(new Error('socket hang up', { cause: inner })).details?.option).toBe('tlsCaFile');
+  });
+
+  it('TLS is classified before response codes and errnos; other errors are not tls', () => {
+    expect(map(Object.assign(new Error('x'), { code: 'ECONNRESET' })).code).toBe('unavailable');
+    expect(map(new StreamProtocolError('x', 8)).code).toBe('unauthenticated');
   });
 });

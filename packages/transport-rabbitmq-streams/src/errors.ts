@@ -1,4 +1,5 @@
 import {
+  classifyTlsError,
   EdgeplaneError,
   type ErrorCode,
   isEdgeplaneError,
@@ -106,12 +107,18 @@ function errnoOf(error: unknown): string | undefined {
 }
 
 /**
- * Maps a native or client error from `action` to an `EdgeplaneError`:
+ * Maps a native or client error from `action` to an `EdgeplaneError` (TLS problems first, as
+ * `tls`; then stream response codes; then socket errnos):
  * `[transport:rabbitmq-streams] cannot connect to 127.0.0.1:5552: connection refused (ECONNREFUSED)`.
  * `where` is `host:port`, never the URL (it may carry a password).
  */
 export function streamError(error: unknown, action: string, where: string): EdgeplaneError {
   if (isEdgeplaneError(error)) return error;
+  // A certificate or handshake problem (unknown CA, expired, wrong host, client certificate
+  // required or refused): a permanent `tls` error naming the option to fix, never retried.
+  // apps/edgeplane/test/tls/rabbitmq.test.ts pins each case against the real broker.
+  const tls = classifyTlsError(error, { component: COMPONENT, server: where });
+  if (tls) return tls;
   const response = responseCodeOf(error);
   const errno = errnoOf(error);
   const rule = response !== undefined ? RESPONSE_CODES[response] : errno ? ERRNO[errno] : undefined;

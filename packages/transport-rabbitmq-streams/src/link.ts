@@ -15,6 +15,7 @@ import {
 import type { ResolvedRabbitmqStreamsOptions } from './options.js';
 import { Session, type SessionEvents } from './session.js';
 import { Signal, sleep, waitAny } from './timing.js';
+import { plaintextToTlsPort, type StreamTls, tlsToPlaintextPort } from './tls.js';
 import type { ConnectionTarget } from './url.js';
 
 const STREAM_DOES_NOT_EXIST = 0x02;
@@ -52,6 +53,7 @@ export class Link {
   constructor(
     readonly options: ResolvedRabbitmqStreamsOptions,
     readonly target: ConnectionTarget,
+    private readonly tls: StreamTls,
     private readonly events: Omit<SessionEvents, 'lost'>,
   ) {}
 
@@ -168,12 +170,14 @@ export class Link {
    * one, a stream that does not exist any more was deleted mid-run: permanent (`deleted`).
    */
   private async attempt(first: boolean, signal?: AbortSignal): Promise<Session> {
+    // The TLS files are read and checked before the first connection: a bad one fails at once.
+    if (first) await this.tls.load();
     try {
       const session = await Session.connect(
         this.options,
         this.target,
         { ...this.events, lost: (s, error) => this.lost(s, error) },
-        { create: first, signal },
+        { create: first, signal, ssl: this.tls.ssl() },
       );
       try {
         for (const setup of this.setups) await setup(session);
@@ -192,6 +196,14 @@ export class Link {
       const mapped = streamError(error, first ? 'connect' : 'reconnect', this.target.where);
       if (!first && mapped.details?.responseCode === STREAM_DOES_NOT_EXIST)
         throw this.deleted('it no longer exists after a reconnection');
+      // A first handshake that failed: plaintext spoken to a TLS port, or TLS to a plaintext
+      // one? Either is a permanent `tls` error (exit 2) saying which option to change.
+      if (first && mapped.retryable && mapped.details?.errno !== 'ECONNREFUSED' && !signal?.aborted)
+        throw (
+          (await (this.tls.enabled
+            ? tlsToPlaintextPort(this.target, mapped)
+            : plaintextToTlsPort(this.target, mapped))) ?? mapped
+        );
       throw mapped;
     }
   }

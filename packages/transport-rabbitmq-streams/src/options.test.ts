@@ -56,7 +56,7 @@ describe('options', () => {
   it.each([
     [{ stream: 's' }, 'url', 'option "url" is required'],
     [{ url: URL }, 'stream', 'option "stream" is required'],
-    [{ url: 'amqp://127.0.0.1', stream: 's' }, 'url', 'expected rabbitmq-stream://'],
+    [{ url: 'amqp://127.0.0.1', stream: 's' }, 'url', 'expected rabbitmq-stream[+tls]://'],
     [{ url: `${URL}/a/b`, stream: 's' }, 'url', 'write a "/" inside it as %2F'],
     [{ url: URL, stream: '' }, 'stream', 'expected a non-empty stream name'],
     [
@@ -92,11 +92,70 @@ describe('options', () => {
     ).toThrow(/option "batchMaxMessages"/);
   });
 
+  it('takes the TLS options; TLS is on with tls=true or a rabbitmq-stream+tls:// url', () => {
+    const tls = {
+      tlsCaFile: '/pki/ca.pem',
+      tlsCertFile: '/pki/client.pem',
+      tlsKeyFile: '/pki/client.key',
+      tlsKeyPassphrase: 'pw',
+      tlsServerName: 'broker.example',
+      tlsVerify: 'false',
+    };
+    expect(
+      rabbitmqStreamsTransport.parseOptions({ url: URL, stream: 's', tls: 'true', ...tls }),
+    ).toMatchObject({ ...tls, tls: true, tlsVerify: false });
+    const viaUrl = rabbitmqStreamsTransport.parseOptions({
+      url: 'rabbitmq-stream+tls://u:p@broker',
+      stream: 's',
+      ...tls,
+    });
+    expect(viaUrl.tls).toBeUndefined();
+    expect(createRabbitmqStreamsTransport(viaUrl).options.tlsCaFile).toBe('/pki/ca.pem');
+    // TLS off: no TLS field is filled in by default
+    const plain = rabbitmqStreamsTransport.parseOptions({ url: URL, stream: 's' });
+    expect(Object.keys(plain).filter((k) => k.startsWith('tls'))).toEqual([]);
+  });
+
+  it.each([
+    ['tlsCaFile', { tlsCaFile: '/ca.pem' }],
+    ['tlsCertFile', { tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem' }],
+    ['tlsServerName', { tlsServerName: 'broker' }],
+    ['tlsVerify', { tlsVerify: 'false' }],
+    ['tlsCaFile', { tls: 'false', tlsCaFile: '/ca.pem' }],
+  ])('%s while TLS is off is invalid-config saying how to turn TLS on', (option, extra) => {
+    const r = rejection({ url: URL, stream: 's', ...extra });
+    expect(r.code).toBe('invalid-config');
+    expect(r.option).toBe(option);
+    expect(r.message).toBe(
+      `[transport:rabbitmq-streams] option "${option}": is set but TLS is off: use a \`rabbitmq-stream+tls://\` url or set tls=true (or remove it)`,
+    );
+  });
+
+  it('tls=false with a rabbitmq-stream+tls:// url is refused', () => {
+    const r = rejection({ url: 'rabbitmq-stream+tls://h', stream: 's', tls: 'false' });
+    expect(r.code).toBe('invalid-config');
+    expect(r.option).toBe('tls');
+    expect(r.message).toContain('tls=false contradicts the `rabbitmq-stream+tls://` url');
+  });
+
+  it.each([
+    ['an IP address', '127.0.0.1'],
+    ['a URL', 'https://broker'],
+  ])('tlsServerName refuses %s', (_what, value) => {
+    const r = rejection({ url: URL, stream: 's', tls: 'true', tlsServerName: value });
+    expect(r.option).toBe('tlsServerName');
+    expect(r.message).toContain('expected a DNS host name');
+  });
+
   it('describes every option; url and password are secret', () => {
     const described = rabbitmqStreamsTransport.describeOptions();
     for (const o of described) expect(o.description.length).toBeGreaterThan(10);
     const secret = described.filter((o) => o.secret).map((o) => o.name);
-    expect(secret).toEqual(['url', 'password']);
+    expect(secret).toEqual(['url', 'password', 'tlsKeyPassphrase']);
     expect(described.find((o) => o.name === 'offset')?.type).toBe('first | next | integer >= 0');
+    expect(described.find((o) => o.name === 'tls')?.description).toMatch(
+      /rabbitmq-stream\+tls:\/\//,
+    );
+    expect(described.find((o) => o.name === 'tlsCaFile')?.type).toBe('path');
   });
 });

@@ -1,18 +1,26 @@
 import {
   defineTransport,
   kv,
+  type TlsOptions,
   type Transport,
   type TransportDescriptor,
+  tlsOptionFields,
 } from '@edgeplane/adapter-loop/transport';
 import { z } from 'zod';
-import { urlProblem } from './url.js';
+import { isTlsUrl, urlProblem } from './url.js';
 
 /** Where a consumer without a stored offset starts: the first message, the next one, or an offset. */
 export type StartOffset = 'first' | 'next' | bigint;
 
-/** Options of the RabbitMQ Streams transport, as library users pass them. */
-export interface RabbitmqStreamsTransportOptions {
-  /** `rabbitmq-stream://user:password@host:5552/vhost` (user, password and vhost optional). */
+/**
+ * Options of the RabbitMQ Streams transport, as library users pass them. TLS (`TlsOptions`):
+ * on with a `rabbitmq-stream+tls://` url or `tls=true`; the files are read at `open()`.
+ */
+export interface RabbitmqStreamsTransportOptions extends TlsOptions {
+  /**
+   * `rabbitmq-stream://user:password@host:5552/vhost`, or `rabbitmq-stream+tls://...` (TLS,
+   * port 5551 by default); user, password and vhost optional.
+   */
   readonly url: string;
   /** Overrides the user name of `url`. */
   readonly username?: string | undefined;
@@ -53,7 +61,7 @@ export interface RabbitmqStreamsTransportOptions {
 }
 
 /** The options after validation, with every default filled in. */
-export interface ResolvedRabbitmqStreamsOptions {
+export interface ResolvedRabbitmqStreamsOptions extends TlsOptions {
   readonly url: string;
   readonly username?: string | undefined;
   readonly password?: string | undefined;
@@ -110,7 +118,7 @@ const url = kv
   })
   .meta({
     description:
-      'Broker address: `rabbitmq-stream://[user:password@]host[:port][/vhost]` (port 5552, user and password `guest`, vhost `/` by default). Secret: it may carry the password.',
+      'Broker address: `rabbitmq-stream://[user:password@]host[:port][/vhost]` (port 5552, user and password `guest`, vhost `/` by default), or `rabbitmq-stream+tls://...` to speak TLS (port 5551 by default; the same as `tls=true`). Secret: it may carry the password.',
     type: 'url',
   });
 
@@ -191,6 +199,50 @@ const schema = z.object({
     5000,
     'Ceiling of the reconnection delay (exponential backoff with jitter), in ms.',
   ),
+  ...tlsOptionFields,
+  tls: kv.bool().optional().meta({
+    description:
+      'Speak TLS to the broker (its `stream.listeners.ssl` port, 5551 by default). Default false; a `rabbitmq-stream+tls://` url turns it on too (then `tls=false` is refused).',
+  }),
+  tlsServerName: tlsOptionFields.tlsServerName.meta({
+    description:
+      "Host name sent as SNI and checked against the broker's certificate on every connection (default: the host each connection dials, the url's or the node the broker advertises, when it is a name).",
+  }),
+});
+
+const TLS_ONLY = [
+  'tlsCaFile',
+  'tlsCertFile',
+  'tlsKeyFile',
+  'tlsKeyPassphrase',
+  'tlsServerName',
+  'tlsVerify',
+] as const;
+
+/**
+ * TLS settings that contradict each other are refused when the options are parsed (so
+ * `validate` sees them too): `tls=false` with a `+tls` url, a `tls*` file option while TLS is off.
+ */
+const checked = schema.superRefine((o, ctx) => {
+  const tlsUrl = isTlsUrl(o.url);
+  if (o.tls === false && tlsUrl) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tls'],
+      message:
+        'tls=false contradicts the `rabbitmq-stream+tls://` url: use `rabbitmq-stream://` for plaintext',
+    });
+    return;
+  }
+  if (o.tls === true || tlsUrl) return;
+  const set = TLS_ONLY.find((name) => o[name] !== undefined);
+  if (set)
+    ctx.addIssue({
+      code: 'custom',
+      path: [set],
+      message:
+        'is set but TLS is off: use a `rabbitmq-stream+tls://` url or set tls=true (or remove it)',
+    });
 });
 
 /** One line for `edgeplane transports`. */
@@ -201,7 +253,7 @@ export const SUMMARY =
 export function defineRabbitmqStreamsTransport(
   create: (options: ResolvedRabbitmqStreamsOptions) => Transport,
 ): TransportDescriptor<ResolvedRabbitmqStreamsOptions> {
-  return defineTransport({ name: 'rabbitmq-streams', summary: SUMMARY, options: schema, create });
+  return defineTransport({ name: 'rabbitmq-streams', summary: SUMMARY, options: checked, create });
 }
 
 // Compile-time check: the hand-written interfaces and the schema agree.

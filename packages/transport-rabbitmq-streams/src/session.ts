@@ -12,6 +12,7 @@ import { StreamProtocolError, trackSockets } from './compat.js';
 import { connectionLost, openCancelled, responseCodeOf, streamError, timedOut } from './errors.js';
 import type { ResolvedRabbitmqStreamsOptions } from './options.js';
 import { deadline, Signal, sleep } from './timing.js';
+import type { TlsForHost } from './tls.js';
 import type { ConnectionTarget } from './url.js';
 
 /** Callbacks from a session's client: connection loss, publish confirms and errors. */
@@ -55,13 +56,17 @@ export class Session {
   /**
    * Connects, checks the stream (creating it if `create` and `createStream`). Rejects with the
    * mapped error; an abort of `signal` destroys the sockets opened so far and rejects with
-   * `cancelled` at once.
+   * `cancelled` at once. `ssl`: TLS on (from `StreamTls.ssl()`).
    */
   static async connect(
     options: ResolvedRabbitmqStreamsOptions,
     target: ConnectionTarget,
     events: SessionEvents,
-    { create, signal }: { create: boolean; signal?: AbortSignal | undefined },
+    {
+      create,
+      signal,
+      ssl,
+    }: { create: boolean; signal?: AbortSignal | undefined; ssl?: TlsForHost | undefined },
   ): Promise<Session> {
     if (signal?.aborted) throw openCancelled();
     const session = new Session(options, target, events);
@@ -72,7 +77,7 @@ export class Session {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await session.start(sockets, create);
+      await session.start(sockets, create, ssl);
     } catch (error) {
       throw signal?.aborted ? openCancelled() : error;
     } finally {
@@ -85,7 +90,11 @@ export class Session {
     return session;
   }
 
-  private async start(sockets: Set<Socket>, create: boolean): Promise<void> {
+  private async start(
+    sockets: Set<Socket>,
+    create: boolean,
+    ssl: TlsForHost | undefined,
+  ): Promise<void> {
     const { options, target, events } = this;
     const { hostname, port, username, password, vhost, where } = target;
     const connecting = trackSockets(sockets, () =>
@@ -97,6 +106,8 @@ export class Session {
         vhost,
         socketTimeout: options.connectTimeoutMs,
         connectionName: 'edgeplane',
+        // Per connection, for the host it dials: see `patchTlsSocket` in compat.ts.
+        ...(ssl ? { ssl: ssl as unknown as boolean } : {}),
         ...(options.loadBalancer
           ? { addressResolver: { enabled: true, endpoint: { host: hostname, port } } }
           : {}),

@@ -3,6 +3,7 @@ import { streamClient } from './client.js';
 import type { ResolvedRabbitmqStreamsOptions } from './options.js';
 import { Session } from './session.js';
 import { Signal, waitAny } from './timing.js';
+import type { StreamTls } from './tls.js';
 import type { ConnectionTarget } from './url.js';
 
 /** How long a probe waits for the last chunk; an empty stream sends none. */
@@ -43,6 +44,7 @@ export class TailProbe {
   constructor(
     private readonly options: ResolvedRabbitmqStreamsOptions,
     private readonly target: ConnectionTarget,
+    private readonly tls: StreamTls,
   ) {}
 
   /**
@@ -75,7 +77,7 @@ export class TailProbe {
           confirm: () => {},
           publishError: () => {},
         },
-        { create: false },
+        { create: false, ssl: this.tls.ssl() },
       );
       const session = this.session;
       const chunk = new OneChunk();

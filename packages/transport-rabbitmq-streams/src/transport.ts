@@ -20,6 +20,7 @@ import { receiveBatches } from './receive.js';
 import { MAX_BODY_BYTES, Sink } from './send.js';
 import { Source } from './source.js';
 import { TailProbe } from './tail-probe.js';
+import { StreamTls } from './tls.js';
 import { connectionTarget } from './url.js';
 
 export { MAX_BODY_BYTES };
@@ -72,14 +73,15 @@ export function createRabbitmqStreamsTransport(
 
 function buildTransport(options: ResolvedRabbitmqStreamsOptions): RabbitmqStreamsTransport {
   const target = connectionTarget(options.url, options);
+  const tls = new StreamTls(options, target.tls);
   let sink: Sink | undefined;
-  const link = new Link(options, target, {
+  const link = new Link(options, target, tls, {
     confirm: (publisherId, connectionId, ids) => sink?.onConfirm(publisherId, connectionId, ids),
     publishError: (publisherId, connectionId, id, code) =>
       sink?.onPublishError(publisherId, connectionId, id, code),
   });
   sink = new Sink(link, options);
-  const source = new Source(link, options, new TailProbe(options, target));
+  const source = new Source(link, options, new TailProbe(options, target, tls));
   link.acknowledged = () => source.committed;
   let role: OpenContext['role'];
   return {
