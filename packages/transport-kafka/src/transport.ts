@@ -1,4 +1,5 @@
 import type {
+  EdgeplaneError,
   GroupEvent,
   InboundBatch,
   LagReading,
@@ -11,8 +12,9 @@ import type {
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
 import { ConnectionPool } from '@platformatic/kafka';
-import type { KafkaLogEntry } from './client.js';
+import { type KafkaLogEntry, loadKafkaTls } from './client.js';
 import { closedError, connectionLost, kafkaError, scrub } from './errors.js';
+import { plaintextToTlsPort } from './plaintext.js';
 import { LagReader } from './lag.js';
 import type { KafkaTransportOptions, ResolvedKafkaOptions } from './options.js';
 import { receiveBatches } from './receive.js';
@@ -126,8 +128,9 @@ function buildKafkaTransport(
     const prefix = client instanceof ConnectionPool ? '' : 'client:broker:';
     client.on(`${prefix}failed` as 'failed', lost('cannot connect to'));
     client.on(`${prefix}disconnect` as 'disconnect', lost('disconnected from'));
-    // a connection refused for its credentials (SASL) is permanent: fail now, with the
-    // broker's own words, instead of retrying `reconnectRetries` times
+    // a connection refused for its credentials (SASL) or its certificates (TLS) is permanent:
+    // fail now (an `open()` under way too), with the broker's own words or the TLS option to
+    // fix, instead of retrying `retries` / `reconnectRetries` times
     // (a client does not forward `connecting`: listen on its own pool)
     const pool = (client instanceof ConnectionPool
       ? client
@@ -135,20 +138,20 @@ function buildKafkaTransport(
     pool.on('connecting', (event) => {
       event.connection?.once('error', (error: Error) => {
         if (closed) return;
-        lastErrors.set(`${event.broker.host}:${event.broker.port}`, error);
-        const mapped = kafkaError(
-          error,
-          `connect to ${event.broker.host}:${event.broker.port}`,
-          secrets,
-        );
-        if (mapped.code !== 'unauthenticated') return;
+        const broker = `${event.broker.host}:${event.broker.port}`;
+        lastErrors.set(broker, error);
+        const mapped = kafkaError(error, `connect to ${broker}`, secrets, broker);
+        if (mapped.code !== 'unauthenticated' && mapped.code !== 'tls') return;
         log('error', 'connection', mapped.message);
         source.fail(mapped);
         sink.fail(mapped);
+        refuseOpen?.(mapped);
         tracker.failed(mapped);
       });
     });
   };
+  /** Rejects the `open()` under way (a permanent refusal seen on a connection). */
+  let refuseOpen: ((error: EdgeplaneError) => void) | undefined;
   let onGroupEvent: OpenContext['onGroupEvent'];
   const groupEvent = (event: GroupEvent) => {
     if (closed) return;
@@ -176,9 +179,21 @@ function buildKafkaTransport(
       if (closed) throw closedError();
       tracker.listen(ctx?.onStateChange);
       if (ctx?.onGroupEvent) onGroupEvent = ctx.onGroupEvent;
-      // an abort of `ctx.signal` rejects within a moment with `cancelled`, closing what started
-      if (ctx?.role === 'ingress') await source.start(ctx.signal);
-      if (ctx?.role === 'egress') await sink.start(ctx.signal);
+      // the TLS files are read and checked before anything connects: a bad one fails at once
+      await loadKafkaTls(options);
+      const refused = new Promise<never>((_, reject) => {
+        refuseOpen = reject;
+      });
+      refused.catch(() => {});
+      try {
+        // an abort of `ctx.signal` rejects within a moment with `cancelled`, closing what started
+        if (ctx?.role === 'ingress') await Promise.race([source.start(ctx.signal), refused]);
+        if (ctx?.role === 'egress') await Promise.race([sink.start(ctx.signal), refused]);
+      } catch (error) {
+        throw await plaintextToTlsPort(options, error);
+      } finally {
+        refuseOpen = undefined;
+      }
       tracker.opened();
     },
     send: (batch, signal) => sink.send(batch, signal),
