@@ -27,6 +27,7 @@ export {
   type PrivateKafkaOptions,
   privateKafka,
 } from './kafka-private.js';
+export { addKafkaTlsListener, type KafkaTlsListener } from './kafka-tls.js';
 export {
   ensureMachineService,
   type MachineService,
@@ -61,4 +62,3 @@ export { type S3TestServer, s3Server, startS3 } from './s3.js';
 export { streamPeerProperties } from './stream-protocol.js';
 export { type TlsProxy, type TlsProxyOptions, tlsProxy } from './tls-proxy.js';
 export type { PrivateServer, Provenance, ServerFactory, TestServer } from './types.js';
-export { addKafkaTlsListener, type KafkaTlsListener } from './kafka-tls.js';

@@ -1,12 +1,13 @@
 import {
   defineTransport,
   kv,
-  tlsOptionFields,
   type Transport,
   type TransportDescriptor,
+  tlsOptionFields,
 } from '@edgeplane/adapter-loop/transport';
 import { z } from 'zod';
-import { type ResolvedKafkaOptions, SUMMARY } from './options.js';
+import { ENABLE_TLS_HINT } from './client.js';
+import { type ResolvedKafkaOptions, SUMMARY, tlsSettings } from './options.js';
 
 const MiB = 1024 * 1024;
 
@@ -47,9 +48,15 @@ function saslRules(
   const tokens = [o.saslOauthBearerToken, o.saslOauthBearerTokenFile];
   if (o.saslMechanism === 'oauthbearer') {
     if (tokens.every((x) => x === undefined))
-      fail('saslOauthBearerToken', 'SASL/OAUTHBEARER needs `saslOauthBearerToken` or `saslOauthBearerTokenFile`');
+      fail(
+        'saslOauthBearerToken',
+        'SASL/OAUTHBEARER needs `saslOauthBearerToken` or `saslOauthBearerTokenFile`',
+      );
     if (tokens.every((x) => x !== undefined))
-      fail('saslOauthBearerTokenFile', 'set either `saslOauthBearerToken` or `saslOauthBearerTokenFile`, not both');
+      fail(
+        'saslOauthBearerTokenFile',
+        'set either `saslOauthBearerToken` or `saslOauthBearerTokenFile`, not both',
+      );
     for (const name of ['saslUsername', 'saslPassword'] as const)
       if (o[name] !== undefined) fail(name, `\`${name}\` is not used by SASL/OAUTHBEARER`);
     return;
@@ -68,6 +75,46 @@ function saslRules(
         : 'saslPassword';
     fail(missing, 'SASL needs `saslMechanism`, `saslUsername` and `saslPassword` together');
   }
+}
+
+/**
+ * The TLS options that go together, checked when the options are parsed (so `validate` reports
+ * them); `loadTls` checks them again at open, with the files.
+ */
+function tlsRules(o: ResolvedKafkaOptions, fail: Fail): void {
+  const t = tlsSettings(o);
+  // the name the operator wrote: the deprecated alias when only it is set
+  const named = (name: keyof typeof t): string => {
+    const alias = Object.keys(SSL_ALIASES).find(
+      (a) => SSL_ALIASES[a as keyof typeof SSL_ALIASES] === name,
+    ) as keyof typeof SSL_ALIASES | undefined;
+    return alias && o[name] === undefined && o[alias] !== undefined ? alias : name;
+  };
+  if (t.tls !== true) {
+    const set = (
+      [
+        'tlsCaFile',
+        'tlsCertFile',
+        'tlsKeyFile',
+        'tlsKeyPassphrase',
+        'tlsServerName',
+        'tlsVerify',
+      ] as const
+    ).find((name) => t[name] !== undefined);
+    if (set) fail(named(set), `\`${named(set)}\` is set but TLS is off: ${ENABLE_TLS_HINT}`);
+    return;
+  }
+  if ((t.tlsCertFile === undefined) !== (t.tlsKeyFile === undefined)) {
+    const [missing, given] =
+      t.tlsCertFile === undefined
+        ? (['tlsCertFile', 'tlsKeyFile'] as const)
+        : (['tlsKeyFile', 'tlsCertFile'] as const);
+    // with the other one given under its deprecated name, name the missing one so too
+    const name = named(given).startsWith('ssl') ? missing.replace(/^tls/, 'ssl') : missing;
+    fail(name, 'mutual TLS needs `tlsCertFile` and `tlsKeyFile` together');
+  }
+  if (t.tlsKeyPassphrase !== undefined && t.tlsKeyFile === undefined)
+    fail('tlsKeyPassphrase', '`tlsKeyPassphrase` is set without `tlsKeyFile`');
 }
 
 /** Kafka's legal topic names: 1–249 of `[a-zA-Z0-9._-]`, not `.` or `..`. */
@@ -261,6 +308,7 @@ const schema = z
       if (o[alias as keyof typeof SSL_ALIASES] !== undefined && o[name] !== undefined)
         fail(alias, `\`${alias}\` is the deprecated name of \`${name}\`: set only \`${name}\``);
     }
+    tlsRules(o, fail);
   });
 
 /**

@@ -14,9 +14,9 @@ import type {
 import { ConnectionPool } from '@platformatic/kafka';
 import { type KafkaLogEntry, loadKafkaTls } from './client.js';
 import { closedError, connectionLost, kafkaError, scrub } from './errors.js';
-import { plaintextToTlsPort } from './plaintext.js';
 import { LagReader } from './lag.js';
 import type { KafkaTransportOptions, ResolvedKafkaOptions } from './options.js';
+import { plaintextToTlsPort } from './plaintext.js';
 import { receiveBatches } from './receive.js';
 import { defineKafkaTransport } from './schema.js';
 import { KafkaSink } from './send.js';
@@ -44,7 +44,7 @@ export interface ClientEvents {
       | 'connecting',
     listener: (event: {
       broker: { host: string; port: number };
-      connection?: { once(event: 'error', listener: (error: Error) => void): unknown };
+      connection?: { on(event: 'error', listener: (error: Error) => void): unknown };
     }) => void,
   ): unknown;
 }
@@ -113,6 +113,7 @@ function buildKafkaTransport(
   /** A lost or refused broker connection: `reconnecting` (the client retries on its own). */
   /** The last error each broker's connections reported (`host:port`): named as the cause. */
   const lastErrors = new Map<string, Error>();
+  const watched = new WeakSet<object>();
   const watch = (client: ClientEvents) => {
     const lost = (what: string) => (event: { broker: { host: string; port: number } }) => {
       const broker = `${event.broker.host}:${event.broker.port}`;
@@ -136,7 +137,13 @@ function buildKafkaTransport(
       ? client
       : ((client as { connections?: unknown }).connections ?? client)) as unknown as ClientEvents;
     pool.on('connecting', (event) => {
-      event.connection?.once('error', (error: Error) => {
+      const connection = event.connection;
+      if (!connection || watched.has(connection)) return;
+      watched.add(connection);
+      // `on`, not `once`: a connection refused after its TLS handshake (a client certificate
+      // required under TLS 1.3) emits `error` twice (the TLS alert, then the SASL request it
+      // broke), and an `error` without a listener would crash the process
+      connection.on('error', (error: Error) => {
         if (closed) return;
         const broker = `${event.broker.host}:${event.broker.port}`;
         lastErrors.set(broker, error);
