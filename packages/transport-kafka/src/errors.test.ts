@@ -10,7 +10,7 @@ import {
   UserError,
 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { codeOf, isMembershipError, kafkaError, rootCause } from './errors.js';
+import { codeOf, isMembershipError, kafkaError, noClientCertificate, rootCause } from './errors.js';
 
 /** A broker answer with one protocol error, as @platformatic/kafka reports it. */
 const response = (id: string) => {
@@ -129,6 +129,21 @@ describe('kafka error mapping', () => {
       'x',
     );
     expect(noClientCert.details).toMatchObject({ option: 'tlsCertFile' });
+  });
+
+  it('a client certificate refused when none was given: the hint says to give one', () => {
+    const refused = kafkaError(
+      new NetworkError('Connection error', {
+        cause: errno('ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE'),
+      }),
+      'connect to b:9093',
+      [],
+      'b:9093',
+    );
+    expect(noClientCertificate(refused, true)).toBe(refused);
+    const none = noClientCertificate(refused, false);
+    expect(none.message).toMatch(/requires a client certificate \(b:9093\); option "tlsCertFile"/);
+    expect(none.hint).toMatch(/set tlsCertFile and tlsKeyFile/);
   });
 
   it('TLS against a plaintext listener says to check `tls`', () => {

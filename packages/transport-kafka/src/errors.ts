@@ -237,6 +237,24 @@ export function kafkaError(
   });
 }
 
+/**
+ * A client certificate refused when none was given (Kafka answers a missing one with the alert
+ * `bad_certificate`, as it does a wrong one): the hint says to give one.
+ */
+export function noClientCertificate(error: EdgeplaneError, given: boolean): EdgeplaneError {
+  if (given || error.code !== 'tls' || error.details?.option !== 'tlsCertFile') return error;
+  return new EdgeplaneError(
+    'tls',
+    COMPONENT,
+    error.detail.replace('refused the client certificate', 'requires a client certificate'),
+    {
+      cause: error.cause,
+      details: error.details,
+      hint: 'the brokers require mutual TLS: set tlsCertFile and tlsKeyFile (and tlsKeyPassphrase for an encrypted key)',
+    },
+  );
+}
+
 /** True for errors that mean "the group moved on; rejoin, then commit again" (client's flag). */
 export function isMembershipError(error: unknown): boolean {
   return error instanceof Error && findErrorBy(error, 'needsRejoin', true) !== null;

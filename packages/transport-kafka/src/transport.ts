@@ -13,9 +13,9 @@ import type {
 } from '@edgeplane/adapter-loop/transport';
 import { ConnectionPool } from '@platformatic/kafka';
 import { type KafkaLogEntry, loadKafkaTls } from './client.js';
-import { closedError, connectionLost, kafkaError, scrub } from './errors.js';
+import { closedError, connectionLost, kafkaError, noClientCertificate, scrub } from './errors.js';
 import { LagReader } from './lag.js';
-import type { KafkaTransportOptions, ResolvedKafkaOptions } from './options.js';
+import { type KafkaTransportOptions, type ResolvedKafkaOptions, tlsSettings } from './options.js';
 import { plaintextToTlsPort } from './plaintext.js';
 import { receiveBatches } from './receive.js';
 import { defineKafkaTransport } from './schema.js';
@@ -147,7 +147,10 @@ function buildKafkaTransport(
         if (closed) return;
         const broker = `${event.broker.host}:${event.broker.port}`;
         lastErrors.set(broker, error);
-        const mapped = kafkaError(error, `connect to ${broker}`, secrets, broker);
+        const mapped = noClientCertificate(
+          kafkaError(error, `connect to ${broker}`, secrets, broker),
+          tlsSettings(options).tlsCertFile !== undefined,
+        );
         if (mapped.code !== 'unauthenticated' && mapped.code !== 'tls') return;
         log('error', 'connection', mapped.message);
         source.fail(mapped);
