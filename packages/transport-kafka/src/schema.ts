@@ -186,6 +186,10 @@ const schema = z
       description:
         'Speak TLS to the brokers (a broker `SSL` or `SASL_SSL` listener). Default false. Kafka broker addresses have no URL scheme: TLS is turned on by this option only.',
     }),
+    tlsServerName: tlsOptionFields.tlsServerName.meta({
+      description:
+        "Host name sent as SNI to every broker and checked against their certificates (default: each broker's own host when every bootstrap broker is a name; no SNI for IP addresses).",
+    }),
     ssl: deprecated(kv.bool(), 'tls'),
     sslCaFile: deprecated(path(''), 'tlsCaFile'),
     sslCertFile: deprecated(path(''), 'tlsCertFile'),
