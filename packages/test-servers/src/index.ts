@@ -27,6 +27,7 @@ export {
   type PrivateKafkaOptions,
   privateKafka,
 } from './kafka-private.js';
+export { addKafkaTlsListener, type KafkaTlsListener } from './kafka-tls.js';
 export {
   ensureMachineService,
   type MachineService,

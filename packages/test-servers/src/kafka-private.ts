@@ -14,6 +14,7 @@ import kafkajs from 'kafkajs';
 import { TestServerError } from './errors.js';
 import { exec, tail } from './exec.js';
 import { ensureKafkaDistribution, javaBinary, KAFKA_VERSION } from './kafka-dist.js';
+import { addKafkaTlsListener, type KafkaTlsListener } from './kafka-tls.js';
 import { isAlive } from './lock.js';
 import { freePort, waitForTcp } from './net.js';
 import { cacheDir } from './paths.js';
@@ -51,6 +52,11 @@ export interface PrivateKafkaOptions {
   readonly properties?: Readonly<Record<string, string>>;
   /** How long a (re)start may take to answer metadata requests. Default 120 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * Also serve a TLS listener (SASL_SSL with `saslUsers`, else SSL) on `tls.port` (default: a free
+   * port) with the PKI's server certificate, requiring client certificates: see `tlsPort`.
+   */
+  readonly tls?: KafkaTlsListener;
 }
 
 /** A single-node KRaft broker for one test file alone (see `PrivateServer`). */
@@ -60,6 +66,8 @@ export interface PrivateKafka extends PrivateServer {
   readonly controllerPort: number;
   /** Its own data directory (kept by `stop()` and `kill()`; removed by `dispose()` and at exit). */
   readonly dataDir: string;
+  /** The TLS listener's port, with `tls` (`brokers` stays the plaintext listener). */
+  readonly tlsPort: number | undefined;
   /** SASL users it was started with (absent: PLAINTEXT). */
   readonly saslUsers: KafkaUsers | undefined;
   /** The super user's credentials, with `saslUsers`. */
@@ -95,6 +103,7 @@ function properties(
   controller: number,
   admin: { username: string; password: string } | undefined,
   options: PrivateKafkaOptions,
+  tlsPort: number | undefined,
 ): string {
   const listener = admin ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
   const lines: Record<string, string> = {
@@ -130,6 +139,7 @@ function properties(
     lines['super.users'] = `User:${admin?.username ?? 'admin'};User:ANONYMOUS`;
     lines['allow.everyone.if.no.acl.found'] = 'true';
   }
+  if (options.tls && tlsPort) addKafkaTlsListener(lines, options.tls, tlsPort, lines[JAAS_KEY]);
   Object.assign(lines, options.properties ?? {});
   return `${Object.entries(lines)
     .map(([k, v]) => `${k}=${v}`)
@@ -162,6 +172,9 @@ export async function privateKafka(options: PrivateKafkaOptions = {}): Promise<P
   const port = options.port ?? (await freePort());
   let controllerPort = await freePort();
   while (controllerPort === port) controllerPort = await freePort();
+  let tlsPort = options.tls ? (options.tls.port ?? (await freePort())) : undefined;
+  while (!options.tls?.port && tlsPort !== undefined && [port, controllerPort].includes(tlsPort))
+    tlsPort = await freePort();
   mkdirSync(join(cacheDir(), 'private'), { recursive: true });
   const dataDir = mkdtempSync(join(cacheDir(), 'private', `kafka-${port}-`));
   removeAtExit(dataDir);
@@ -171,7 +184,7 @@ export async function privateKafka(options: PrivateKafkaOptions = {}): Promise<P
   const propsFile = join(dataDir, 'server.properties');
   const log4jFile = join(dataDir, 'log4j.properties');
   const logFile = join(dataDir, 'kafka.log');
-  writeFileSync(propsFile, properties(dataDir, port, controllerPort, admin, options));
+  writeFileSync(propsFile, properties(dataDir, port, controllerPort, admin, options, tlsPort));
   writeFileSync(log4jFile, LOG4J);
   const classpath = join(home, 'libs', '*');
   const log4jArg = `-Dlog4j.configuration=file:${log4jFile}`;
@@ -290,6 +303,7 @@ export async function privateKafka(options: PrivateKafkaOptions = {}): Promise<P
     host: '127.0.0.1',
     port,
     controllerPort,
+    tlsPort,
     dataDir,
     saslUsers: options.saslUsers,
     admin,

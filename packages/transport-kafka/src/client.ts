@@ -1,9 +1,18 @@
-import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
+import {
+  INPUT_LIMITS,
+  type LoadedTls,
+  loadTls,
+  readInputFile,
+  tlsConnectOptions,
+} from '@edgeplane/adapter-loop/transport';
 import type { BaseOptions, SASLOptions } from '@platformatic/kafka';
-import { roleConfigError } from './errors.js';
-import type { ResolvedKafkaOptions } from './options.js';
+import { COMPONENT } from './errors.js';
+import { type ResolvedKafkaOptions, tlsSettings } from './options.js';
+
+/** How this transport turns TLS on (the hint of "plaintext spoken to a TLS port"). */
+export const ENABLE_TLS_HINT =
+  'set `tls=true` for this adapter (Kafka broker addresses have no URL scheme: the option turns TLS on), and give `tlsCaFile` for a private CA';
 
 /** One client event, as handed to `KafkaTransportHooks.log` (credentials scrubbed). */
 export interface KafkaLogEntry {
@@ -26,50 +35,63 @@ export function retryDelay(o: ResolvedKafkaOptions): (...args: unknown[]) => num
     Math.min(o.retryMaxMs, o.retryInitialMs * 2 ** Math.max(0, Number(attempt) - 1));
 }
 
-async function readOption(path: string, option: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw roleConfigError(
-      option,
-      `cannot read \`${option}\` ${path}: ${(error as Error).message.replace(/^[A-Z]+: /, '')}`,
-    );
-  }
+/**
+ * Reads and checks the TLS files (`loadTls`, at every client built: a rotated certificate is
+ * picked up by the next one). Undefined when TLS is off.
+ * @throws EdgeplaneError `tls` / `invalid-config` naming the option (see `loadTls`).
+ */
+export function loadKafkaTls(o: ResolvedKafkaOptions): Promise<LoadedTls | undefined> {
+  return loadTls(tlsSettings(o), { component: COMPONENT, enableHint: ENABLE_TLS_HINT });
 }
 
-/** The TLS settings (Node's `tls.connect` options), reading the PEM files the options name. */
-export async function tlsOptions(o: ResolvedKafkaOptions): Promise<ConnectionOptions | undefined> {
-  if (!o.ssl && !o.sslCaFile && !o.sslCertFile) return undefined;
-  const tls: ConnectionOptions = { rejectUnauthorized: o.sslVerify };
-  if (o.sslCaFile) tls.ca = [await readOption(o.sslCaFile, 'sslCaFile')];
-  if (o.sslCertFile) tls.cert = await readOption(o.sslCertFile, 'sslCertFile');
-  if (o.sslKeyFile) tls.key = await readOption(o.sslKeyFile, 'sslKeyFile');
-  return tls;
+const MECHANISMS = {
+  plain: 'PLAIN',
+  'scram-sha-256': 'SCRAM-SHA-256',
+  'scram-sha-512': 'SCRAM-SHA-512',
+  oauthbearer: 'OAUTHBEARER',
+} as const;
+
+/** The bearer token of `saslOauthBearerTokenFile`, read again at every authentication. */
+export async function readTokenFile(file: string): Promise<string> {
+  const bytes = await readInputFile(file, {
+    what: 'option "saslOauthBearerTokenFile" file',
+    maxBytes: Math.min(INPUT_LIMITS.credential, 64 * 1024),
+    component: COMPONENT,
+    from: 'option "saslOauthBearerTokenFile"',
+  });
+  return bytes.toString('utf8').trim();
 }
 
 /** The SASL settings. */
 export function saslOptions(o: ResolvedKafkaOptions): SASLOptions | undefined {
+  if (o.saslMechanism === 'oauthbearer') {
+    const file = o.saslOauthBearerTokenFile;
+    const token = file === undefined ? o.saslOauthBearerToken : () => readTokenFile(file);
+    return token === undefined ? undefined : { mechanism: 'OAUTHBEARER', token };
+  }
   if (!o.saslMechanism || !o.saslUsername || !o.saslPassword) return undefined;
-  const mechanism = (
-    { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512' } as const
-  )[o.saslMechanism];
-  return { mechanism, username: o.saslUsername, password: o.saslPassword };
+  return {
+    mechanism: MECHANISMS[o.saslMechanism],
+    username: o.saslUsername,
+    password: o.saslPassword,
+  };
 }
 
 /**
- * The client options every role shares. TLS sends the broker's host name as SNI (as kafkajs did),
- * except for IP addresses. `retries` is the per-operation attempt count (a consumer passes
+ * The client options every role shares. TLS: the CA, client certificate and verify switch of
+ * this adapter only (`tlsConnectOptions`); the SNI name is `tlsServerName`, else each broker's
+ * host when every bootstrap broker is a name (the client sends one setting to all brokers), never
+ * an IP address. `retries` is the per-operation attempt count (a consumer passes
  * `reconnectRetries` when that is higher).
  */
 export async function clientOptions(
   o: ResolvedKafkaOptions,
   retries: number = o.retries,
 ): Promise<ClientOptions> {
-  const tls = await tlsOptions(o);
+  const loaded = await loadKafkaTls(o);
   const sasl = saslOptions(o);
-  const sni =
-    tls !== undefined &&
-    !o.brokers.every((b) => isIP(b.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')));
+  const names = o.brokers.every((b) => isIP(b.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')) === 0);
+  const serverName = loaded?.servername ?? (names ? true : undefined);
   return {
     clientId: o.clientId,
     bootstrapBrokers: [...o.brokers],
@@ -78,7 +100,12 @@ export async function clientOptions(
     requestTimeout: o.requestTimeoutMs,
     retries,
     retryDelay: retryDelay(o),
-    ...(tls ? { tls, ...(sni ? { tlsServerName: true } : {}) } : {}),
+    ...(loaded
+      ? {
+          tls: tlsConnectOptions(loaded, ''),
+          ...(serverName !== undefined ? { tlsServerName: serverName } : {}),
+        }
+      : {}),
     ...(sasl ? { sasl } : {}),
   };
 }

@@ -10,7 +10,7 @@ import {
   UserError,
 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { codeOf, isMembershipError, kafkaError, rootCause } from './errors.js';
+import { codeOf, isMembershipError, kafkaError, noClientCertificate, rootCause } from './errors.js';
 
 /** A broker answer with one protocol error, as @platformatic/kafka reports it. */
 const response = (id: string) => {
@@ -40,13 +40,23 @@ describe('kafka error mapping', () => {
     [response('OUT_OF_ORDER_SEQUENCE_NUMBER'), 'unavailable'],
     [response('UNSUPPORTED_VERSION'), 'protocol'],
     [new UnsupportedApiError('no Fetch'), 'protocol'],
+    // certificate problems are `tls` wherever the client wraps them (classifyTlsError first)
     [
       new NetworkError('TLS', {
         cause: new UserError('TLS handshake failed.', {
           cause: errno('DEPTH_ZERO_SELF_SIGNED_CERT'),
         }),
       }),
-      'unauthenticated',
+      'tls',
+    ],
+    [new NetworkError('Connection error', { cause: errno('CERT_HAS_EXPIRED') }), 'tls'],
+    [
+      new MultipleErrors('failed 3 times', [
+        new NetworkError('Connection error', {
+          cause: errno('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'),
+        }),
+      ]),
+      'tls',
     ],
     // ssl=true against a plaintext listener: the client's UserError around the reset socket
     [
@@ -95,6 +105,58 @@ describe('kafka error mapping', () => {
     expect(denied.message).toMatch(/\(SASL_AUTHENTICATION_FAILED\)$/);
     expect(denied.hint).toMatch(/saslMechanism/);
     expect(denied.retryable).toBe(false);
+  });
+
+  it('a certificate problem is a permanent tls error naming the option and the broker, not the OpenSSL text', () => {
+    const expired = new NetworkError('Connection to 127.0.0.1:9093 failed.', {
+      cause: Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }),
+    });
+    const e = kafkaError(expired, 'connect a producer for "orders"', [], '127.0.0.1:9093');
+    expect(e.code).toBe('tls');
+    expect(e.retryable).toBe(false);
+    expect(e.message).toMatch(/expired \(127\.0\.0\.1:9093\); option "tlsCaFile"/);
+    expect(e.details).toMatchObject({ option: 'tlsCaFile', tls_code: 'CERT_HAS_EXPIRED' });
+    const unknownCa = kafkaError(
+      new MultipleErrors('failed 5 times', [
+        new NetworkError('Connection error', { cause: errno('SELF_SIGNED_CERT_IN_CHAIN') }),
+      ]),
+      'x',
+    );
+    expect(unknownCa.details).toMatchObject({ option: 'tlsCaFile' });
+    expect(unknownCa.hint).toMatch(/tlsCaFile/);
+    const noClientCert = kafkaError(
+      new NetworkError('Connection error', { cause: errno('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE') }),
+      'x',
+    );
+    expect(noClientCert.details).toMatchObject({ option: 'tlsCertFile' });
+  });
+
+  it('a client certificate refused when none was given: the hint says to give one', () => {
+    const refused = kafkaError(
+      new NetworkError('Connection error', {
+        cause: errno('ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE'),
+      }),
+      'connect to b:9093',
+      [],
+      'b:9093',
+    );
+    expect(noClientCertificate(refused, true)).toBe(refused);
+    const none = noClientCertificate(refused, false);
+    expect(none.message).toMatch(/requires a client certificate \(b:9093\); option "tlsCertFile"/);
+    expect(none.hint).toMatch(/set tlsCertFile and tlsKeyFile/);
+  });
+
+  it('TLS against a plaintext listener says to check `tls`', () => {
+    const e = kafkaError(
+      new NetworkError('Connection failed.', {
+        cause: new UserError('TLS handshake failed. Please verify the broker supports TLS.', {
+          cause: errno('ECONNRESET'),
+        }),
+      }),
+      'x',
+    );
+    expect(e.code).toBe('invalid-config');
+    expect(e.hint).toMatch(/`tls`/);
   });
 
   it('recognises membership errors by the client flag', () => {

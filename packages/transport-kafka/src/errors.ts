@@ -1,4 +1,5 @@
 import {
+  classifyTlsError,
   EdgeplaneError,
   type ErrorCode,
   isEdgeplaneError,
@@ -95,11 +96,7 @@ const ERRNO: Readonly<Record<string, ErrorCode>> = {
   EAI_AGAIN: 'unavailable',
   ETIMEDOUT: 'unavailable',
   EPIPE: 'unavailable',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'unauthenticated',
-  SELF_SIGNED_CERT_IN_CHAIN: 'unauthenticated',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unauthenticated',
-  CERT_HAS_EXPIRED: 'unauthenticated',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'unauthenticated',
+  // certificate problems are `tls` (classifyTlsError, first in `codeOf` and `kafkaError`)
   ENOENT: 'invalid-config',
   EACCES: 'invalid-config',
   EISDIR: 'invalid-config',
@@ -109,7 +106,7 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   unavailable:
     'check `brokers` and that the brokers are up (a running loop retries with backoff; opening gives up after `retries` attempts)',
   unauthenticated:
-    'the brokers refused the credentials: fix `saslPassword` (or `saslUsername`, `saslMechanism`, the TLS settings) and restart',
+    'the brokers refused the credentials: fix `saslPassword` (or `saslUsername`, `saslMechanism`, `saslOauthBearerToken`) and restart',
   'permission-denied':
     'grant the principal of `saslUsername` the ACLs on the topic and the consumer group (or set `saslUsername` / `saslPassword` to one that has them)',
   'not-found': 'create the topic, or enable `auto.create.topics.enable` on the brokers',
@@ -174,6 +171,9 @@ function connectRefusal(error: Native): ErrorCode | undefined {
 /** The edgeplane code of a native (@platformatic/kafka, Node) error. */
 export function codeOf(error: unknown): ErrorCode {
   if (isEdgeplaneError(error)) return error.code;
+  // a certificate problem anywhere in the chain (the client wraps the socket's error; retries
+  // wrap that): `tls`, permanent (pinned by apps/edgeplane/test/tls/kafka.test.ts)
+  if (classifyTlsError(error, { component: COMPONENT })) return 'tls';
   const e = rootCause(error) as Native | undefined;
   if (!e || typeof e !== 'object') return 'internal';
   if (typeof e.apiId === 'string') return PROTOCOL[e.apiId] ?? 'internal';
@@ -213,8 +213,13 @@ export function kafkaError(
   error: unknown,
   action: string,
   secrets: readonly string[] = [],
+  server?: string,
 ): EdgeplaneError {
   if (isEdgeplaneError(error)) return error;
+  // TLS first: the option to fix, not the client's "connection failed" (pinned by the CLI TLS
+  // cases in apps/edgeplane/test/tls/kafka.test.ts)
+  const tls = classifyTlsError(error, { component: COMPONENT, ...(server ? { server } : {}) });
+  if (tls) return tls;
   const code = codeOf(error);
   const root = rootCause(error) as Native | undefined;
   const type = typeof root?.apiId === 'string' ? root.apiId : undefined;
@@ -225,11 +230,29 @@ export function kafkaError(
     details: { type, name: typeof root?.code === 'string' ? root.code : undefined },
     hint:
       root && typeof root === 'object' && connectRefusal(root) === 'invalid-config'
-        ? "check `ssl` and the SASL options against the brokers' listener (TLS or plaintext, SASL or not)"
+        ? "check `tls` and the SASL options against the brokers' listener (TLS or plaintext, SASL or not)"
         : code === 'unauthenticated' && root && typeof root === 'object' && connectRefusal(root)
-          ? 'the brokers refused the credentials: fix `saslPassword` (or `saslUsername`, `saslMechanism`); if the listener has no SASL, check `ssl` and the SASL options against it'
+          ? 'the brokers refused the credentials: fix `saslPassword` (or `saslUsername`, `saslMechanism`); if the listener has no SASL, check `tls` and the SASL options against it'
           : HINTS[code],
   });
+}
+
+/**
+ * A client certificate refused when none was given (Kafka answers a missing one with the alert
+ * `bad_certificate`, as it does a wrong one): the hint says to give one.
+ */
+export function noClientCertificate(error: EdgeplaneError, given: boolean): EdgeplaneError {
+  if (given || error.code !== 'tls' || error.details?.option !== 'tlsCertFile') return error;
+  return new EdgeplaneError(
+    'tls',
+    COMPONENT,
+    error.detail.replace('refused the client certificate', 'requires a client certificate'),
+    {
+      cause: error.cause,
+      details: error.details,
+      hint: 'the brokers require mutual TLS: set tlsCertFile and tlsKeyFile (and tlsKeyPassphrase for an encrypted key)',
+    },
+  );
 }
 
 /** True for errors that mean "the group moved on; rejoin, then commit again" (client's flag). */

@@ -1,8 +1,24 @@
-/** SASL mechanisms the transport offers (as @platformatic/kafka's PLAIN, SCRAM-SHA-256/512). */
-export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+import type { TlsOptions } from '@edgeplane/adapter-loop/transport';
+
+/** SASL mechanisms the transport offers (@platformatic/kafka's PLAIN, SCRAM-SHA-256/512, OAUTHBEARER). */
+export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'oauthbearer';
+
+/** The deprecated `ssl*` names of the TLS options (kept for one release; see `tlsSettings`). */
+export interface DeprecatedSslOptions {
+  /** @deprecated use `tls`. */
+  readonly ssl?: boolean | undefined;
+  /** @deprecated use `tlsCaFile` (an `sslCaFile` alone turns TLS on, as it did). */
+  readonly sslCaFile?: string | undefined;
+  /** @deprecated use `tlsCertFile` (an `sslCertFile` alone turns TLS on, as it did). */
+  readonly sslCertFile?: string | undefined;
+  /** @deprecated use `tlsKeyFile`. */
+  readonly sslKeyFile?: string | undefined;
+  /** @deprecated use `tlsVerify`. */
+  readonly sslVerify?: boolean | undefined;
+}
 
 /** Options of the Kafka transport, as library users pass them (the adapter config may use strings). */
-export interface KafkaTransportOptions {
+export interface KafkaTransportOptions extends TlsOptions, DeprecatedSslOptions {
   /** Bootstrap brokers, `host:port` each (an array, or a comma-separated string). */
   readonly brokers: readonly string[] | string;
   /** The topic: produced to (sink) and consumed from (source). */
@@ -15,14 +31,14 @@ export interface KafkaTransportOptions {
   readonly fromBeginning?: boolean | undefined;
   /** Client id sent to the brokers. Default `edgeplane`. */
   readonly clientId?: string | undefined;
-  readonly ssl?: boolean | undefined;
-  readonly sslCaFile?: string | undefined;
-  readonly sslCertFile?: string | undefined;
-  readonly sslKeyFile?: string | undefined;
-  readonly sslVerify?: boolean | undefined;
   readonly saslMechanism?: KafkaSaslMechanism | undefined;
   readonly saslUsername?: string | undefined;
+  /** Secret. */
   readonly saslPassword?: string | undefined;
+  /** SASL/OAUTHBEARER bearer token. Secret. */
+  readonly saslOauthBearerToken?: string | undefined;
+  /** SASL/OAUTHBEARER: a file holding the token, read at every broker connection. */
+  readonly saslOauthBearerTokenFile?: string | undefined;
   readonly connectionTimeoutMs?: number | undefined;
   readonly requestTimeoutMs?: number | undefined;
   readonly retries?: number | undefined;
@@ -43,21 +59,18 @@ export interface KafkaTransportOptions {
 }
 
 /** The options after validation, with every default filled in. */
-export interface ResolvedKafkaOptions {
+export interface ResolvedKafkaOptions extends TlsOptions, DeprecatedSslOptions {
   readonly brokers: string[];
   readonly topic?: string | undefined;
   readonly topics?: string[] | undefined;
   readonly groupId?: string | undefined;
   readonly fromBeginning: boolean;
   readonly clientId: string;
-  readonly ssl: boolean;
-  readonly sslCaFile?: string | undefined;
-  readonly sslCertFile?: string | undefined;
-  readonly sslKeyFile?: string | undefined;
-  readonly sslVerify: boolean;
   readonly saslMechanism?: KafkaSaslMechanism | undefined;
   readonly saslUsername?: string | undefined;
   readonly saslPassword?: string | undefined;
+  readonly saslOauthBearerToken?: string | undefined;
+  readonly saslOauthBearerTokenFile?: string | undefined;
   readonly connectionTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly retries: number;
@@ -84,4 +97,22 @@ export const SUMMARY =
 /** The topics a source consumes. */
 export function sourceTopics(options: ResolvedKafkaOptions): string[] {
   return options.topics ?? (options.topic === undefined ? [] : [options.topic]);
+}
+
+/**
+ * The TLS options with the deprecated `ssl*` names mapped onto the `tls*` ones (the schema
+ * refuses setting both). As before, `sslCaFile` or `sslCertFile` alone turns TLS on; the new
+ * `tlsCaFile` does not (it is refused while TLS is off, see `loadTls`).
+ */
+export function tlsSettings(o: ResolvedKafkaOptions): TlsOptions {
+  const legacyOn = (o.sslCaFile ?? o.sslCertFile) !== undefined;
+  return {
+    tls: o.tls ?? (legacyOn ? true : o.ssl),
+    tlsCaFile: o.tlsCaFile ?? o.sslCaFile,
+    tlsCertFile: o.tlsCertFile ?? o.sslCertFile,
+    tlsKeyFile: o.tlsKeyFile ?? o.sslKeyFile,
+    tlsKeyPassphrase: o.tlsKeyPassphrase,
+    tlsServerName: o.tlsServerName,
+    tlsVerify: o.tlsVerify ?? o.sslVerify,
+  };
 }

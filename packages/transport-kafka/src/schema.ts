@@ -3,9 +3,11 @@ import {
   kv,
   type Transport,
   type TransportDescriptor,
+  tlsOptionFields,
 } from '@edgeplane/adapter-loop/transport';
 import { z } from 'zod';
-import { type ResolvedKafkaOptions, SUMMARY } from './options.js';
+import { ENABLE_TLS_HINT } from './client.js';
+import { type ResolvedKafkaOptions, SUMMARY, tlsSettings } from './options.js';
 
 const MiB = 1024 * 1024;
 
@@ -15,6 +17,105 @@ const bool = (fallback: boolean, description: string) =>
   kv.bool().default(fallback).meta({ description });
 const path = (description: string) =>
   z.string().min(1, 'expected a non-empty path').meta({ description, type: 'path' });
+
+/** The deprecated `ssl*` options (one release) and the `tls*` option each stands for. */
+export const SSL_ALIASES = {
+  ssl: 'tls',
+  sslCaFile: 'tlsCaFile',
+  sslCertFile: 'tlsCertFile',
+  sslKeyFile: 'tlsKeyFile',
+  sslVerify: 'tlsVerify',
+} as const;
+
+const deprecated = <T>(field: z.ZodType<T>, name: string) =>
+  field.optional().meta({
+    description: `Deprecated alias of \`${name}\`, kept for one release (setting both is an error).`,
+  });
+
+type Fail = (path: string, message: string) => void;
+
+/** Which SASL options go together: the mechanism decides (user + password, or a token). */
+function saslRules(
+  o: {
+    saslMechanism?: string | undefined;
+    saslUsername?: string | undefined;
+    saslPassword?: string | undefined;
+    saslOauthBearerToken?: string | undefined;
+    saslOauthBearerTokenFile?: string | undefined;
+  },
+  fail: Fail,
+): void {
+  const tokens = [o.saslOauthBearerToken, o.saslOauthBearerTokenFile];
+  if (o.saslMechanism === 'oauthbearer') {
+    if (tokens.every((x) => x === undefined))
+      fail(
+        'saslOauthBearerToken',
+        'SASL/OAUTHBEARER needs `saslOauthBearerToken` or `saslOauthBearerTokenFile`',
+      );
+    if (tokens.every((x) => x !== undefined))
+      fail(
+        'saslOauthBearerTokenFile',
+        'set either `saslOauthBearerToken` or `saslOauthBearerTokenFile`, not both',
+      );
+    for (const name of ['saslUsername', 'saslPassword'] as const)
+      if (o[name] !== undefined) fail(name, `\`${name}\` is not used by SASL/OAUTHBEARER`);
+    return;
+  }
+  if (tokens.some((x) => x !== undefined))
+    fail(
+      o.saslOauthBearerToken !== undefined ? 'saslOauthBearerToken' : 'saslOauthBearerTokenFile',
+      'a bearer token needs `saslMechanism=oauthbearer`',
+    );
+  const sasl = [o.saslMechanism, o.saslUsername, o.saslPassword];
+  if (sasl.some((x) => x !== undefined) && sasl.some((x) => x === undefined)) {
+    const missing = !o.saslMechanism
+      ? 'saslMechanism'
+      : !o.saslUsername
+        ? 'saslUsername'
+        : 'saslPassword';
+    fail(missing, 'SASL needs `saslMechanism`, `saslUsername` and `saslPassword` together');
+  }
+}
+
+/**
+ * The TLS options that go together, checked when the options are parsed (so `validate` reports
+ * them); `loadTls` checks them again at open, with the files.
+ */
+function tlsRules(o: ResolvedKafkaOptions, fail: Fail): void {
+  const t = tlsSettings(o);
+  // the name the operator wrote: the deprecated alias when only it is set
+  const named = (name: keyof typeof t): string => {
+    const alias = Object.keys(SSL_ALIASES).find(
+      (a) => SSL_ALIASES[a as keyof typeof SSL_ALIASES] === name,
+    ) as keyof typeof SSL_ALIASES | undefined;
+    return alias && o[name] === undefined && o[alias] !== undefined ? alias : name;
+  };
+  if (t.tls !== true) {
+    const set = (
+      [
+        'tlsCaFile',
+        'tlsCertFile',
+        'tlsKeyFile',
+        'tlsKeyPassphrase',
+        'tlsServerName',
+        'tlsVerify',
+      ] as const
+    ).find((name) => t[name] !== undefined);
+    if (set) fail(named(set), `\`${named(set)}\` is set but TLS is off: ${ENABLE_TLS_HINT}`);
+    return;
+  }
+  if ((t.tlsCertFile === undefined) !== (t.tlsKeyFile === undefined)) {
+    const [missing, given] =
+      t.tlsCertFile === undefined
+        ? (['tlsCertFile', 'tlsKeyFile'] as const)
+        : (['tlsKeyFile', 'tlsCertFile'] as const);
+    // with the other one given under its deprecated name, name the missing one so too
+    const name = named(given).startsWith('ssl') ? missing.replace(/^tls/, 'ssl') : missing;
+    fail(name, 'mutual TLS needs `tlsCertFile` and `tlsKeyFile` together');
+  }
+  if (t.tlsKeyPassphrase !== undefined && t.tlsKeyFile === undefined)
+    fail('tlsKeyPassphrase', '`tlsKeyPassphrase` is set without `tlsKeyFile`');
+}
 
 /** Kafka's legal topic names: 1–249 of `[a-zA-Z0-9._-]`, not `.` or `..`. */
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -80,25 +181,39 @@ const schema = z
       .min(1)
       .default('edgeplane')
       .meta({ description: 'Client id sent to the brokers (quotas, broker logs).' }),
-    ssl: bool(false, 'Connect with TLS (verifying the brokers against the system CAs).'),
-    sslCaFile: path(
-      'PEM file of CA certificates to trust instead of the system CAs (implies TLS).',
-    ).optional(),
-    sslCertFile: path('PEM client certificate for mutual TLS (with `sslKeyFile`).').optional(),
-    sslKeyFile: path('PEM private key of `sslCertFile`.').optional(),
-    sslVerify: bool(
-      true,
-      'Reject brokers whose certificate does not verify. Turn off only for tests.',
-    ),
+    ...tlsOptionFields,
+    tls: tlsOptionFields.tls.meta({
+      description:
+        'Speak TLS to the brokers (a broker `SSL` or `SASL_SSL` listener). Default false. Kafka broker addresses have no URL scheme: TLS is turned on by this option only.',
+    }),
+    tlsServerName: tlsOptionFields.tlsServerName.meta({
+      description:
+        "Host name sent as SNI to every broker and checked against their certificates (default: each broker's own host when every bootstrap broker is a name; no SNI for IP addresses).",
+    }),
+    ssl: deprecated(kv.bool(), 'tls'),
+    sslCaFile: deprecated(path(''), 'tlsCaFile'),
+    sslCertFile: deprecated(path(''), 'tlsCertFile'),
+    sslKeyFile: deprecated(path(''), 'tlsKeyFile'),
+    sslVerify: deprecated(kv.bool(), 'tlsVerify'),
     saslMechanism: kv
-      .oneOf(['plain', 'scram-sha-256', 'scram-sha-512'])
+      .oneOf(['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'])
       .optional()
-      .meta({ description: 'SASL mechanism; needs `saslUsername` and `saslPassword`.' }),
+      .meta({
+        description:
+          'SASL mechanism: `plain`, `scram-sha-256` and `scram-sha-512` need `saslUsername` and `saslPassword`; `oauthbearer` needs `saslOauthBearerToken` or `saslOauthBearerTokenFile`. Use it over TLS (`tls=true`): PLAIN and OAUTHBEARER send the secret as it is.',
+      }),
     saslUsername: z.string().min(1).optional().meta({ description: 'SASL user name.' }),
     saslPassword: kv.secret().optional().meta({
       description:
         'SASL password. Secret: redacted when the config is printed; pass it as an environment variable reference in the adapter config.',
     }),
+    saslOauthBearerToken: kv.secret().optional().meta({
+      description:
+        'SASL/OAUTHBEARER: the bearer token (a JWT the brokers accept). Secret. A fixed token expires: prefer `saslOauthBearerTokenFile` for a long run.',
+    }),
+    saslOauthBearerTokenFile: path(
+      'SASL/OAUTHBEARER: a file holding the bearer token, read again at every broker connection (a token refresher may rewrite it). Regular file, at most 64 KiB.',
+    ).optional(),
     connectionTimeoutMs: int(100, 300_000, 3000, 'TCP (and TLS) connect timeout, in ms.'),
     requestTimeoutMs: int(
       1000,
@@ -190,22 +305,14 @@ const schema = z
       if (!TOPIC.test(t) || t === '.' || t === '..')
         fail('topics', `"${t}" is not a legal topic name (a-z, A-Z, 0-9, ".", "_", "-")`);
     }
-    const sasl = [o.saslMechanism, o.saslUsername, o.saslPassword];
-    if (sasl.some((x) => x !== undefined) && sasl.some((x) => x === undefined)) {
-      const missing = !o.saslMechanism
-        ? 'saslMechanism'
-        : !o.saslUsername
-          ? 'saslUsername'
-          : 'saslPassword';
-      fail(missing, 'SASL needs `saslMechanism`, `saslUsername` and `saslPassword` together');
-    }
+    saslRules(o, fail);
     if (o.heartbeatIntervalMs >= o.sessionTimeoutMs)
       fail('heartbeatIntervalMs', 'must be lower than `sessionTimeoutMs` (about a third of it)');
-    if ((o.sslCertFile === undefined) !== (o.sslKeyFile === undefined))
-      fail(
-        o.sslCertFile ? 'sslKeyFile' : 'sslCertFile',
-        'set `sslCertFile` and `sslKeyFile` together',
-      );
+    for (const [alias, name] of Object.entries(SSL_ALIASES)) {
+      if (o[alias as keyof typeof SSL_ALIASES] !== undefined && o[name] !== undefined)
+        fail(alias, `\`${alias}\` is the deprecated name of \`${name}\`: set only \`${name}\``);
+    }
+    tlsRules(o, fail);
   });
 
 /**

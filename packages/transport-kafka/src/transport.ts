@@ -1,4 +1,5 @@
 import type {
+  EdgeplaneError,
   GroupEvent,
   InboundBatch,
   LagReading,
@@ -11,10 +12,11 @@ import type {
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
 import { ConnectionPool } from '@platformatic/kafka';
-import type { KafkaLogEntry } from './client.js';
-import { closedError, connectionLost, kafkaError, scrub } from './errors.js';
+import { type KafkaLogEntry, loadKafkaTls } from './client.js';
+import { closedError, connectionLost, kafkaError, noClientCertificate, scrub } from './errors.js';
 import { LagReader } from './lag.js';
-import type { KafkaTransportOptions, ResolvedKafkaOptions } from './options.js';
+import { type KafkaTransportOptions, type ResolvedKafkaOptions, tlsSettings } from './options.js';
+import { plaintextToTlsPort } from './plaintext.js';
 import { receiveBatches } from './receive.js';
 import { defineKafkaTransport } from './schema.js';
 import { KafkaSink } from './send.js';
@@ -42,7 +44,7 @@ export interface ClientEvents {
       | 'connecting',
     listener: (event: {
       broker: { host: string; port: number };
-      connection?: { once(event: 'error', listener: (error: Error) => void): unknown };
+      connection?: { on(event: 'error', listener: (error: Error) => void): unknown };
     }) => void,
   ): unknown;
 }
@@ -111,6 +113,7 @@ function buildKafkaTransport(
   /** A lost or refused broker connection: `reconnecting` (the client retries on its own). */
   /** The last error each broker's connections reported (`host:port`): named as the cause. */
   const lastErrors = new Map<string, Error>();
+  const watched = new WeakSet<object>();
   const watch = (client: ClientEvents) => {
     const lost = (what: string) => (event: { broker: { host: string; port: number } }) => {
       const broker = `${event.broker.host}:${event.broker.port}`;
@@ -126,29 +129,39 @@ function buildKafkaTransport(
     const prefix = client instanceof ConnectionPool ? '' : 'client:broker:';
     client.on(`${prefix}failed` as 'failed', lost('cannot connect to'));
     client.on(`${prefix}disconnect` as 'disconnect', lost('disconnected from'));
-    // a connection refused for its credentials (SASL) is permanent: fail now, with the
-    // broker's own words, instead of retrying `reconnectRetries` times
+    // a connection refused for its credentials (SASL) or its certificates (TLS) is permanent:
+    // fail now (an `open()` under way too), with the broker's own words or the TLS option to
+    // fix, instead of retrying `retries` / `reconnectRetries` times
     // (a client does not forward `connecting`: listen on its own pool)
     const pool = (client instanceof ConnectionPool
       ? client
       : ((client as { connections?: unknown }).connections ?? client)) as unknown as ClientEvents;
     pool.on('connecting', (event) => {
-      event.connection?.once('error', (error: Error) => {
+      const connection = event.connection;
+      if (!connection || watched.has(connection)) return;
+      watched.add(connection);
+      // `on`, not `once`: a connection refused after its TLS handshake (a client certificate
+      // required under TLS 1.3) emits `error` twice (the TLS alert, then the SASL request it
+      // broke), and an `error` without a listener would crash the process
+      connection.on('error', (error: Error) => {
         if (closed) return;
-        lastErrors.set(`${event.broker.host}:${event.broker.port}`, error);
-        const mapped = kafkaError(
-          error,
-          `connect to ${event.broker.host}:${event.broker.port}`,
-          secrets,
+        const broker = `${event.broker.host}:${event.broker.port}`;
+        lastErrors.set(broker, error);
+        const mapped = noClientCertificate(
+          kafkaError(error, `connect to ${broker}`, secrets, broker),
+          tlsSettings(options).tlsCertFile !== undefined,
         );
-        if (mapped.code !== 'unauthenticated') return;
+        if (mapped.code !== 'unauthenticated' && mapped.code !== 'tls') return;
         log('error', 'connection', mapped.message);
         source.fail(mapped);
         sink.fail(mapped);
+        refuseOpen?.(mapped);
         tracker.failed(mapped);
       });
     });
   };
+  /** Rejects the `open()` under way (a permanent refusal seen on a connection). */
+  let refuseOpen: ((error: EdgeplaneError) => void) | undefined;
   let onGroupEvent: OpenContext['onGroupEvent'];
   const groupEvent = (event: GroupEvent) => {
     if (closed) return;
@@ -176,9 +189,21 @@ function buildKafkaTransport(
       if (closed) throw closedError();
       tracker.listen(ctx?.onStateChange);
       if (ctx?.onGroupEvent) onGroupEvent = ctx.onGroupEvent;
-      // an abort of `ctx.signal` rejects within a moment with `cancelled`, closing what started
-      if (ctx?.role === 'ingress') await source.start(ctx.signal);
-      if (ctx?.role === 'egress') await sink.start(ctx.signal);
+      // the TLS files are read and checked before anything connects: a bad one fails at once
+      await loadKafkaTls(options);
+      const refused = new Promise<never>((_, reject) => {
+        refuseOpen = reject;
+      });
+      refused.catch(() => {});
+      try {
+        // an abort of `ctx.signal` rejects within a moment with `cancelled`, closing what started
+        if (ctx?.role === 'ingress') await Promise.race([source.start(ctx.signal), refused]);
+        if (ctx?.role === 'egress') await Promise.race([sink.start(ctx.signal), refused]);
+      } catch (error) {
+        throw await plaintextToTlsPort(options, error);
+      } finally {
+        refuseOpen = undefined;
+      }
       tracker.opened();
     },
     send: (batch, signal) => sink.send(batch, signal),

@@ -87,6 +87,13 @@ const PROBLEMS: Readonly<Record<string, Problem>> = {
   },
 };
 
+/**
+ * OpenSSL 3.2+ (Node 22+) names the SSLv3 alerts "ssl/tls alert …", so Node's code is
+ * `ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE` where older ones say `ERR_SSL_SSLV3_ALERT_…`.
+ */
+const sslv3Name = (code: string): string =>
+  code.replace(/^ERR_SSL_SSL\/TLS_ALERT_/, 'ERR_SSL_SSLV3_ALERT_');
+
 /** Looks through `cause`, `errors` and `originalError` chains (client libraries wrap errors). */
 function* chain(error: unknown, depth = 0): Generator<unknown> {
   if (error === null || error === undefined || depth > 6) return;
@@ -108,9 +115,11 @@ function* chain(error: unknown, depth = 0): Generator<unknown> {
 /** The first TLS problem found in an error (by its `code`, or by a code named in its message). */
 export function findTlsProblem(error: unknown): (Problem & { code: string }) | undefined {
   for (const e of chain(error)) {
-    const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+    const raw = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+    const code = typeof raw === 'string' ? sslv3Name(raw) : raw;
     if (typeof code === 'string' && PROBLEMS[code]) return { code, ...PROBLEMS[code] };
-    const text = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
+    const message = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
+    const text = message.replace(/ssl\/tls alert/gi, 'sslv3 alert');
     for (const name of Object.keys(PROBLEMS)) {
       const bare = name
         .replace(/^ERR_SSL_/, '')

@@ -232,6 +232,20 @@ describe('classifyTlsError, on real handshakes', () => {
     expect(await diagnoseTlsMismatch('127.0.0.1', closed, { ...hints, tls: true })).toBeUndefined();
   });
 
+  it('knows the alerts under their OpenSSL 3.2+ names ("ssl/tls alert", Node 22+) too', () => {
+    const alert = Object.assign(
+      new Error('error:0A000412:SSL routines::ssl/tls alert bad certificate'),
+      { code: 'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE' },
+    );
+    const error = classifyTlsError(new Error('Connection error', { cause: alert }), { component });
+    expect(error?.details).toMatchObject({
+      option: 'tlsCertFile',
+      tls_code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+    });
+    const textOnly = classifyTlsError(new Error(alert.message), { component });
+    expect(textOnly?.details?.option).toBe('tlsCertFile');
+  });
+
   it('is undefined for an error that is not about TLS', () => {
     expect(
       classifyTlsError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), {
