@@ -240,7 +240,7 @@ describe('classifyTlsError, on real handshakes', () => {
     const error = classifyTlsError(new Error('Connection error', { cause: alert }), { component });
     expect(error?.details).toMatchObject({
       option: 'tlsCertFile',
-      tls_code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+      tls_code: 'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE',
     });
     const textOnly = classifyTlsError(new Error(alert.message), { component });
     expect(textOnly?.details?.option).toBe('tlsCertFile');
