@@ -46,6 +46,14 @@ describe('redactText', () => {
       'S3_ACCESS_KEY_ID',
     ])
       expect(isSecretKey(k)).toBe(true);
+    // Where a secret is kept is printable: an error about the file must name it.
+    for (const k of [
+      'nkeySeedFile',
+      'saslOauthBearerTokenFile',
+      'NATS_NKEY_SEED_FILE',
+      'TOKEN_PATH',
+    ])
+      expect(isSecretKey(k)).toBe(false);
     for (const k of [
       'path',
       'topic',

@@ -26,7 +26,14 @@ export function redactText(text: string, secrets: readonly string[]): string {
 export const SECRET_KEY_PATTERN: RegExp =
   /pass(word|phrase)?|secret|token|api[_-]?key|credential|private[_-]?key|auth|cookie|jwt|bearer|jaas|seed|nkey|access[_-]?key($|_)|(^|_)(pat|key)($|_)|_pwd?($|_)/i;
 
-/** True when a config or environment key names a secret. */
+/** Names whose value is where a secret lives, not the secret: `nkeySeedFile`, `TOKEN_PATH`. */
+const LOCATION_SUFFIX = /(file|path|dir)$/i;
+
+/**
+ * True when a config or environment key names a secret (`SECRET_KEY_PATTERN`), unless it names
+ * where one is kept (ends in `File`, `Path` or `Dir`): a path is printed, so an error about the
+ * file can name it.
+ */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY_PATTERN.test(key);
+  return SECRET_KEY_PATTERN.test(key) && !LOCATION_SUFFIX.test(key);
 }

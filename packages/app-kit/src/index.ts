@@ -35,4 +35,5 @@ export * from './reporting/index.js';
 export { RUNTIME } from './runtime.js';
 export { runSinglePass } from './single-pass.js';
 export { checkStageSettings } from './stage-settings.js';
+export { checkTlsSettings } from './tls-check.js';
 export { BUILT_IN_TRANSPORTS, loadTransport } from './transports.js';

@@ -1,5 +1,6 @@
 import { redactText } from '@edgeplane/adapter-loop';
 import {
+  checkTlsSettings,
   createOpsMetrics,
   createReporter,
   loadDeployment,
@@ -79,6 +80,7 @@ async function runLoop(
     cwd: io.cwd,
     stages,
   });
+  for (const w of await checkTlsSettings(d)) io.stderr.write(`${d.configPath}: ${w}\n`);
   const lanePath = await lanePathFor(flags, io, d.spec.spec.name);
   const governance = await governRun(flags, io, {
     specPath: d.spec.path,

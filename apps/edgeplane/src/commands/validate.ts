@@ -1,5 +1,5 @@
 import { validateLoopOptions } from '@edgeplane/adapter-loop';
-import { loadDeployment, loadSpec } from '@edgeplane/app-kit';
+import { checkTlsSettings, loadDeployment, loadSpec } from '@edgeplane/app-kit';
 import { capWarnings } from '@edgeplane/errors';
 import { stageCapability } from '@edgeplane/spec-kv';
 import { type Command, defineCommand, specPath, str } from '../args.js';
@@ -30,10 +30,12 @@ export const validate: Command = defineCommand({
         })
       : undefined;
     if (config) validateLoopOptions(loopOptions(config, { lanePath: '', maxMessages: undefined }));
+    const tlsWarnings = config ? await checkTlsSettings(config) : [];
     const { parsed } = config?.spec ?? (await loadSpec(path, { cwd: io.cwd, stages }));
-    const warnings = capWarnings(
-      parsed.warnings.map((w) => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`),
-    );
+    const warnings = capWarnings([
+      ...parsed.warnings.map((w) => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`),
+      ...tlsWarnings.map((w) => `${configPath}: ${w}`),
+    ]);
     const sideEffects =
       parsed.spec.model === 'single_ring'
         ? parsed.spec.stages.flatMap((s, i) =>

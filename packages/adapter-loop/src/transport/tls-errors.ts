@@ -162,13 +162,22 @@ export function classifyTlsError(
   const problem = findTlsProblem(error);
   if (!problem) return undefined;
   const where = context.server ? ` (${context.server})` : '';
+  let detail = problem.detail;
+  let hint = problem.hint;
+  const names =
+    problem.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? certificateNames(error) : undefined;
+  if (names) {
+    // Node's error says which name was checked (tlsServerName, or the host) and the certificate's names.
+    detail = `the server's certificate is not issued for "${names.checked}" (it names ${names.names})`;
+    hint = `connect with a host name the certificate names, or set tlsServerName to one of them`;
+  }
   return new EdgeplaneError(
     'tls',
     context.component,
-    `${problem.detail}${where}; option "${problem.option}"`,
+    `${detail}${where}; option "${problem.option}"`,
     {
       cause: error,
-      hint: problem.hint,
+      hint,
       details: { option: problem.option, tls_code: problem.code },
     },
   );
@@ -274,4 +283,24 @@ function acceptsTcp(host: string, port: number, timeoutMs: number): Promise<bool
     const timer = setTimeout(() => finish(false), timeoutMs);
     timer.unref?.();
   });
+}
+
+/** The name checked and the certificate's names, from Node's ERR_TLS_CERT_ALTNAME_INVALID error. */
+function certificateNames(error: unknown): { checked: string; names: string } | undefined {
+  for (const e of chain(error)) {
+    const x = e as { host?: unknown; cert?: { subjectaltname?: unknown } } | null;
+    if (x && typeof x === 'object' && typeof x.host === 'string') {
+      const alt = typeof x.cert?.subjectaltname === 'string' ? x.cert.subjectaltname : '';
+      const names = alt
+        .split(',')
+        .map((n) => n.trim().replace(/^(DNS|IP Address):/, ''))
+        .filter((n) => n.length > 0 && n.length < 256)
+        .slice(0, 6);
+      return {
+        checked: x.host.slice(0, 255),
+        names: names.length > 0 ? names.join(', ') : 'no host name',
+      };
+    }
+  }
+  return undefined;
 }

@@ -122,6 +122,19 @@ describe('loadTls', () => {
     expect(error.message).not.toContain('test-pki-passphrase');
   });
 
+  it('refuses a passphrase for a key that is not encrypted, and a CA with tlsVerify=false', async () => {
+    const plainKey = await loadError({
+      tlsCertFile: pki.client.cert,
+      tlsKeyFile: pki.client.key,
+      tlsKeyPassphrase: 'not-needed',
+    });
+    expect(plainKey.code).toBe('invalid-config');
+    expect(plainKey.details?.option).toBe('tlsKeyPassphrase');
+    const unverified = await loadError({ tlsCaFile: pki.ca, tlsVerify: false });
+    expect(unverified.code).toBe('invalid-config');
+    expect(unverified.details?.option).toBe('tlsCaFile');
+  });
+
   it('refuses a certificate without its key', async () => {
     const error = await loadError({ tlsCertFile: pki.client.cert });
     expect(error.code).toBe('invalid-config');
@@ -173,13 +186,19 @@ describe('classifyTlsError, on real handshakes', () => {
   it.each([
     ['another CA', () => pki.serverOtherCa, {}, 'tlsCaFile', /not signed by a trusted CA/],
     ['an expired certificate', () => pki.serverExpired, {}, 'tlsCaFile', /expired/],
-    ['another host', () => pki.serverWrongHost, {}, 'tlsServerName', /not issued for the host/],
+    [
+      'another host',
+      () => pki.serverWrongHost,
+      {},
+      'tlsServerName',
+      /not issued for "127.0.0.1" \(it names wrong-host.invalid\)/,
+    ],
     [
       'a wrong tlsServerName',
       () => pki.server,
       { tlsServerName: 'other.example' },
       'tlsServerName',
-      /not issued/,
+      /not issued for "other.example" \(it names localhost, 127\.0\.0\.1\)/,
     ],
   ])('a server with %s', async (_name, cert, extra, option, message) => {
     const port = await tlsServer(cert());

@@ -184,7 +184,19 @@ function privateKey(
   passphrase: string | undefined,
   component: string,
 ): KeyObject {
-  if (!passphrase && /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
+  const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text);
+  if (passphrase && !encrypted) {
+    throw new EdgeplaneError(
+      'invalid-config',
+      component,
+      `option "tlsKeyPassphrase" is set but ${file} is not encrypted`,
+      {
+        hint: 'remove tlsKeyPassphrase, or give the encrypted key as tlsKeyFile',
+        details: { option: 'tlsKeyPassphrase' },
+      },
+    );
+  }
+  if (!passphrase && encrypted) {
     throw tlsError(
       component,
       'tlsKeyPassphrase',
@@ -274,6 +286,17 @@ export async function loadTls(
       {
         hint: 'remove tlsKeyPassphrase, or give the encrypted key as tlsKeyFile',
         details: { option: 'tlsKeyPassphrase' },
+      },
+    );
+  }
+  if (options.tlsVerify === false && options.tlsCaFile !== undefined) {
+    throw new EdgeplaneError(
+      'invalid-config',
+      component,
+      'option "tlsCaFile" is set with tlsVerify=false, which does not check the server against it',
+      {
+        hint: 'remove tlsVerify=false to verify the server with tlsCaFile (tlsVerify=false is for tests only)',
+        details: { option: 'tlsCaFile' },
       },
     );
   }
