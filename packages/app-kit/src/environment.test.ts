@@ -79,6 +79,12 @@ describe('environmentRecord', () => {
     expect(recorded(r, 'OTHER')).toBeNull();
   });
 
+  it('redacts an approval credential given inline (`--approval=<compact JWS>`), keeps a path', () => {
+    const jws = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlU0VDUkVU';
+    const r = record({}, { args: [`--approval=${jws}`, '--approval=./approval.cred'] });
+    expect(r.args).toEqual(['--approval=[redacted]', '--approval=./approval.cred']);
+  });
+
   it('scrubs known secrets from recorded values and hidden values from args', () => {
     const r = record(
       {

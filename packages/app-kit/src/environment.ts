@@ -145,8 +145,18 @@ export function environmentRecord(input: EnvironmentInput): EnvironmentRecord {
   return {
     pid: process.pid,
     cwd: input.cwd,
-    args: input.args.map((a) => redactText(a, longestFirst([...known, ...hidden]))),
+    args: input.args.map((a) =>
+      redactCredential(redactText(a, longestFirst([...known, ...hidden]))),
+    ),
     env,
     proc_status: procStatus,
   };
+}
+
+/** A compact JWS (an approval credential given inline, `--approval=eyJ…`): three base64url parts. */
+const COMPACT_JWS = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{8,}/g;
+
+/** Replaces every inline credential (compact JWS) in one argument with `[redacted]`. */
+function redactCredential(arg: string): string {
+  return arg.replace(COMPACT_JWS, REDACTED);
 }

@@ -18,6 +18,7 @@ import {
   redisError,
 } from './errors.js';
 import { type ResolvedRedisStreamsOptions, TLS_ENABLE_HINT, tlsEnabled } from './options.js';
+import { answersPlaintextRedis, tlsToPlaintextPortError } from './plaintext-probe.js';
 
 /** `host:port` of the URL: what messages name (never the URL, which may hold a password). */
 export function serverOf(url: string): string {
@@ -228,7 +229,15 @@ export class Connections {
    * apps/edgeplane/test/tls/redis.test.ts "plaintext spoken to the TLS port".
    */
   private async plaintextToTls(mapped: EdgeplaneError): Promise<EdgeplaneError | undefined> {
-    if (this.tls || mapped.details?.reply !== undefined) return undefined;
+    if (mapped.details?.reply !== undefined) return undefined;
+    if (this.tls) {
+      // TLS to a plaintext port: Redis waits for a command line that never comes, so the
+      // handshake times out (or is dropped); a plaintext PING tells that from a hung server.
+      if (mapped.code !== 'timeout' && mapped.code !== 'unavailable') return undefined;
+      const port = Number(new URL(this.options.url).port || 6379);
+      if (!(await answersPlaintextRedis(hostOf(this.options.url), port))) return undefined;
+      return tlsToPlaintextPortError(COMPONENT, this.server, mapped);
+    }
     // A TLS server drops a plaintext client at once: reset or closed, never refused or silent (a
     // hung server is not probed: that would only add the probe's second to its timeout).
     const errno = mapped.details?.errno;

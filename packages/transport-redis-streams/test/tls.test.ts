@@ -57,6 +57,19 @@ describe('ACL user over TLS', () => {
     expect(error.message).not.toContain('nope');
   });
 
+  it('TLS spoken to the plaintext port is a `tls` error naming `tls`, not a timeout', async () => {
+    const t = create({
+      url: `rediss://${redis.user}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${redis.server.port}`,
+      stream: 's',
+      connectTimeoutMs: 1500,
+      ...tlsFiles(),
+    });
+    const error = (await t.open({ role: 'egress' }).catch((e: unknown) => e)) as EdgeplaneError;
+    expect(error.code).toBe('tls');
+    expect(error.details?.option).toBe('tls');
+    expect(error.message).toMatch(/answers Redis in plaintext/);
+  });
+
   it('without credentials the server refuses (the default user is off)', async () => {
     const t = create({ url: at(''), stream: 's', ...tlsFiles() });
     const error = (await t.open({ role: 'egress' }).catch((e: unknown) => e)) as EdgeplaneError;

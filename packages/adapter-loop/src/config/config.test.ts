@@ -64,6 +64,19 @@ describe('parseAdapterConfig', () => {
       message: 'adapters.kv:5:18: environment variable PW is not set (used by ingress.password)',
       hint: `export PW=... before starting, or write \${PW:-default}`,
     });
+    // a typo is not taken as literal text (it would be a wrong password, far from its cause)
+    expect(fails(`${base}ingress.password=\${PW\n`).message).toBe(
+      'adapters.kv:5:18: ${PW is not a complete variable reference (in ingress.password)',
+    );
+    expect(fails(`${base}ingress.name=a\${1}\n`).message).toMatch(
+      /:5:15: \$\{1\} is not a complete/,
+    );
+    expect(parse(`${base}ingress.name=$\${1}\n`).entries.at(-1)?.value).toBe('${1}');
+    // an escape sequence would reach the run summary and the snapshot table raw
+    expect(fails(`${base}ingress.name=\u001b[31mRED\n`).message).toBe(
+      'adapters.kv:5:14: the value of ingress.name contains the control character U+001B',
+    );
+    expect(parse(`${base}ingress.name=a\tb\n`).entries.at(-1)?.value).toBe('a\tb');
   });
   it('rejects invalid UTF-8', () => {
     expect(() => parseAdapterConfig(Buffer.from([0x61, 0x3d, 0xff]), { env: {} })).toThrow(

@@ -41,13 +41,14 @@ function lookup(
 
 /**
  * Substitutes `${VAR}` and `${VAR:-default}` from `env`; `$$` is a literal `$`. A `$` that starts
- * neither is kept as written; the default is taken literally (no nested substitution). Only
+ * neither is kept as written, except `${`, which must complete a reference; the default is taken literally (no nested substitution). Only
  * `env`'s own entries count: `${constructor}` is unset, not `Object`. An empty variable counts as
  * unset. Time and memory are linear in `value` plus the text substituted.
  * @param budget how many code units longer than `value` the result may be (default
  *   `MAX_INTERPOLATED_CHARS`).
  * @returns the value and the distinct names substituted into it, in first-use order.
- * @throws ConfigError naming the variable when it is unset and has no default, or when the
+ * @throws ConfigError naming the variable when it is unset and has no default; for a `${` that
+ *   is not a complete reference (`${NAME` without `}`, `${1}`); or when the
  *   result would be more than `budget` code units longer than `value`.
  */
 export function interpolate(
@@ -107,10 +108,20 @@ export function interpolate(
         continue;
       }
     }
+    if (next === OPEN) incomplete(value, place, i);
     i = value.indexOf('$', i + 1); // a lone `$`: kept as written
   }
   emit(value.length, value.length, '');
   return { value: out + pieces.join(''), vars: vars.size === 0 ? NO_VARS : [...vars] };
+}
+
+/** `${` that is not `${NAME}` / `${NAME:-default}`: a typo would otherwise pass as literal text. */
+function incomplete(value: string, place: ValuePlace, offset: number): never {
+  throw new ConfigError(
+    { ...place, column: place.column + offset },
+    `${printable(value.slice(offset, offset + 24), 24)} is not a complete variable reference (in ${printable(place.key)})`,
+    `write $\{NAME} or $\{NAME:-default} (NAME: letters, digits, _), or $$\{ for a literal "$\{"`,
+  );
 }
 
 function unset(name: string, place: ValuePlace, offset: number): never {

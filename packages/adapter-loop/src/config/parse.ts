@@ -13,6 +13,10 @@ export interface ConfigEntry {
   readonly vars: readonly string[];
 }
 
+/** Control characters a written value may not hold: C0 but TAB, DEL, C1. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+
 const KEY = /^[A-Za-z0-9_.-]+$/;
 
 /**
@@ -33,8 +37,8 @@ export function reservedSegment(key: string): string | undefined {
  * CRLF, keys ASCII `[A-Za-z0-9_.-]`, values UTF-8 with `${VAR}` / `${VAR:-default}` from `env`.
  * Work is linear in the size of the input (plus the text `${VAR}`s substitute).
  * @throws ConfigError for a line without `=`, whitespace around `=`, a bad key, a key with a
- *   reserved segment (`__proto__`, `constructor`, `prototype`), a duplicate key, a NUL character
- *   in a value, invalid UTF-8, an unset variable, or a value longer than
+ *   reserved segment (`__proto__`, `constructor`, `prototype`), a duplicate key, a NUL or other
+ *   control character (C0 but TAB, DEL, C1) written in a value, invalid UTF-8, an unset variable, or a value longer than
  *   substitution making the values more than `MAX_INTERPOLATED_CHARS` longer in all. Messages quote keys and lines through
  *   `printable` (control characters escaped, at most 80 characters).
  */
@@ -107,12 +111,18 @@ export function readEntries(
     }
     seen.set(key, line);
     const rawValue = raw.slice(eq + 1);
-    const nul = rawValue.indexOf('\0');
-    if (nul >= 0) {
+    const control = rawValue.search(CONTROL);
+    if (control >= 0) {
+      const code = rawValue.charCodeAt(control);
       throw new ConfigError(
-        { file, line, column: eq + 2 + nul, key: printable(key) },
-        `the value of ${printable(key)} contains a NUL character (U+0000)`,
-        'remove the NUL: values are text, and NUL cannot reach a file name, URL or argument',
+        { file, line, column: eq + 2 + control, key: printable(key) },
+        code === 0
+          ? `the value of ${printable(key)} contains a NUL character (U+0000)`
+          : `the value of ${printable(key)} contains the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`,
+        code === 0
+          ? 'remove the NUL: values are text, and NUL cannot reach a file name, URL or argument'
+          : 'remove it: values are text (a control character would reach terminals and logs raw); write the value from an environment variable with $' +
+              '{VAR} if it must hold one',
       );
     }
     const place = { file, line, column: eq + 2, key };
