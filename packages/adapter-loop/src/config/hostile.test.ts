@@ -260,6 +260,7 @@ describe('reserved names, NUL and integers in the adapter config', () => {
       expect(() => descriptor.parseOptions({ retries: n })).toThrow(
         `expected an integer in [-5, 5], got "${n}"`,
       );
+      expect(() => descriptor.parseOptions({ retries: n })).toThrow(/\((write it|no spaces)/);
       expect(descriptor.parseOptions({ retries: '-5' })).toEqual({ retries: -5 });
       expect(descriptor.parseOptions({ retries: '0' })).toEqual({ retries: 0 });
     },

@@ -8,6 +8,16 @@ import type { OptionDescription, Transport, TransportDescriptor } from './types.
  * Zod helpers for transport options that arrive either typed (from code) or as strings
  * (from the `key=value` adapter config). Each accepts both forms.
  */
+/** Why a number-looking string is refused: the spec's integer rule, said in words. */
+function notation(v: unknown): string {
+  if (typeof v !== 'string') return '';
+  const t = v.trim();
+  if (t !== v && /^[+-]?[0-9]+$/.test(t)) return ' (no spaces around the number)';
+  if (/^\+[0-9]+$/.test(v)) return ' (write it without "+")';
+  if (v === '-0' || /^-?0[0-9]+$/.test(v)) return ' (write it without leading zeros, and 0 for -0)';
+  return '';
+}
+
 function describeInput(v: unknown): string {
   return typeof v === 'string' ? `"${printable(v)}"` : printable(String(v));
 }
@@ -45,7 +55,7 @@ export const kv = {
         if (!Number.isSafeInteger(n) || n < min || n > max) {
           ctx.addIssue({
             code: 'custom',
-            message: `expected an integer${range}, got ${describeInput(v)}`,
+            message: `expected an integer${range}, got ${describeInput(v)}${notation(v)}`,
           });
           return z.NEVER;
         }
