@@ -59,12 +59,6 @@ describe('edgeplane validate checks the TLS files, as run does before opening (i
       'tlsCertFile',
       /expired/,
     ],
-    [
-      'a CA with tlsVerify=false',
-      () => ({ tlsCaFile: pki.ca, tlsVerify: 'false' }),
-      'tlsCaFile',
-      /tlsVerify=false/,
-    ],
   ])('refuses %s with exit 2, naming the option', async (_name, options, option, message) => {
     const r = await validate(options());
     expect(r.code).toBe(2);
@@ -73,11 +67,14 @@ describe('edgeplane validate checks the TLS files, as run does before opening (i
     expect(r.stderr).toMatch(/hint:/);
   });
 
-  it('warns about tlsVerify=false', async () => {
+  it('warns about tlsVerify=false, saying that a tlsCaFile is not used then', async () => {
     const r = await validate({ tlsVerify: 'false' });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(
-      "adapters.kv: warning: egress (redis-streams): tlsVerify=false: the server's certificate is not verified",
+      "adapters.kv: warning: egress (redis-streams): tlsVerify=false: the server's certificate is not verified, so anyone",
     );
+    const withCa = await validate({ tlsVerify: 'false', tlsCaFile: pki.ca });
+    expect(withCa.code).toBe(0);
+    expect(withCa.stderr).toContain('is not verified (not even against tlsCaFile)');
   });
 });

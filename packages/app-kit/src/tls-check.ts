@@ -30,7 +30,7 @@ export async function checkTlsSettings(bindings: {
     }
     if (options.tlsVerify === false) {
       warnings.push(
-        `warning: ${role} (${b.descriptor.name}): tlsVerify=false: the server's certificate is not verified, so anyone on the network path can read and change the data; for tests only`,
+        `warning: ${role} (${b.descriptor.name}): tlsVerify=false: the server's certificate is not verified${options.tlsCaFile !== undefined ? ' (not even against tlsCaFile)' : ''}, so anyone on the network path can read and change the data; for tests only`,
       );
     }
   }

@@ -4,6 +4,7 @@ import {
   type Transport,
   type TransportDescriptor,
   tlsOptionFields,
+  tlsOptionSetWhileOff,
 } from '@edgeplane/adapter-loop/transport';
 import { z } from 'zod';
 import { ENABLE_TLS_HINT } from './client.js';
@@ -91,16 +92,7 @@ function tlsRules(o: ResolvedKafkaOptions, fail: Fail): void {
     return alias && o[name] === undefined && o[alias] !== undefined ? alias : name;
   };
   if (t.tls !== true) {
-    const set = (
-      [
-        'tlsCaFile',
-        'tlsCertFile',
-        'tlsKeyFile',
-        'tlsKeyPassphrase',
-        'tlsServerName',
-        'tlsVerify',
-      ] as const
-    ).find((name) => t[name] !== undefined);
+    const set = tlsOptionSetWhileOff(t, false);
     if (set) fail(named(set), `\`${named(set)}\` is set but TLS is off: ${ENABLE_TLS_HINT}`);
     return;
   }

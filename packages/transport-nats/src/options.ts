@@ -6,6 +6,7 @@ import {
   type Transport,
   type TransportDescriptor,
   tlsOptionFields,
+  tlsOptionSetWhileOff,
 } from '@edgeplane/adapter-loop/transport';
 import { z } from 'zod';
 import { tlsEnabled } from './tls-enabled.js';
@@ -276,26 +277,15 @@ function crossCheck(o: ResolvedNatsOptions): readonly [string, string, string?] 
     ];
   if (o.tls === false && tlsEnabled(o))
     return ['tls', 'option `tls=false` contradicts a `tls://` server URL'];
-  if (!tlsEnabled(o)) {
-    const set = TLS_FIELDS.find((f) => o[f] !== undefined);
-    if (set)
-      return [
-        set,
-        `option "${set}" is set but TLS is off`,
-        'set `tls=true` (or use `tls://` server URLs), or remove the `tls*` options',
-      ];
-  }
+  const set = tlsOptionSetWhileOff(o, tlsEnabled(o));
+  if (set)
+    return [
+      set,
+      `option "${set}" is set but TLS is off`,
+      'set `tls=true` (or use `tls://` server URLs), or remove the `tls*` options',
+    ];
   return undefined;
 }
-
-const TLS_FIELDS = [
-  'tlsCaFile',
-  'tlsCertFile',
-  'tlsKeyFile',
-  'tlsKeyPassphrase',
-  'tlsServerName',
-  'tlsVerify',
-] as const;
 
 const USERINFO = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)([^@/]*)@(.*)$/i;
 

@@ -5,6 +5,7 @@ import {
   type Transport,
   type TransportDescriptor,
   tlsOptionFields,
+  tlsOptionSetWhileOff,
 } from '@edgeplane/adapter-loop/transport';
 import { z } from 'zod';
 import { isTlsUrl, urlProblem } from './url.js';
@@ -210,15 +211,6 @@ const schema = z.object({
   }),
 });
 
-const TLS_ONLY = [
-  'tlsCaFile',
-  'tlsCertFile',
-  'tlsKeyFile',
-  'tlsKeyPassphrase',
-  'tlsServerName',
-  'tlsVerify',
-] as const;
-
 /**
  * TLS settings that contradict each other are refused when the options are parsed (so
  * `validate` sees them too): `tls=false` with a `+tls` url, a `tls*` file option while TLS is off.
@@ -234,8 +226,7 @@ const checked = schema.superRefine((o, ctx) => {
     });
     return;
   }
-  if (o.tls === true || tlsUrl) return;
-  const set = TLS_ONLY.find((name) => o[name] !== undefined);
+  const set = tlsOptionSetWhileOff(o, o.tls === true || tlsUrl);
   if (set)
     ctx.addIssue({
       code: 'custom',

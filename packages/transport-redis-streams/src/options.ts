@@ -5,6 +5,7 @@ import {
   type Transport,
   type TransportDescriptor,
   tlsOptionFields,
+  tlsOptionSetWhileOff,
 } from '@edgeplane/adapter-loop/transport';
 import { z } from 'zod';
 
@@ -241,15 +242,6 @@ export function tlsEnabled(options: {
   return options.tls === true || options.url.startsWith('rediss:');
 }
 
-const TLS_ONLY = [
-  'tlsCaFile',
-  'tlsCertFile',
-  'tlsKeyFile',
-  'tlsKeyPassphrase',
-  'tlsServerName',
-  'tlsVerify',
-] as const;
-
 /**
  * Checks across options, so `validate` refuses what `open()` would: a `tls*` option while TLS is
  * off (it would be ignored), `tls=false` with a `rediss://` URL, and a user name without any
@@ -263,14 +255,13 @@ const checked = schema.superRefine((o, ctx) => {
       path: ['tls'],
       message: 'is false but `url` is rediss:// (TLS); use a redis:// URL for plaintext',
     });
-  if (!tlsEnabled(o))
-    for (const key of TLS_ONLY)
-      if (o[key] !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `is set but TLS is off (it would be ignored): ${TLS_ENABLE_HINT}`,
-        });
+  const set = tlsOptionSetWhileOff(o, tlsEnabled(o));
+  if (set)
+    ctx.addIssue({
+      code: 'custom',
+      path: [set],
+      message: `is set but TLS is off (it would be ignored): ${TLS_ENABLE_HINT}`,
+    });
   let urlUser = false;
   let urlPassword = false;
   try {

@@ -29,7 +29,13 @@ export type {
   TlsOptionFields,
   TlsOptions,
 } from './tls.js';
-export { loadTls, tlsConnectOptions, tlsOptionFields } from './tls.js';
+export {
+  loadTls,
+  TLS_ONLY_OPTIONS,
+  tlsConnectOptions,
+  tlsOptionFields,
+  tlsOptionSetWhileOff,
+} from './tls.js';
 export {
   classifyTlsError,
   diagnoseTlsMismatch,

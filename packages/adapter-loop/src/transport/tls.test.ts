@@ -122,7 +122,7 @@ describe('loadTls', () => {
     expect(error.message).not.toContain('test-pki-passphrase');
   });
 
-  it('refuses a passphrase for a key that is not encrypted, and a CA with tlsVerify=false', async () => {
+  it('refuses a passphrase for a key that is not encrypted', async () => {
     const plainKey = await loadError({
       tlsCertFile: pki.client.cert,
       tlsKeyFile: pki.client.key,
@@ -130,9 +130,6 @@ describe('loadTls', () => {
     });
     expect(plainKey.code).toBe('invalid-config');
     expect(plainKey.details?.option).toBe('tlsKeyPassphrase');
-    const unverified = await loadError({ tlsCaFile: pki.ca, tlsVerify: false });
-    expect(unverified.code).toBe('invalid-config');
-    expect(unverified.details?.option).toBe('tlsCaFile');
   });
 
   it('refuses a certificate without its key', async () => {
