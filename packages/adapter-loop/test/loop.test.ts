@@ -240,8 +240,13 @@ describe('createLoop', () => {
       snapshotIntervalMs: 50,
     });
     const running = loop.run();
-    await new Promise((r) => setTimeout(r, 100));
-    const live = await readSnapshotFile(lanePath);
+    // the snapshot is written every 50 ms; wait (at most 5 s, for a loaded machine) for the one
+    // after all 10 messages moved
+    let live = await readSnapshotFile(lanePath);
+    for (let i = 0; i < 100 && live?.snapshot.egress_messages !== 10; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      live = await readSnapshotFile(lanePath);
+    }
     expect(live?.snapshot).toMatchObject({
       mode: 'adapter_loop',
       spec_hash: 'sha256:00',

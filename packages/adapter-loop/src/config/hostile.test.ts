@@ -299,7 +299,7 @@ describe('stages.<id>.<setting> lines take linear time', () => {
     return took;
   };
 
-  it('40,000 lines take less than 8 times what 5,000 take (was 64x: a map copy per line)', () => {
+  it('40,000 lines take far less than 64 times what 5,000 take (quadratic: a map copy per line)', () => {
     const small = big(5_000);
     const large = big(40_000);
     time(small); // warm up
@@ -315,9 +315,10 @@ describe('stages.<id>.<setting> lines take linear time', () => {
       t5.push(eight / 8);
       t40.push(time(large));
     }
-    // 8x the lines: linear is ~8x (plus promoting 40,000 live entries); quadratic was ~64x
-    // (10,000 lines 15 s, 40,000 lines 310 s)
-    expect(Math.min(...t40) / Math.min(...t5)).toBeLessThan(8 * 2);
+    // 8x the lines: linear is ~8x (plus promoting 40,000 live entries; up to ~22x measured on a
+    // loaded 2-core machine); quadratic was ~64x (10,000 lines 15 s, 40,000 lines 310 s). The bound
+    // sits between the two, so load cannot fail it and a quadratic parser cannot pass it.
+    expect(Math.min(...t40) / Math.min(...t5)).toBeLessThan(32);
   });
 });
 
