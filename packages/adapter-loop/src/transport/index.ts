@@ -21,27 +21,16 @@ export { z } from 'zod';
 export type { TransportDefinition } from './options.js';
 export { defineTransport, describeOptions, formatOptionIssues, kv } from './options.js';
 export { sendFailed, sendOk, sendPartial, sendRetryable } from './results.js';
-export type {
-  LoadedTls,
-  LoadTlsContext,
-  OptionalField,
-  TlsConnectOptions,
-  TlsOptionFields,
-  TlsOptions,
-} from './tls.js';
-export {
-  loadTls,
-  TLS_ONLY_OPTIONS,
-  tlsConnectOptions,
-  tlsOptionFields,
-  tlsOptionSetWhileOff,
-} from './tls.js';
+export type { LoadedTls, LoadTlsContext, TlsConnectOptions } from './tls.js';
+export { loadTls, tlsConnectOptions } from './tls.js';
 export {
   classifyTlsError,
   diagnoseTlsMismatch,
   plaintextToTlsPortError,
   probeTlsPort,
 } from './tls-errors.js';
+export type { OptionalField, TlsOptionFields, TlsOptions } from './tls-options.js';
+export { TLS_ONLY_OPTIONS, tlsOptionFields, tlsOptionSetWhileOff } from './tls-options.js';
 export type {
   ConnectionState,
   GroupEvent,

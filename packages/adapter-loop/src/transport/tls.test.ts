@@ -4,8 +4,9 @@ import { connect, createServer, type TLSSocket } from 'node:tls';
 import { isEdgeplaneError } from '@edgeplane/errors';
 import { createTestPki, type TestPki } from '@edgeplane/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTls, type TlsOptions, tlsConnectOptions } from './tls.js';
+import { loadTls, tlsConnectOptions } from './tls.js';
 import { classifyTlsError, diagnoseTlsMismatch, probeTlsPort } from './tls-errors.js';
+import type { TlsOptions } from './tls-options.js';
 
 let pki: TestPki;
 const servers: Server[] = [];
