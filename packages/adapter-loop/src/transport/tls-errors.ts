@@ -117,8 +117,8 @@ export function findTlsProblem(error: unknown): (Problem & { code: string }) | u
   for (const e of chain(error)) {
     const raw = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
     const code = typeof raw === 'string' ? sslv3Name(raw) : raw;
-    if (typeof code === 'string' && PROBLEMS[code])
-      return { code: raw as string, ...PROBLEMS[code] };
+    if (typeof code === 'string' && Object.hasOwn(PROBLEMS, code))
+      return { code: raw as string, ...(PROBLEMS[code] as Problem) };
     const message = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
     const text = message.replace(/ssl\/tls alert/gi, 'sslv3 alert');
     for (const name of Object.keys(PROBLEMS)) {

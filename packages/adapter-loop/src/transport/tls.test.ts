@@ -264,6 +264,10 @@ describe('classifyTlsError, on real handshakes', () => {
   });
 
   it('is undefined for an error that is not about TLS', () => {
+    // an error code that names an Object member is not a TLS problem
+    expect(
+      classifyTlsError(Object.assign(new Error('x'), { code: 'constructor' }), { component }),
+    ).toBeUndefined();
     expect(
       classifyTlsError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), {
         component,
