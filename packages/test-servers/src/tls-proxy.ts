@@ -6,6 +6,10 @@ import { createServer, type TLSSocket } from 'node:tls';
 export interface TlsProxy {
   readonly host: '127.0.0.1';
   readonly port: number;
+  /** Presents another certificate (PEM files) to the connections that follow. */
+  present(cert: { readonly cert: string; readonly key: string }): void;
+  /** Cuts every open connection (the client sees the server go away). */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -28,10 +32,13 @@ export interface TlsProxyOptions {
  */
 export function tlsProxy(options: TlsProxyOptions): Promise<TlsProxy> {
   const sockets = new Set<Socket>();
+  const context = (c: { readonly cert: string; readonly key: string }) => ({
+    cert: readFileSync(c.cert),
+    key: readFileSync(c.key),
+  });
   const server = createServer(
     {
-      cert: readFileSync(options.cert),
-      key: readFileSync(options.key),
+      ...context(options),
       ...(options.ca
         ? { ca: readFileSync(options.ca), requestCert: true, rejectUnauthorized: true }
         : {}),
@@ -60,6 +67,10 @@ export function tlsProxy(options: TlsProxyOptions): Promise<TlsProxy> {
       resolve({
         host: '127.0.0.1',
         port,
+        present: (cert) => server.setSecureContext(context(cert)),
+        cut: () => {
+          for (const s of sockets) s.destroy();
+        },
         close: () =>
           new Promise<void>((done) => {
             for (const s of sockets) s.destroy();

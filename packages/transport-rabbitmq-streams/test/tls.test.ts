@@ -2,9 +2,6 @@
 // TLS) started by test-servers `privateRabbitmqTls`: a round trip whose publisher and consumer
 // connections go to the TLS port the broker advertises, and a certificate problem that appears on
 // a reconnection mid-run: permanent, reported as `failed`, no retry loop.
-import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { createServer, type Server } from 'node:tls';
 import type {
   ConnectionState,
   EdgeplaneError,
@@ -16,6 +13,8 @@ import {
   type PrivateRabbitmqTls,
   privateRabbitmqTls,
   type TestPki,
+  type TlsProxy,
+  tlsProxy,
 } from '@edgeplane/test-servers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -61,45 +60,14 @@ function transport(options: Partial<RabbitmqStreamsTransportOptions> & { stream:
  * A TLS endpoint in front of the node's plaintext port whose certificate can be swapped, and
  * whose connections can be cut (the transport runs with `loadBalancer: true` through it).
  */
-async function switchableTls(): Promise<{
-  port: number;
-  present(cert: { cert: string; key: string }): void;
-  cut(): void;
-}> {
-  const sockets = new Set<Socket>();
-  const context = (c: { cert: string; key: string }) => ({
-    cert: readFileSync(c.cert),
-    key: readFileSync(c.key),
+async function switchableTls(): Promise<TlsProxy> {
+  const proxy = await tlsProxy({
+    target: { host: '127.0.0.1', port: node.port },
+    cert: pki.server.cert,
+    key: pki.server.key,
   });
-  const server: Server = createServer(context(pki.server), (client) => {
-    const upstream = connect(node.port, '127.0.0.1');
-    for (const s of [client, upstream]) sockets.add(s);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-    client.pipe(upstream).pipe(client);
-  });
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return {
-    port: (server.address() as { port: number }).port,
-    present: (cert) => server.setSecureContext(context(cert)),
-    cut: () => {
-      for (const s of sockets) s.destroy();
-    },
-  };
+  closers.push(() => proxy.close());
+  return proxy;
 }
 
 async function next(it: AsyncIterator<InboundBatch>): Promise<InboundBatch> {
