@@ -193,6 +193,36 @@ describe('edgeplane snapshot / describe / dot / doctor / incident-bundle', () =>
   });
 });
 
+describe('incident-bundle, operator mistakes (issue 16 trial)', () => {
+  it('--out= naming a file is exit 2 naming the flag, not an internal error', async () => {
+    const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG, taken: 'x' });
+    const r = await cli(['incident-bundle', '--out=taken', '--spec=spec.kv', '--lane-path=lane'], {
+      cwd,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot create the bundle directory taken (a file is in the way)');
+    expect(r.stderr).toContain('hint: give --out= a new or existing directory');
+  });
+
+  it('redacts stage settings whose name is a secret word (pwd, signingKey) and their variables', async () => {
+    const spec = SPEC;
+    const config = `${CONFIG}stages.fwd.pwd=\${DBP}\nstages.fwd.signingKey=\${SIGK}\n`;
+    const cwd = workdir({ 'spec.kv': spec, 'adapters.kv': config });
+    const env = { DBP: 'db-pwd-value-1234', SIGK: 'signing-key-value-5678' };
+    await cli(['incident-bundle', '--out=bundle', '--spec=spec.kv', '--lane-path=lane'], {
+      cwd,
+      env,
+    });
+    const files = readdirSync(join(cwd, 'bundle'));
+    const all = files.map((f) => readFileSync(join(cwd, 'bundle', f), 'utf8')).join('\n');
+    expect(all).not.toContain(env.DBP);
+    expect(all).not.toContain(env.SIGK);
+    expect(readFileSync(join(cwd, 'bundle/adapters.kv'), 'utf8')).toContain(
+      'stages.fwd.pwd=[redacted]',
+    );
+  });
+});
+
 describe('a failed run never prints a secret', () => {
   it('scrubs a secret-named variable from the final error and hint lines and from --json', async () => {
     const cwd = workdir({ 'spec.kv': SPEC });

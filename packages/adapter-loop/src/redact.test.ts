@@ -46,6 +46,22 @@ describe('redactText', () => {
       'S3_ACCESS_KEY_ID',
     ])
       expect(isSecretKey(k)).toBe(true);
+    // config keys, dotted and camelCase (operator trial)
+    for (const k of [
+      'stages.forward.pwd',
+      'stages.forward.signingKey',
+      'pw',
+      'dbPwd',
+      'dbPw',
+      'privKey',
+      'key',
+      'hmac',
+      'stages.x.dsn',
+      'SENTRY_DSN',
+    ])
+      expect(isSecretKey(k), k).toBe(true);
+    for (const k of ['keyHeader', 'keyField', 'PWD', 'OLDPWD', 'stages.x.hotkeys', 'tlsKeyFile'])
+      expect(isSecretKey(k), k).toBe(false);
     // Where a secret is kept is printable: an error about the file must name it.
     for (const k of [
       'nkeySeedFile',

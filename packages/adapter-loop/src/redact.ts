@@ -30,10 +30,22 @@ export const SECRET_KEY_PATTERN: RegExp =
 const LOCATION_SUFFIX = /(file|path|dir)$/i;
 
 /**
- * True when a config or environment key names a secret (`SECRET_KEY_PATTERN`), unless it names
+ * True when a config or environment key names a secret (`SECRET_KEY_PATTERN`, or a last dotted
+ * segment ending in `pw`, `pwd`, `key`, `hmac` or `dsn` as a word or a camelCase word), unless it names
  * where one is kept (ends in `File`, `Path` or `Dir`): a path is printed, so an error about the
  * file can name it.
  */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY_PATTERN.test(key) && !LOCATION_SUFFIX.test(key);
+  if (LOCATION_SUFFIX.test(key)) return false;
+  if (SECRET_KEY_PATTERN.test(key)) return true;
+  // Config keys are dotted and camelCase (`stages.sign.signingKey`, `stages.db.pwd`): their last
+  // segment ending in a secret word counts too. The shell's own PWD/OLDPWD are paths.
+  const last = key.slice(key.lastIndexOf('.') + 1);
+  if (last === 'PWD' || last === 'OLDPWD') return false;
+  return SECRET_WORD_END.test(last) || SECRET_CAMEL_END.test(last);
 }
+
+/** A last segment that is, or ends in `_`/`-` plus, a secret word: `pwd`, `db_pw`, `key`, `dsn`. */
+const SECRET_WORD_END = /(^|[_-])(pwd?|key|hmac|dsn)$/i;
+/** A camelCase last segment ending in a secret word: `dbPwd`, `signingKey`, `privKey`. */
+const SECRET_CAMEL_END = /[a-z0-9](Pwd?|Key|Hmac|Dsn)$/;

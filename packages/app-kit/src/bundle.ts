@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type LoopSnapshot, redactText } from '@edgeplane/adapter-loop';
-import { INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
+import { EdgeplaneError, INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
 import { describeSpec, parseSpec } from '@edgeplane/spec-kv';
 import { bundleSecrets, type ConfigVariable, environmentRecord } from './environment.js';
 import { readLaneSnapshot } from './lane-snapshot.js';
@@ -60,10 +60,19 @@ const redactedJson = (value: unknown, secrets: readonly string[]): string =>
  * redacted from every file; `environment.json` records values of an allow-list of variables only
  * (see `environmentRecord`). The spec is read only if it is a regular file of at most 1 MiB.
  * Returns the files written.
+ * @throws EdgeplaneError `invalid-config` (`permission-denied`) when `out` cannot be made a
+ *   directory: a file is in the way, or it may not be created.
  */
 export async function writeIncidentBundle(input: BundleInput): Promise<string[]> {
   const out = resolve(input.cwd, input.out);
-  await mkdir(out, { recursive: true });
+  await mkdir(out, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new EdgeplaneError(
+      error.code === 'EACCES' || error.code === 'EPERM' ? 'permission-denied' : 'invalid-config',
+      'app-kit',
+      `cannot create the bundle directory ${input.out} (${error.code === 'EEXIST' || error.code === 'ENOTDIR' ? 'a file is in the way' : (error.code ?? 'error')})`,
+      { cause: error, hint: 'give --out= a new or existing directory', details: { option: 'out' } },
+    );
+  });
   const envInput = {
     env: input.env,
     args: input.args,
