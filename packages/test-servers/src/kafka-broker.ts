@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestServerError } from './errors.js';
 import { exec, tail } from './exec.js';
-import { javaBinary } from './kafka-dist.js';
+import { javaBinary, newClusterId } from './kafka-dist.js';
 import { isAlive } from './lock.js';
 import { canConnect } from './net.js';
 
@@ -132,7 +131,7 @@ export async function launchBroker(
   writeFileSync(paths.log4j, LOG4J);
   if (fresh || !existsSync(join(paths.data, 'meta.properties'))) {
     rmSync(paths.data, { recursive: true, force: true });
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = newClusterId();
     const args = [log4jArg, '-cp', classpath, 'kafka.tools.StorageTool', 'format'];
     const result = await exec(java, [...args, '-t', clusterId, '-c', paths.properties], {
       timeoutMs: 120_000,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestServerError } from './errors.js';
@@ -81,4 +81,16 @@ async function ensureMavenClasspath(home: string, pom: string): Promise<string> 
   renameSync(staging, libs);
   writeFileSync(marker, pomHash);
   return libs;
+}
+
+/**
+ * A random KRaft cluster id (16 bytes, base64url) that `kafka-storage format -t` accepts: one
+ * starting with `-` is taken for an option by its argument parser ("expected one argument"),
+ * which failed about one format in 64.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import { TestServerError } from './errors.js';
 import { exec, tail } from './exec.js';
-import { ensureKafkaDistribution, javaBinary, KAFKA_VERSION } from './kafka-dist.js';
+import { ensureKafkaDistribution, javaBinary, KAFKA_VERSION, newClusterId } from './kafka-dist.js';
 import { addKafkaTlsListener, type KafkaTlsListener } from './kafka-tls.js';
 import { isAlive } from './lock.js';
 import { freePort, waitForTcp } from './net.js';
@@ -197,7 +197,7 @@ export async function privateKafka(options: PrivateKafkaOptions = {}): Promise<P
       'kafka.tools.StorageTool',
       'format',
       '-t',
-      randomBytes(16).toString('base64url'),
+      newClusterId(),
       '-c',
       propsFile,
     ],
