@@ -51,6 +51,19 @@ export interface ConformanceOptions<S = unknown> {
    * or its first `send()` return non-ok, with code `unavailable` or `not-found`.
    */
   readonly unreachable: (ctx: CreateContext<S>) => Transport;
+  /**
+   * How a message gets from the sink to the source.
+   * - `stored` (default): through a server that keeps it (a broker, a bucket, a table, a file);
+   *   `seed()` returns once the sink's `send()` is `ok`.
+   * - `synchronous`: the source *is* the sink's peer, and the source's acknowledgement is the
+   *   sink's `ok` (HTTP, gRPC, WebSocket with acks: the response is the ack). Then `pair()` opens
+   *   the source before the sink, and `seed()` returns at once and sends in the background, in
+   *   order, each batch after the previous one was `ok`, sending a batch again after a
+   *   `retryable` result (as the loop does) until the test ends; a `failed` or `partial` result
+   *   fails the test at its next `drain()` or at its end. Such a source declares `maxInFlight`
+   *   (its window), so `drain()` acknowledges as it goes by default.
+   */
+  readonly handoff?: 'stored' | 'synchronous' | undefined;
   /** What the transport promises; every claim is checked, and skips come only from these. */
   readonly declares: TransportCapabilities;
   /** Per-test timeout in ms (default 30 000). */

@@ -6,6 +6,7 @@ import {
   type TestCertificate,
   type TestPki,
   tlsProxy,
+  waitForTcp,
 } from '@edgeplane/test-servers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { workdir } from '../helpers.js';
@@ -54,6 +55,14 @@ export interface TlsTarget {
   withoutTls(options: Options): Options;
   /** The options with a wrong password. */
   withWrongPassword(options: Options): Options;
+  /**
+   * Push transports (HTTP, gRPC, WebSocket): the ingress listens (its `listenTls*` options) and
+   * the egress dials it. Given, the round trip starts the X → file run first, waits until this
+   * endpoint (where `sourceOptions` listen) accepts connections, then runs file → X with
+   * `at(sinkOptions(ns), endpoint)`. The refused cases still aim the egress at the real peer
+   * `start()` started.
+   */
+  sourceEndpoint?(options: Options): Endpoint;
   /** Text the hint for "plaintext to a TLS port" must contain, e.g. /rediss:\/\/|tls=true/. */
   readonly enableTlsHint: RegExp;
 }
@@ -209,9 +218,20 @@ export function tlsCases(target: TlsTarget): void {
     async () => {
       const ns = namespace(target);
       const input = `${Array.from({ length: 50 }, (_, i) => `tls line ${i}`).join('\n')}\n`;
-      const write = await fileTo(target, target.sinkOptions(ns, pki), input);
+      let write: RunResult;
+      let read: RunResult & { out: string };
+      if (target.sourceEndpoint) {
+        const source = target.sourceOptions(ns, pki);
+        const endpoint = target.sourceEndpoint(source);
+        const reading = toFile(target, source, 50);
+        await waitForTcp(endpoint.host, endpoint.port, 20_000);
+        write = await fileTo(target, target.at(target.sinkOptions(ns, pki), endpoint), input);
+        read = await reading;
+      } else {
+        write = await fileTo(target, target.sinkOptions(ns, pki), input);
+        read = await toFile(target, target.sourceOptions(ns, pki), 50);
+      }
       expect(write.code, write.stderr).toBe(0);
-      const read = await toFile(target, target.sourceOptions(ns, pki), 50);
       expect(read.code, read.stderr).toBe(0);
       expect(read.out).toBe(input);
       for (const run of [write, read]) {

@@ -29,6 +29,12 @@ export {
   plaintextToTlsPortError,
   probeTlsPort,
 } from './tls-errors.js';
+export type {
+  ListenTlsOptionFields,
+  ListenTlsOptions,
+  TlsServerOptions,
+} from './tls-listen.js';
+export { listenTlsOptionFields, loadListenTls } from './tls-listen.js';
 export type { OptionalField, TlsOptionFields, TlsOptions } from './tls-options.js';
 export { TLS_ONLY_OPTIONS, tlsOptionFields, tlsOptionSetWhileOff } from './tls-options.js';
 export type {

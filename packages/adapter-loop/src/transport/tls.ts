@@ -91,30 +91,47 @@ function certificates(text: string, file: string, option: string, component: str
   return blocks;
 }
 
+/** The option names a TLS file error names: the client's (`tls*`) or a listener's (`listenTls*`). */
+export interface TlsFileOptionNames {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+  readonly passphrase: string;
+}
+
+const CLIENT_NAMES: TlsFileOptionNames = {
+  ca: 'tlsCaFile',
+  cert: 'tlsCertFile',
+  key: 'tlsKeyFile',
+  passphrase: 'tlsKeyPassphrase',
+};
+
 function privateKey(
   text: string,
   file: string,
   passphrase: string | undefined,
   component: string,
+  names: TlsFileOptionNames = CLIENT_NAMES,
 ): KeyObject {
   const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text);
   if (passphrase && !encrypted) {
     throw new EdgeplaneError(
       'invalid-config',
       component,
-      `option "tlsKeyPassphrase" is set but ${file} is not encrypted`,
+      `option "${names.passphrase}" is set but ${file} is not encrypted`,
       {
-        hint: 'remove tlsKeyPassphrase, or give the encrypted key as tlsKeyFile',
-        details: { option: 'tlsKeyPassphrase' },
+        hint: `remove ${names.passphrase}, or give the encrypted key as ${names.key}`,
+        details: { option: names.passphrase },
       },
     );
   }
   if (!passphrase && encrypted) {
     throw tlsError(
       component,
-      'tlsKeyPassphrase',
+      names.passphrase,
       `${file} is encrypted and no passphrase was given`,
-      'set tlsKeyPassphrase from a secret (in an adapter config: tlsKeyPassphrase=$' + '{VAR})',
+      `set ${names.passphrase} from a secret (in an adapter config: ${names.passphrase}=$` +
+        '{VAR})',
     );
   }
   try {
@@ -125,25 +142,88 @@ function privateKey(
     if (code === 'ERR_MISSING_PASSPHRASE' || /passphrase/i.test(message))
       throw tlsError(
         component,
-        'tlsKeyPassphrase',
+        names.passphrase,
         `${file} is encrypted and no passphrase was given`,
-        'set tlsKeyPassphrase from a secret (in an adapter config: tlsKeyPassphrase=$' + '{VAR})',
+        `set ${names.passphrase} from a secret (in an adapter config: ${names.passphrase}=$` +
+          '{VAR})',
       );
     if (passphrase && /bad decrypt/i.test(message))
       throw tlsError(
         component,
-        'tlsKeyPassphrase',
+        names.passphrase,
         `the passphrase does not decrypt ${file}`,
-        'check tlsKeyPassphrase',
+        `check ${names.passphrase}`,
       );
     throw tlsError(
       component,
-      'tlsKeyFile',
+      names.key,
       `${file} holds no private key that can be read`,
-      'give tlsKeyFile a PEM private key (PKCS#8, PKCS#1 or SEC1)',
+      `give ${names.key} a PEM private key (PKCS#8, PKCS#1 or SEC1)`,
       cause,
     );
   }
+}
+
+/**
+ * Reads a certificate chain and its private key and checks they belong together and the leaf
+ * has not expired (shared by `loadTls` and `loadListenTls`).
+ * @returns the chain (PEM) and the key (PKCS#8 PEM, decrypted, in memory only).
+ * @throws EdgeplaneError `tls` naming the option, as `loadTls` documents.
+ */
+export async function loadKeyPair(
+  files: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly passphrase: string | undefined;
+    /** `client certificate` or `server certificate`, for messages. */
+    readonly what: string;
+  },
+  component: string,
+  names: TlsFileOptionNames,
+): Promise<{ readonly cert: string; readonly key: string }> {
+  const certText = certificates(
+    await readPem(files.certFile, names.cert, component),
+    files.certFile,
+    names.cert,
+    component,
+  );
+  const keyObject = privateKey(
+    await readPem(files.keyFile, names.key, component),
+    files.keyFile,
+    files.passphrase,
+    component,
+    names,
+  );
+  const leaf = new X509Certificate(certText[0] as string);
+  if (!leaf.checkPrivateKey(keyObject)) {
+    throw tlsError(
+      component,
+      names.key,
+      `${files.keyFile} is not the key of ${files.certFile}`,
+      `give the key that belongs to ${names.cert}`,
+    );
+  }
+  if (Date.parse(leaf.validTo) < Date.now()) {
+    throw tlsError(
+      component,
+      names.cert,
+      `the ${files.what} ${files.certFile} expired on ${new Date(leaf.validTo).toISOString()}`,
+      `renew the ${files.what}`,
+    );
+  }
+  return {
+    cert: certText.join('\n'),
+    key: keyObject.export({ format: 'pem', type: 'pkcs8' }) as string,
+  };
+}
+
+/** Reads a CA file (`names.ca`): the certificates it holds, checked. */
+export async function loadCaFile(
+  file: string,
+  component: string,
+  option: string,
+): Promise<string[]> {
+  return certificates(await readPem(file, option, component), file, option, component);
 }
 
 /**
@@ -200,50 +280,25 @@ export async function loadTls(
       },
     );
   }
-  let ca: string[] | undefined;
-  if (options.tlsCaFile !== undefined) {
-    ca = certificates(
-      await readPem(options.tlsCaFile, 'tlsCaFile', component),
-      options.tlsCaFile,
-      'tlsCaFile',
-      component,
-    );
-  }
-  let cert: string | undefined;
-  let key: string | undefined;
-  if (options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined) {
-    const certText = certificates(
-      await readPem(options.tlsCertFile, 'tlsCertFile', component),
-      options.tlsCertFile,
-      'tlsCertFile',
-      component,
-    );
-    const keyObject = privateKey(
-      await readPem(options.tlsKeyFile, 'tlsKeyFile', component),
-      options.tlsKeyFile,
-      options.tlsKeyPassphrase,
-      component,
-    );
-    const leaf = new X509Certificate(certText[0] as string);
-    if (!leaf.checkPrivateKey(keyObject)) {
-      throw tlsError(
-        component,
-        'tlsKeyFile',
-        `${options.tlsKeyFile} is not the key of ${options.tlsCertFile}`,
-        'give the key that belongs to tlsCertFile',
-      );
-    }
-    if (Date.parse(leaf.validTo) < Date.now()) {
-      throw tlsError(
-        component,
-        'tlsCertFile',
-        `the client certificate ${options.tlsCertFile} expired on ${new Date(leaf.validTo).toISOString()}`,
-        'renew the client certificate',
-      );
-    }
-    cert = certText.join('\n');
-    key = keyObject.export({ format: 'pem', type: 'pkcs8' }) as string;
-  }
+  const ca =
+    options.tlsCaFile !== undefined
+      ? await loadCaFile(options.tlsCaFile, component, 'tlsCaFile')
+      : undefined;
+  const pair =
+    options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined
+      ? await loadKeyPair(
+          {
+            certFile: options.tlsCertFile,
+            keyFile: options.tlsKeyFile,
+            passphrase: options.tlsKeyPassphrase,
+            what: 'client certificate',
+          },
+          component,
+          CLIENT_NAMES,
+        )
+      : undefined;
+  const cert = pair?.cert;
+  const key = pair?.key;
   return {
     ...(ca ? { ca } : {}),
     ...(cert ? { cert } : {}),
