@@ -107,8 +107,8 @@ export function createRendezvousTransport(server: RendezvousServer, ns: string):
   return {
     name: 'rendezvous',
     capabilities: RENDEZVOUS_CAPABILITIES,
-    async open({ role }) {
-      if (role === 'ingress') {
+    async open(context) {
+      if (context?.role === 'ingress') {
         listener = { queue: [], wake: () => {} };
         server.listeners.set(ns, listener);
       }
