@@ -228,6 +228,27 @@ describe('createLoop', () => {
     expect(source.committed).toBe(0);
   });
 
+  it('the shutdown timeout bounds a drain whose send ignores its abort signal', async () => {
+    const source = new MemorySource(bodies(10), 10, true);
+    const sink = new MemorySink(['deaf']);
+    sink.close = () => new Promise<void>(() => {});
+    const loop = createLoop({
+      spec: spec(),
+      ingress: { transport: source },
+      egress: { transport: sink },
+      shutdownTimeoutMs: 50,
+    });
+    const running = loop.run();
+    await new Promise((r) => setTimeout(r, 30));
+    loop.stop();
+    // Before the fix this never resolved: the loop waited on the deaf send, then on close().
+    const r = await running;
+    expect(r.reason).toBe('shutdown-timeout');
+    expect(r.error?.code).toBe('timeout');
+    expect(source.committed).toBe(0);
+    expect(r.snapshot.acked_messages).toBe(0);
+  });
+
   it('keeps the live snapshot in the lane path and holds the lane lock', async () => {
     const lanePath = await mkdtemp(join(tmpdir(), 'ep-lane-'));
     const source = new MemorySource(bodies(10), 10, true);

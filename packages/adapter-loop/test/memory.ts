@@ -69,13 +69,15 @@ export class MemorySink implements Transport {
   readonly received: string[] = [];
   sends = 0;
   constructor(
-    private readonly script: (SendResult | 'hang')[] = [],
+    private readonly script: (SendResult | 'hang' | 'deaf')[] = [],
     private readonly delayMs = 0,
   ) {}
   async open(): Promise<void> {}
   async close(): Promise<void> {}
   async send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult> {
     const step = this.script[this.sends++];
+    // A send that ignores its abort signal (a client stuck on a dead connection).
+    if (step === 'deaf') return new Promise<SendResult>(() => {});
     if (step === 'hang') {
       await new Promise<void>((resolve) =>
         signal?.addEventListener('abort', () => resolve(), { once: true }),

@@ -17,6 +17,9 @@ import { sendWithRetry } from './retry.js';
 import { type RunFlags, runRelease, runStage } from './ring-tasks.js';
 import { watchStalls } from './watchdog.js';
 
+/** After the shutdown timeout, how long outstanding acks and `close()` may still take, in ms. */
+const CLOSE_GRACE_MS = 2_000;
+
 /** The adapter loop. Use `createLoop()`; this class is not exported. */
 export class AdapterLoop implements Loop {
   private readonly ring: SingleRing;
@@ -28,6 +31,8 @@ export class AdapterLoop implements Loop {
   private readonly flags: RunFlags = { producerDone: false, halted: false };
   private readonly receiveAbort = new AbortController();
   private readonly hardAbort = new AbortController();
+  /** Aborted when the shutdown timeout passes: a send in progress is abandoned, not awaited. */
+  private readonly abandon = new AbortController();
   private state: LoopState = 'idle';
   private reason: StopReason = 'end-of-input';
   private failure: EdgeplaneError | undefined;
@@ -37,6 +42,8 @@ export class AdapterLoop implements Loop {
   private endedAt: number | undefined;
   /** `stop()` came before the transports were open: the open is abandoned, not failed. */
   private stoppedWhileOpening = false;
+  /** The shutdown timeout passed: closing gets `CLOSE_GRACE_MS`, not forever. */
+  private deadlinePassed = false;
   /** When the egress `send()` now in progress began (ms clock), and its size in messages. */
   private sending: { since: number; messages: number } | undefined;
 
@@ -117,6 +124,8 @@ export class AdapterLoop implements Loop {
     const timeout = this.options.shutdownTimeoutMs ?? 30_000;
     setTimeout(() => {
       if (this.state !== 'draining') return;
+      this.deadlinePassed = true;
+      this.abandon.abort();
       const detail = `drain did not finish within ${timeout} ms; unacknowledged messages will be redelivered on restart`;
       this.halt(new EdgeplaneError('timeout', 'adapter-loop', detail), 'shutdown-timeout');
     }, timeout).unref();
@@ -327,6 +336,7 @@ export class AdapterLoop implements Loop {
     const hooks = {
       ...this.options.retry,
       signal: this.hardAbort.signal,
+      abandon: this.abandon.signal,
       onRetry: (error: EdgeplaneError) => {
         if (!this.hardAbort.signal.aborted) this.egressHealth.fail(error);
       },
@@ -431,13 +441,21 @@ export class AdapterLoop implements Loop {
 
   private async closeAll(stages: readonly Stage[]): Promise<void> {
     const { ingress, egress } = this.options;
-    await this.tracker.idle();
+    // Past the shutdown timeout, a hung acknowledgement or close() gets a short grace, not
+    // forever: what is not acknowledged is redelivered on restart.
+    const bounded = <T>(p: Promise<T>) =>
+      this.deadlinePassed
+        ? Promise.race([p, new Promise<void>((r) => setTimeout(r, CLOSE_GRACE_MS).unref())])
+        : p;
+    await bounded(this.tracker.idle());
     this.incidents.closing = true;
-    await Promise.allSettled([
-      ingress.transport.close(),
-      egress.transport.close(),
-      ...stages.map((s) => s.close?.()),
-    ]);
+    await bounded(
+      Promise.allSettled([
+        ingress.transport.close(),
+        egress.transport.close(),
+        ...stages.map((s) => s.close?.()),
+      ]),
+    );
     if (this.ingress.state !== 'failed') this.ingress.state = 'closed';
     if (this.egressHealth.state !== 'failed') this.egressHealth.state = 'closed';
   }

@@ -15,6 +15,11 @@ export interface RetryOptions {
 /** Hooks of one `sendWithRetry` call. */
 export interface SendHooks {
   readonly signal: AbortSignal;
+  /**
+   * Aborted when the loop stops waiting for a send in progress (its shutdown timeout passed):
+   * the send is abandoned even if the transport ignores `signal`. Absent: always awaited.
+   */
+  readonly abandon?: AbortSignal | undefined;
   /** Told of every failed attempt that will be retried. */
   readonly onRetry: (error: EdgeplaneError) => void;
   /** Before each `send()` call. */
@@ -58,6 +63,37 @@ export function exhaustedError(
 }
 
 /**
+ * Resolves as `promise` does, or rejects with `cancelled` as soon as `signal` aborts: a send
+ * that ignores its signal (a client stuck on a dead connection) cannot hold the loop past its
+ * shutdown timeout. The abandoned send may still complete; its messages are then duplicates
+ * after a restart (the ingress was not acknowledged), never a loss.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(cancelledSend());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelledSend());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+const cancelledSend = () =>
+  new EdgeplaneError(
+    'cancelled',
+    'adapter-loop',
+    'send cancelled: the loop stopped before the egress confirmed the batch',
+  );
+
+/**
  * Sends one batch, retrying `retryable` results (and thrown retryable errors) with backoff,
  * honouring `retryAfterMs`. Resolves to the final result: `ok`, `partial` (as the transport gave
  * it), or `failed` (permanent: the transport's error; retries exhausted: `exhaustedError`).
@@ -87,7 +123,8 @@ export async function sendWithRetry(
         attempts++;
         options.onAttempt?.();
         try {
-          result = await send.call(transport, batch, options.signal);
+          const sending = send.call(transport, batch, options.signal);
+          result = await (options.abandon ? untilAborted(sending, options.abandon) : sending);
         } catch (thrown) {
           const error = EdgeplaneError.from(thrown, component);
           result = error.retryable ? { status: 'retryable', error } : { status: 'failed', error };
