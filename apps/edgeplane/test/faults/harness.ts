@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InboundBatch, Transport } from '@edgeplane/adapter-loop/transport';
 import { freePort, type PrivateServer } from '@edgeplane/test-servers';
@@ -66,11 +66,11 @@ function config(target: FaultTarget, name: string, follow: boolean, extra = ''):
   ].join('\n');
 }
 
-async function setUp(target: FaultTarget, follow: boolean, input = '') {
+async function setUp(target: FaultTarget, follow: boolean, input = '', extra = '') {
   const name = ns(target);
   const dir = workdir({
     'spec.kv': SPEC,
-    'adapters.kv': config(target, name, follow),
+    'adapters.kv': config(target, name, follow, extra),
     'in.log': input,
   });
   return { name, dir, port: await freePort() };
@@ -283,6 +283,45 @@ export function faultCases(target: () => FaultTarget): void {
         ...(hung ?? look0),
         exit: 'runs on',
       });
+    },
+  );
+
+  fault(
+    'SIGTERM while a send hangs (server hung mid-run): the run ends within loop.shutdownTimeoutMs and its 2 s grace; the rerun loses nothing',
+    async () => {
+      const t = target();
+      const { name, dir, port } = await setUp(t, true, '', 'loop.shutdownTimeoutMs=1500');
+      const feeder = startFeeder(join(dir, 'in.log'), 'term');
+      const run = new CliProcess(dir, port, []);
+      try {
+        await run.until('ready after start', ready(run), 30_000);
+        await sleep(500);
+        t.server.pause();
+        await run.until(
+          'egress stalled',
+          async () => egress(run)?.connection_state === 'stalled',
+          10_000,
+        );
+        run.signal('SIGTERM');
+        const { code, ms } = await run.exited(30_000);
+        // Before: the drain waited for the client's own command timeout (61.5 s for Redis).
+        expect(ms, run.stderr).toBeLessThan(1500 + 2000 + 3000);
+        expect(code, run.stderr).not.toBe(0);
+        expect(run.snapshot()?.stop_reason).toBe('shutdown-timeout');
+        expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      } finally {
+        t.server.resume();
+      }
+      const written = feeder.stop();
+      // The rerun reads to the end of the input (no follow) from the checkpoint the first left.
+      const kv = join(dir, 'adapters.kv');
+      writeFileSync(
+        kv,
+        readFileSync(kv, 'utf8').replace('ingress.follow=true', 'ingress.follow=false'),
+      );
+      const rerun = new CliProcess(dir, await freePort(), []);
+      expect((await rerun.exited(60_000)).code, rerun.stderr).toBe(0);
+      await expectAllOnce(t, name, written);
     },
   );
 

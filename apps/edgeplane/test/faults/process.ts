@@ -140,6 +140,7 @@ export interface Snapshot {
   readonly state: string;
   readonly error: string | null;
   readonly ended_at: string | null;
+  readonly stop_reason: string | null;
   readonly egress_messages: number;
   readonly adapters: readonly AdapterEntry[];
 }
