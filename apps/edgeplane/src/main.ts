@@ -12,6 +12,7 @@ import { transports } from './commands/transports.js';
 import { validate } from './commands/validate.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
+import { jsonError } from './json-error.js';
 
 /** Every verb, in help order. */
 export const COMMANDS: readonly Command[] = [
@@ -84,7 +85,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (isEdgeplaneError(error)) {
       const message = error.message.replace(/^\[(cli|app-kit)\] /, '');
       io.stderr.write(`error: ${message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
-      return exitCodeFor(error.code);
+      const exit = exitCodeFor(error.code);
+      // --json: machines get the error on stdout too, field by field.
+      if (rest.includes('--json') || rest.includes('--format=json'))
+        io.stdout.write(
+          `${JSON.stringify({ ok: false, error: jsonError(error, exit) }, null, 2)}\n`,
+        );
+      return exit;
     }
     io.stderr.write(
       `error: internal error: ${(error as Error).message ?? String(error)}\nhint: rerun with EDGEPLANE_DEBUG=1 and report the output\n`,

@@ -42,7 +42,8 @@ describe('a file that cannot be read for permissions', () => {
       expect(r.stderr).toContain('hint: give the process');
       expect(r.status).toBe(2);
       const result = JSON.parse(r.stdout);
-      expect(result.error).toContain('permission denied');
+      expect(result.error).toMatchObject({ code: 'permission-denied', exit: 2 });
+      expect(result.error.message).toContain('permission denied');
       const doc = JSON.parse(readFileSync(join(cwd, 'lane/snapshot.json'), 'utf8'));
       expect(doc).toMatchObject({ state: 'failed', stop_reason: 'failed', ingress_messages: 0 });
       const ingress = doc.adapters[0];
@@ -66,7 +67,12 @@ describe('a file that cannot be read for permissions', () => {
       chmodSync(join(lane, 'snapshot.json'), 0o000);
       const r = asUnprivileged(['snapshot', '--spec=spec.kv', '--lane-path=lane', '--json'], cwd);
       expect(r.status).toBe(2);
-      expect(r.stdout).toBe('');
+      // --json: the error, field by field; never an idle snapshot document
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        ok: false,
+        error: { code: 'permission-denied', exit: 2 },
+      });
+      expect(r.stdout).not.toContain('"state"');
       expect(r.stderr).toContain(
         `error: cannot read the snapshot ${join(lane, 'snapshot.json')}: permission denied (EACCES)`,
       );

@@ -242,3 +242,35 @@ describe('validate runs the checks run makes before opening (issue 16)', () => {
     expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 });
+
+describe('--json errors, for machines', () => {
+  it('validate --json with a bad config prints the error on stdout, field by field (and text on stderr)', async () => {
+    const cwd = workdir({
+      'spec.kv': SPEC,
+      'adapters.kv': `${CONFIG}\negress.lingr=1\n`,
+    });
+    const r = await cli(['validate', '--spec=spec.kv', '--json'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: /);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.error).toMatchObject({ code: 'invalid-config', exit: 2 });
+    expect(out.error.message).toContain('adapters.kv');
+    expect(out.error.message).toContain('lingr');
+    expect(out.error.hint).toBeTruthy();
+  });
+
+  it('run --json with a runtime failure gives the error as an object with code and exit', async () => {
+    const cwd = workdir({
+      'spec.kv': SPEC,
+      'adapters.kv':
+        'ingress.transport=file\ningress.path=${EDGEPLANE_CONFIG_DIR}/missing.log\negress.transport=file\negress.path=${EDGEPLANE_CONFIG_DIR}/out.log\n',
+    });
+    const r = await cli(['run', '--spec=spec.kv', '--lane-path=lane', '--json'], { cwd });
+    expect(r.code).not.toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.error).toMatchObject({ exit: r.code });
+    expect(typeof out.error.code).toBe('string');
+    expect(out.error.message).toContain('missing.log');
+  });
+});

@@ -14,6 +14,7 @@ import { type Command, defineCommand, int, specPath, str } from '../args.js';
 import { EXIT, exitCodeForFailure } from '../exit-codes.js';
 import { importFromCli } from '../importer.js';
 import type { Io } from '../io.js';
+import { jsonError } from '../json-error.js';
 import { startProgress } from '../progress.js';
 import { GOVERNANCE_FLAGS, governRun, runStages } from './governed.js';
 import { lanePathFor } from './lane.js';
@@ -135,7 +136,9 @@ async function runLoop(
   if (flags.json)
     printJson(io, {
       ...result,
-      error: result.error ? text(result.error.message) : null,
+      error: result.error
+        ? jsonError(result.error, exitCodeForFailure(result.error.code, result.failedDuring), text)
+        : null,
       lane_path: lanePath,
       policy_audit: governance.audit,
     });
