@@ -4,15 +4,22 @@ import type { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import { badCheckpoint, fileError } from './errors.js';
 import { mkdirs } from './mkdirs.js';
 
+/** Bytes before the checkpoint's offset kept as its fingerprint (`tail`). */
+export const CHECKPOINT_TAIL_BYTES = 64;
+
 /**
  * What the source remembers: the acknowledged offset in one file, identified by device and inode,
- * and how many bytes that file had then (`size`), so that a rotated or truncated file is detected.
+ * how many bytes that file had then (`size`), so that a rotated or truncated file is detected,
+ * and the bytes just before the offset (`tail`), so that a file rewritten in place (same inode,
+ * as large or larger: `cp new.log app.log`, an editor's save) is not resumed mid-way.
  */
 export interface Checkpoint {
   readonly offset: number;
   readonly dev: string;
   readonly ino: string;
   readonly size: number;
+  /** Hex of the up to `CHECKPOINT_TAIL_BYTES` bytes before `offset`; absent in older checkpoints. */
+  readonly tail?: string | undefined;
   /** For humans reading the file; not compared. */
   readonly path: string;
 }
@@ -34,6 +41,26 @@ export function isResumable(checkpoint: Checkpoint | undefined, file: FileState)
   return same && file.size >= checkpoint.size;
 }
 
+/**
+ * The fingerprint of `file` at `offset`: hex of the bytes just before it, or undefined when they
+ * cannot be read (the file was closed, or `readAt` is absent).
+ */
+export async function tailAt(
+  readAt: ((buffer: Buffer, position: number) => Promise<number>) | undefined,
+  offset: number,
+): Promise<string | undefined> {
+  if (!readAt) return undefined;
+  const length = Math.min(CHECKPOINT_TAIL_BYTES, offset);
+  if (length === 0) return '';
+  const buffer = Buffer.alloc(length);
+  try {
+    const n = await readAt(buffer, offset - length);
+    return n === length ? buffer.toString('hex') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a checkpoint; `undefined` if there is none. */
 export async function readCheckpoint(path: string): Promise<Checkpoint | undefined> {
   let text: string;
@@ -49,12 +76,13 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
   } catch (error) {
     throw badCheckpoint(path, (error as Error).message);
   }
-  const { offset, dev, ino, size } = value;
+  const { offset, dev, ino, size, tail } = value;
   if (
     !Number.isSafeInteger(offset) ||
     !Number.isSafeInteger(size) ||
     typeof dev !== 'string' ||
-    typeof ino !== 'string'
+    typeof ino !== 'string' ||
+    (tail !== undefined && (typeof tail !== 'string' || !/^([0-9a-f]{2})*$/.test(tail)))
   ) {
     throw badCheckpoint(path, 'expected {"offset", "dev", "ino", "size"}');
   }
@@ -63,6 +91,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
     size: size as number,
     dev,
     ino,
+    ...(typeof tail === 'string' ? { tail } : {}),
     path: String(value.path ?? ''),
   };
 }

@@ -12,6 +12,11 @@ export interface FileRef {
   readonly ino: string;
   /** Bytes known to exist in this file: the furthest offset read so far. */
   seen: number;
+  /**
+   * Reads bytes of this file at `position` into `buffer` (pread on the open handle); resolves
+   * the count read. Absent, or rejecting once the file was closed: no fingerprint is taken.
+   */
+  readonly readAt?: ((buffer: Buffer, position: number) => Promise<number>) | undefined;
 }
 
 /**

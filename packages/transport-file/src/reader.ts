@@ -56,6 +56,8 @@ export class FileReader {
       dev: String(st.dev),
       ino: String(st.ino),
       seen: 0,
+      readAt: async (buffer, position) =>
+        (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
     };
     return new FileReader(handle, file, chunkBytes);
   }

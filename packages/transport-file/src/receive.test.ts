@@ -80,6 +80,30 @@ describe('file source', () => {
     expect((await collect(await source({ path }, dir))).messages.map(bodyOf)).toEqual(['n']);
   });
 
+  it('starts again at 0 when the file was rewritten in place (same inode, as large or larger)', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'in.log');
+    await writeFile(path, 'day1 a\nday1 b\nday1 c\n');
+    await consumeAndClose({ path }, dir, 2);
+    const checkpoint = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
+    expect(checkpoint.tail).toBe(Buffer.from('day1 a\nday1 b\n').toString('hex'));
+    // writeFile truncates and rewrites the same inode; bigger than before, so size alone passes
+    await writeFile(path, 'day2 first\nday2 second\nday2 third\n');
+    expect((await collect(await source({ path }, dir))).messages.map(bodyOf)).toEqual([
+      'day2 first',
+      'day2 second',
+      'day2 third',
+    ]);
+    // the same file, only grown: resumes where it was (the fingerprint matches)
+    await consumeAndClose({ path }, dir, 1);
+    await appendFile(path, 'day2 fourth\n');
+    expect((await collect(await source({ path }, dir))).messages.map(bodyOf)).toEqual([
+      'day2 second',
+      'day2 third',
+      'day2 fourth',
+    ]);
+  });
+
   it('rejects a corrupt checkpoint with the fix', async () => {
     const dir = await tempDir();
     const path = join(dir, 'in.log');

@@ -2,7 +2,13 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LagReading } from '@edgeplane/adapter-loop/transport';
-import { type Checkpoint, CheckpointWriter, isResumable, readCheckpoint } from './checkpoint.js';
+import {
+  type Checkpoint,
+  CheckpointWriter,
+  isResumable,
+  readCheckpoint,
+  tailAt,
+} from './checkpoint.js';
 import { badPosition, closedError, fileError, notRegularFile } from './errors.js';
 import type { LineSplitter } from './lines.js';
 import type { FileRef } from './message.js';
@@ -79,7 +85,11 @@ export class FileSource {
     if (from !== undefined && !/^[0-9]{1,15}$/.test(from)) throw badPosition(from);
     const reader = await FileReader.open(this.options.path, this.options.readChunkBytes);
     const committed = this.committed;
-    const resumable = isResumable(committed, await reader.state());
+    let resumable = isResumable(committed, await reader.state());
+    // Same inode and not shrunk, but rewritten in place: the bytes before the offset differ.
+    if (resumable && committed?.tail !== undefined) {
+      resumable = (await tailAt(reader.file.readAt, committed.offset)) === committed.tail;
+    }
     if (resumable) this.committedFile = reader.file;
     reader.seek(from !== undefined ? Number(from) : resumable ? (committed?.offset ?? 0) : 0);
     return reader;
@@ -97,11 +107,13 @@ export class FileSource {
     if (this.closed) throw closedError();
     const last = this.committed;
     if (last && this.committedFile === file && offset <= last.offset) return;
+    const tail = await tailAt(file.readAt, offset);
     const checkpoint = {
       offset,
       dev: file.dev,
       ino: file.ino,
       size: Math.max(file.seen, offset),
+      ...(tail !== undefined ? { tail } : {}),
       path: file.path,
     };
     this.committed = checkpoint;
