@@ -207,18 +207,36 @@ export class Connections {
       failure ??= error;
     };
     client.on('error', onError);
+    const timedOut = () =>
+      Object.assign(
+        new Error(`no answer within connectTimeoutMs (${this.options.connectTimeoutMs} ms)`),
+        {
+          code: 'ETIMEDOUT',
+        },
+      );
+    let timer: NodeJS.Timeout | undefined;
     try {
-      if (client.status === 'wait' || client.status === 'end') await client.connect();
-      else if (!(await whenReady(client, AbortSignal.timeout(this.options.connectTimeoutMs))))
-        throw failure ?? Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' });
-      // The handshake does not fail on a bad password with every server: ask once.
-      await client.ping();
-      if (client === this.cmd) await this.readBulkLimit();
+      // The whole handshake is bounded, not only the TCP connect: a server that accepts the
+      // connection and answers nothing (hung, SIGSTOPped) would otherwise hold open() forever.
+      await Promise.race([
+        (async () => {
+          if (client.status === 'wait' || client.status === 'end') await client.connect();
+          else if (!(await whenReady(client, AbortSignal.timeout(this.options.connectTimeoutMs))))
+            throw failure ?? timedOut();
+          // The handshake does not fail on a bad password with every server: ask once.
+          await client.ping();
+          if (client === this.cmd) await this.readBulkLimit();
+        })(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(timedOut()), this.options.connectTimeoutMs);
+        }),
+      ]);
     } catch (error) {
       client.disconnect();
       const mapped = redisError(failure ?? error, context);
       throw (await this.plaintextToTls(mapped)) ?? mapped;
     } finally {
+      clearTimeout(timer);
       client.off('error', onError);
     }
   }

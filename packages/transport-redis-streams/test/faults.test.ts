@@ -206,6 +206,24 @@ describe('open() honours its signal', () => {
   });
 });
 
+it('a hung server (SIGSTOP) and no abort: open() fails by connectTimeoutMs (retryable, timed out) instead of waiting forever', async () => {
+  const own = await privateRedis();
+  others.push(own);
+  own.pause();
+  try {
+    const t = createRedisStreamsTransport({ url: own.url, stream: 's', connectTimeoutMs: 500 });
+    opened.push(t);
+    const e = await t.open({ role: 'egress' }).then(
+      () => undefined,
+      (error: EdgeplaneError) => error,
+    );
+    expect(e?.retryable).toBe(true);
+    expect(e?.message).toMatch(/timed out/);
+  } finally {
+    own.resume();
+  }
+}, 20_000);
+
 describe('server-side state deleted mid-run', () => {
   async function readAndAck(stream: string, options: Partial<RedisStreamsTransportOptions> = {}) {
     for (let i = 0; i < 10; i++) await admin.client.xadd(stream, `${i + 1}-0`, 'body', `m${i}`);
