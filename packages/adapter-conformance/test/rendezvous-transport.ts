@@ -5,6 +5,7 @@ import {
   type ReceiveOptions,
   sendFailed,
   sendOk,
+  sendPartial,
   sendRetryable,
   type Transport,
   type TransportCapabilities,
@@ -32,6 +33,9 @@ interface Listener {
   wake(): void;
 }
 
+/** Largest body the sink takes, in bytes (a larger one is refused alone, `too-large`). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
 /** Window of unacknowledged messages the source hands out (its `maxInFlight`). */
 const WINDOW = 64;
 
@@ -46,6 +50,7 @@ export const RENDEZVOUS_CAPABILITIES: TransportCapabilities = {
   delivery: 'at-least-once',
   framing: 'message',
   maxInFlight: WINDOW,
+  maxBodyBytes: MAX_BODY_BYTES,
 };
 
 const COMPONENT = 'transport:rendezvous';
@@ -119,13 +124,18 @@ export function createRendezvousTransport(server: RendezvousServer, ns: string):
       if (!peer) {
         return sendRetryable(new EdgeplaneError('unavailable', COMPONENT, `no source on "${ns}"`));
       }
-      const settled = batch.map(
-        (message) => new Promise<boolean>((settle) => peer.queue.push({ message, settle })),
+      const rejected = batch.flatMap((message, index) =>
+        message.body.length > MAX_BODY_BYTES
+          ? [{ index, error: new EdgeplaneError('too-large', COMPONENT, 'body over 1 MiB') }]
+          : [],
       );
+      const settled = batch
+        .filter((message) => message.body.length <= MAX_BODY_BYTES)
+        .map((message) => new Promise<boolean>((settle) => peer.queue.push({ message, settle })));
       const taken = await Promise.all(settled);
-      return taken.every(Boolean)
-        ? sendOk()
-        : sendRetryable(new EdgeplaneError('unavailable', COMPONENT, 'the source went away'));
+      if (!taken.every(Boolean))
+        return sendRetryable(new EdgeplaneError('unavailable', COMPONENT, 'the source went away'));
+      return rejected.length > 0 ? sendPartial(rejected) : sendOk();
     },
     receive,
     async close() {

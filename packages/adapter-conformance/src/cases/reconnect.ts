@@ -36,17 +36,25 @@ export function reconnect<S>(ctx: ConformanceContext<S>): void {
       expect(before.messages.map((m) => bodyText(m.body))).toEqual(['before-0', 'before-1']);
       await interrupt?.(ctx.createContext('source'));
       const after = Array.from({ length: 5 }, (_, i) => ({ body: text(`after-${i}`) }));
-      await sendThrough(sink, after, 20_000);
       // At-least-once: what was in flight may come again, so read until every new body arrived.
       const want = new Set(after.map((m) => bodyText(m.body)));
       const controller = new AbortController();
-      const read = (async () => {
+      const readAll = async () => {
         for await (const batch of source.receive?.({ signal: controller.signal }) ?? []) {
           for (const m of batch.messages) want.delete(bodyText(m.body));
           await batch.ack();
           if (want.size === 0) return;
         }
-      })();
+      };
+      // Synchronous handoff: the sink's ok is the source's ack, so the source reads meanwhile.
+      let read: Promise<void>;
+      if (ctx.options.handoff === 'synchronous') {
+        read = readAll();
+        await sendThrough(sink, after, 20_000);
+      } else {
+        await sendThrough(sink, after, 20_000);
+        read = readAll();
+      }
       const outcome = await Promise.race([read.then(() => 'done' as const), delay(20_000).promise]);
       controller.abort();
       expect(outcome, `never arrived after the loss: ${[...want].join(', ')}`).toBe('done');
