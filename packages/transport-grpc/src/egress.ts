@@ -29,6 +29,7 @@ import {
   grpcError,
   isPermanentRefusal,
   missingForRole,
+  partlyTaken,
   pushbackMs,
   requestTooLarge,
   tooLarge,
@@ -66,6 +67,11 @@ export class Egress {
   private readonly url: URL;
   private state: ConnectionState = 'connecting';
   private failures = 0;
+  /** Batches the server took the first part of: where the rest starts (see `send`). */
+  private readonly progress = new WeakMap<
+    readonly OutboundMessage[],
+    { readonly done: number; readonly rejected: RejectedMessage[] }
+  >();
   /** A permanent refusal (credentials, TLS): every later send fails with it. */
   fatal: EdgeplaneError | undefined;
   onStateChange: ((state: ConnectionState, error?: EdgeplaneError) => void) | undefined;
@@ -128,6 +134,8 @@ export class Egress {
     const state = await this.session.connect();
     if (signal?.aborted) throw cancelledError();
     if (state === 'error') throw await this.connectFailure(this.session.error());
+    // An h2c connection "opens" as soon as TCP does, even to a TLS port: ask the port once.
+    if (!enabled && (await this.speaksTls())) throw this.plaintextToTls();
     this.ready();
   }
 
@@ -137,14 +145,21 @@ export class Egress {
     if (
       !tlsEnabled(this.options) &&
       error.code === 'unavailable' &&
-      error.details?.errno !== 'ECONNREFUSED'
-    ) {
-      const host = this.url.hostname.replace(/^\[|\]$/g, '');
-      const port = Number(this.url.port || 80);
-      if (await probeTlsPort(host, port))
-        return plaintextToTlsPortError('transport:grpc', this.url.host, TLS_ENABLE_HINT, cause);
-    }
+      error.details?.errno !== 'ECONNREFUSED' &&
+      (await this.speaksTls())
+    )
+      return this.plaintextToTls(cause);
     return error;
+  }
+
+  /** Whether the server's port answers a TLS handshake (for plaintext `url`s). */
+  private speaksTls(): Promise<boolean> {
+    const host = this.url.hostname.replace(/^\[|\]$/g, '');
+    return probeTlsPort(host, Number(this.url.port || 80), 1000);
+  }
+
+  private plaintextToTls(cause?: unknown): EdgeplaneError {
+    return plaintextToTlsPortError('transport:grpc', this.url.host, TLS_ENABLE_HINT, cause);
   }
 
   private ready(): void {
@@ -192,12 +207,16 @@ export class Egress {
         return asResult(e);
       }
     }
-    const rejected = this.oversized(batch);
-    const skip = new Set(rejected.map((r) => r.index));
+    // A batch the server took part of (it stopped mid-call, answering `accepted` < sent): the
+    // loop sends the same batch again, and only the rest goes out.
+    const progress = this.progress.get(batch) ?? { done: 0, rejected: this.oversized(batch) };
+    const skip = new Set(progress.rejected.map((r) => r.index));
     const messages: Message[] = [];
-    for (let i = 0; i < batch.length; i++) {
+    const indices: number[] = [];
+    for (let i = progress.done; i < batch.length; i++) {
       if (skip.has(i)) continue;
       const m = batch[i] as OutboundMessage;
+      indices.push(i);
       messages.push(
         create(MessageSchema, {
           body: m.body,
@@ -206,7 +225,7 @@ export class Egress {
         }),
       );
     }
-    if (messages.length === 0) return sendPartial(rejected);
+    if (messages.length === 0) return this.finish(batch, progress.rejected);
     const request: IngestRequest = create(IngestRequestSchema, { messages });
     const size = messages.reduce((n, m) => n + m.body.byteLength, 0);
     if (size > this.options.maxRequestBytes) {
@@ -217,14 +236,16 @@ export class Egress {
     const header = new Headers();
     if (this.options.authToken !== undefined)
       header.set('authorization', `Bearer ${this.options.authToken}`);
+    let accepted: number;
     try {
-      await (this.transport as ConnectTransport).unary(
+      const response = await (this.transport as ConnectTransport).unary(
         this.method,
         signal,
         this.options.timeoutMs,
         header,
         request,
       );
+      accepted = response.message.accepted;
     } catch (error) {
       if (this.closed) return sendFailed(closedError());
       if (signal?.aborted) return sendFailed(cancelledError());
@@ -233,6 +254,18 @@ export class Egress {
       return asResult(mapped, pushbackMs(error));
     }
     this.ready();
+    if (accepted > 0 && accepted < messages.length) {
+      this.progress.set(batch, {
+        done: indices[accepted] as number,
+        rejected: progress.rejected,
+      });
+      return sendRetryable(partlyTaken(this.context, accepted, messages.length), 0);
+    }
+    return this.finish(batch, progress.rejected);
+  }
+
+  private finish(batch: readonly OutboundMessage[], rejected: RejectedMessage[]): SendResult {
+    this.progress.delete(batch);
     return sendPartial(rejected);
   }
 

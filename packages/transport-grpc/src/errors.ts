@@ -271,3 +271,16 @@ export function notListening(): EdgeplaneError {
     'the ingress is not listening: open() it with role `ingress` (and `listen` set) before receive()',
   );
 }
+
+/**
+ * The server answered OK but took only the first `accepted` of `sent` messages (it was stopping
+ * mid-call): retryable, and the retry of the same batch sends only the rest.
+ */
+export function partlyTaken(context: ErrorContext, accepted: number, sent: number): EdgeplaneError {
+  return new EdgeplaneError(
+    'unavailable',
+    COMPONENT,
+    `${context.method} on ${context.server} took ${accepted} of ${sent} messages (the server is stopping); the rest is sent again`,
+    { details: { server: context.server, accepted, sent } },
+  );
+}

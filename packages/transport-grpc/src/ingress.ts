@@ -38,11 +38,13 @@ class Call {
   /** Messages not yet acknowledged. */
   remaining: number;
   settled = false;
+  /** Messages acknowledged: always a prefix of the call (acks come in receive order). */
+  acked = 0;
   constructor(
     readonly seq: number,
     readonly messages: readonly Message[],
     readonly peer: string,
-    readonly settle: (error?: ConnectError) => void,
+    readonly settle: (error?: ConnectError, accepted?: number) => void,
   ) {
     this.remaining = messages.length;
   }
@@ -194,9 +196,9 @@ export class Ingress {
         options.retryAfterMs,
       );
     if (ctx.signal.aborted) throw ConnectError.from(ctx.signal.reason, Code.Canceled);
-    let settle!: (error?: ConnectError) => void;
-    const done = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error ? reject(error) : resolve());
+    let settle!: (error?: ConnectError, accepted?: number) => void;
+    const done = new Promise<number>((resolve, reject) => {
+      settle = (error, accepted = messages.length) => (error ? reject(error) : resolve(accepted));
     });
     const call = new Call(this.seq++, messages, ctx.values.get(kPeer), settle);
     this.held += messages.length;
@@ -208,13 +210,14 @@ export class Ingress {
     // (a duplicate, never a loss).
     const onAbort = () => this.abandon(call, ConnectError.from(ctx.signal.reason, Code.Canceled));
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let accepted: number;
     try {
-      await done;
+      accepted = await done;
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
     }
     this.callsAcked++;
-    return create(IngestResponseSchema, { accepted: messages.length });
+    return create(IngestResponseSchema, { accepted });
   }
 
   /** Ends a call with an error: its undelivered messages leave the window. */
@@ -287,6 +290,7 @@ export class Ingress {
         if (ok) {
           this.messagesAcked += n;
           seg.call.remaining -= n;
+          seg.call.acked += n;
           if (seg.call.remaining === 0 && !seg.call.settled) {
             seg.call.settled = true;
             this.live.delete(seg.call);
@@ -326,7 +330,15 @@ export class Ingress {
     if (this.closing) return;
     this.closing = true;
     const shutdown = new ConnectError('the server is shutting down', Code.Unavailable);
-    for (const call of [...this.live]) this.abandon(call, shutdown);
+    for (const call of [...this.live]) {
+      // Part of the call was taken (a bounded run stopping mid-call): answer OK with the count
+      // taken, so the client sends only the rest again (no duplicates); nothing taken: UNAVAILABLE.
+      if (call.acked > 0 && !call.settled) {
+        call.settled = true;
+        this.live.delete(call);
+        call.settle(undefined, call.acked);
+      } else this.abandon(call, shutdown);
+    }
     this.wake?.();
     await this.listener?.close();
     this.onStateChange?.('closed');

@@ -88,7 +88,9 @@ export const IngestRequestSchema: GenMessage<IngestRequest> = /*@__PURE__*/
  */
 export type IngestResponse = Message$1<"edgeplane.v1.IngestResponse"> & {
   /**
-   * How many messages of the request were taken (all of them: a partial batch is an error).
+   * How many messages of the request were taken: the first `accepted` of them, in order. Fewer
+   * than sent (but more than 0) means the server took only those (it was stopping mid-batch):
+   * send the rest again. 0 is read as "all", for servers of this shape that do not count.
    *
    * @generated from field: uint32 accepted = 1;
    */
