@@ -5,6 +5,7 @@ import {
   createGrpcTransport as createGrpcClientTransport,
   createGrpcWebTransport,
 } from '@connectrpc/connect-node';
+import type { InboundBatch } from '@edgeplane/adapter-loop/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGrpcTransport, type GrpcTransport } from '../src/index.js';
 import {
@@ -74,7 +75,7 @@ describe('the ingress, called by connect-node clients and plain fetch', () => {
         const it = t.receive({ signal: controller.signal })[Symbol.asyncIterator]();
         const first = await it.next();
         expect(first.done).toBe(false);
-        const batch = first.value as Awaited<ReturnType<typeof it.next>>['value'] & object;
+        const batch = first.value as InboundBatch;
         expect(batch.messages.map((m) => dec(m.body))).toEqual(['a', 'b']);
         expect(batch.messages[0]?.key).toBe('k1');
         expect(batch.messages[1]?.key).toBeUndefined();
