@@ -28,12 +28,15 @@ describe('the checked-in generated code', () => {
     }
   }, 60_000);
 
-  it('the package publishes the .proto and the generated module', () => {
+  it('the package publishes the .proto (inside dist) and the generated module', () => {
     const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
-    expect(manifest.files).toContain('proto');
+    expect(manifest.files).toEqual(['dist']);
     expect(manifest.exports['./ingest']).toBeDefined();
-    expect(manifest.exports['./proto/edgeplane/v1/ingest.proto']).toBe(
-      './proto/edgeplane/v1/ingest.proto',
+    const proto = manifest.exports['./proto/edgeplane/v1/ingest.proto'];
+    expect(proto).toBe('./dist/proto/edgeplane/v1/ingest.proto');
+    // the build copies it there (run the build first)
+    expect(readFileSync(join(pkg, proto), 'utf8')).toBe(
+      readFileSync(join(pkg, 'proto/edgeplane/v1/ingest.proto'), 'utf8'),
     );
   });
 });
