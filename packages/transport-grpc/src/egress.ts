@@ -133,7 +133,16 @@ export class Egress {
           : createConnectTransport(common);
     const state = await this.session.connect();
     if (signal?.aborted) throw cancelledError();
-    if (state === 'error') throw await this.connectFailure(this.session.error());
+    if (state === 'error') {
+      const error = await this.connectFailure(this.session.error());
+      // Nothing listening yet (the ingress of a push pipeline may start after its writer, or be
+      // restarting): open() succeeds, the state is `reconnecting`, and each send is retryable
+      // until the server is there. A permanent refusal (TLS, a TLS port spoken to in plaintext)
+      // fails open() at once.
+      if (!error.retryable) throw error;
+      this.down(error);
+      return;
+    }
     // An h2c connection "opens" as soon as TCP does, even to a TLS port: ask the port once.
     if (!enabled && (await this.speaksTls())) throw this.plaintextToTls();
     this.ready();

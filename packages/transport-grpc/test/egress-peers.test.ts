@@ -31,6 +31,7 @@ interface Peer {
 async function startPeer(
   tls?: { cert: string; key: string; ca: string },
   method = 'edgeplane.v1.IngestService/Ingest',
+  listenPort = 0,
 ): Promise<Peer> {
   const calls: Peer['calls'] = [];
   const peer = { behave: (req: IngestRequest) => req.messages.length } as { behave: Behaviour };
@@ -54,7 +55,7 @@ async function startPeer(
       )
     : http2.createServer(handler);
   server.on('session', (s) => s.on('error', () => {}));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(listenPort, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
   return Object.assign(peer, {
     url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
@@ -191,11 +192,23 @@ describe('the egress, calling an independent connect-node server', () => {
     }
   });
 
-  it('nothing listening: open() is unavailable (ECONNREFUSED), send() retryable', async () => {
-    const t = egress({ url: 'http://127.0.0.1:1', connectTimeoutMs: 1000 });
-    await expect(t.open({ role: 'egress' })).rejects.toMatchObject({ code: 'unavailable' });
+  it('nothing listening yet: open() resolves reporting reconnecting, send() is retryable (ECONNREFUSED), then ok once the server is there', async () => {
+    const { freePort } = await import('@edgeplane/test-servers');
+    const port = await freePort();
+    const states: string[] = [];
+    const t = egress({ url: `http://127.0.0.1:${port}`, connectTimeoutMs: 1000 });
+    await t.open({ role: 'egress', onStateChange: (s) => states.push(s) });
+    expect(states).toEqual(['reconnecting']);
     const r = await t.send([{ body: enc('x') }]);
     expect(r.status).toBe('retryable');
+    if (r.status === 'retryable') expect(r.error.message).toContain('(ECONNREFUSED)');
+    const late = await startPeer(undefined, undefined, port);
+    try {
+      expect(await t.send([{ body: enc('late') }])).toEqual({ status: 'ok' });
+      expect(states.at(-1)).toBe('ready');
+    } finally {
+      await late.close();
+    }
   });
 });
 
