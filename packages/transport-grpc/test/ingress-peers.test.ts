@@ -262,3 +262,56 @@ describe('the ingress, called by connect-node clients and plain fetch', () => {
     expect(other.status).toBe(404);
   });
 });
+
+describe('the TLS ingress (listenTls*, mutual TLS), called by connect-node clients', () => {
+  it('gRPC over h2 and Connect over HTTP/1.1 (ALPN), a client certificate required', async () => {
+    const { createTestPki } = await import('@edgeplane/test-servers');
+    const { readFileSync } = await import('node:fs');
+    const pki = await createTestPki();
+    const t = await ingress({
+      listenTlsCertFile: pki.server.cert,
+      listenTlsKeyFile: pki.server.key,
+      listenTlsClientCaFile: pki.ca,
+    });
+    const ca = readFileSync(pki.ca, 'utf8');
+    const cert = readFileSync(pki.client.cert, 'utf8');
+    const key = readFileSync(pki.client.key, 'utf8');
+    const baseUrl = `https://${t.listening}`;
+    const grpc = createClient(
+      IngestService,
+      createGrpcClientTransport({ baseUrl, nodeOptions: { ca, cert, key } }),
+    );
+    const connect11 = createClient(
+      IngestService,
+      createConnectTransport({ baseUrl, httpVersion: '1.1', nodeOptions: { ca, cert, key } }),
+    );
+    const reading = take(t, 2);
+    const [a, b] = await Promise.all([
+      grpc.ingest({ messages: [{ body: enc('over h2') }] }),
+      connect11.ingest({ messages: [{ body: enc('over http/1.1') }] }),
+    ]);
+    expect(a.accepted + b.accepted).toBe(2);
+    expect((await reading).map((m) => m.body).sort()).toEqual(['over h2', 'over http/1.1']);
+    const anonymous = createClient(
+      IngestService,
+      createGrpcClientTransport({ baseUrl, nodeOptions: { ca } }),
+    );
+    const refused = await anonymous
+      .ingest({ messages: [{ body: enc('no cert') }] }, { timeoutMs: 5000 })
+      .catch((x: unknown) => x);
+    expect(refused).toBeInstanceOf(Error);
+    expect(t.stats().held).toBe(0);
+  });
+
+  it('a listenTls* file problem fails open() with a tls error naming the option', async () => {
+    const t = createGrpcTransport({
+      listen: '127.0.0.1:0',
+      listenTlsCertFile: '/nonexistent/server.pem',
+      listenTlsKeyFile: '/nonexistent/server.key',
+    });
+    open.push(t);
+    const e = await t.open({ role: 'ingress' }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'tls' });
+    expect(String((e as Error).message)).toContain('listenTlsCertFile');
+  });
+});
