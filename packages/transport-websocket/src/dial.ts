@@ -33,12 +33,17 @@ export function frameLimit(maxPayload: number): number {
 /**
  * Connects once: TCP, TLS (the loaded `tls*` files), the upgrade with `Authorization: Bearer`
  * and, with the ack protocol, `Sec-WebSocket-Protocol: edgeplane.v1`.
- * @returns the open socket.
+ * @returns the open socket (already given to `onOpen`).
  * @throws EdgeplaneError `unavailable` (refused, reset, timed out: `connectTimeoutMs`),
  *   `unauthenticated` (401), `permission-denied` (403), `not-found` (404), `protocol` (the
  *   subprotocol was not agreed), `tls` (a certificate problem, naming the option).
  */
-export function dial(settings: DialSettings, signal?: AbortSignal): Promise<WebSocket> {
+export function dial(
+  settings: DialSettings,
+  signal?: AbortSignal,
+  /** Called in the `open` event itself, so no frame that follows the 101 is missed. */
+  onOpen: (ws: WebSocket) => void = () => {},
+): Promise<WebSocket> {
   const server = serverOf(settings.url);
   const context = { action: 'connect to', server };
   const wanted = settings.ackProtocol === 'none' ? undefined : PROTOCOL;
@@ -91,6 +96,7 @@ export function dial(settings: DialSettings, signal?: AbortSignal): Promise<WebS
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       ws.removeAllListeners();
+      onOpen(ws);
       resolve(ws);
     });
   });

@@ -43,7 +43,7 @@ export class Link {
   async open(signal?: AbortSignal, tolerateDown = false): Promise<void> {
     if (this.ws) return;
     try {
-      this.adopt(await dial(this.settings, signal));
+      await dial(this.settings, signal, (ws) => this.adopt(ws));
     } catch (error) {
       const e = await explainFirstFailure(error as EdgeplaneError, this.settings.url);
       if (!tolerateDown || !e.retryable || signal?.aborted) throw e;
@@ -79,7 +79,7 @@ export class Link {
     const jittered = delay * (0.75 + Math.random() * 0.5);
     this.timer = setTimeout(async () => {
       try {
-        this.adopt(await dial(this.settings));
+        await dial(this.settings, undefined, (ws) => this.adopt(ws));
       } catch (error) {
         const e = error as EdgeplaneError;
         this.last = e;
