@@ -1,6 +1,6 @@
 import { isEdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import { describe, expect, it } from 'vitest';
-import { webSocketTransport } from './transport.js';
+import { createWebSocketTransport, webSocketTransport } from './transport.js';
 
 const parse = (input: unknown) => webSocketTransport.parseOptions(input);
 const refusal = (input: unknown) => {
@@ -77,7 +77,7 @@ describe('options', () => {
   });
 
   it('capabilities follow ackProtocol', () => {
-    const v1 = webSocketTransport.create({ url: 'ws://h:1/' });
+    const v1 = createWebSocketTransport({ url: 'ws://h:1/' });
     const none = webSocketTransport.create({
       url: 'ws://h:1/',
       ackProtocol: 'none',
