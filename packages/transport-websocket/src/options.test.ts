@@ -78,7 +78,7 @@ describe('options', () => {
 
   it('capabilities follow ackProtocol', () => {
     const v1 = createWebSocketTransport({ url: 'ws://h:1/' });
-    const none = webSocketTransport.create({
+    const none = createWebSocketTransport({
       url: 'ws://h:1/',
       ackProtocol: 'none',
       maxInFlight: 7,
