@@ -138,7 +138,7 @@ const schema = z.object({
     1,
     1024 * 1024 * 1024,
     DEFAULT_MAX_PAYLOAD,
-    'Both: the largest body, in bytes (`capabilities.maxBodyBytes`). The egress refuses a larger message alone (`too-large`) before sending; the ingress closes a connection that sends a larger frame (1009).',
+    'Both: the largest body, in bytes. The egress refuses a larger message alone (`too-large`) before sending; the ingress closes a connection that sends a larger frame (1009).',
   ),
   highWaterMarkBytes: int(
     1024,

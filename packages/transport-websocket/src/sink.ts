@@ -54,6 +54,9 @@ export class WebSocketSink {
   private conn: Conn | undefined;
   private readonly v1: boolean;
   private writing: Promise<void> = Promise.resolve();
+  /** Messages of failed batches the peer had acked (see `remember`). */
+  private readonly taken = new WeakSet<OutboundMessage>();
+  private remembered = false;
   closed = false;
 
   constructor(
@@ -151,6 +154,7 @@ export class WebSocketSink {
           });
     for (let index = 0; index < batch.length; index++) {
       const message = batch[index] as OutboundMessage;
+      if (this.remembered && this.taken.has(message)) continue; // acked before a failure
       const size = message.body.byteLength;
       if (size > maxPayload) {
         rejected.push({ index, error: tooLarge(index, size, maxPayload, 'a body') });
@@ -191,7 +195,30 @@ export class WebSocketSink {
           : sendPartial(rejected);
       return () => Promise.resolve(result);
     }
-    return () => this.acks(conn, first, indexes, rejected, signal);
+    return () =>
+      this.acks(conn, first, indexes, rejected, signal).then((result) => {
+        if (result.status === 'retryable') this.remember(conn, first, indexes, batch);
+        return result;
+      });
+  }
+
+  /**
+   * A batch that failed after the peer acked part of it: the loop sends the whole batch again,
+   * so the acked prefix is remembered (by message object, weakly) and skipped then, instead of
+   * being delivered twice.
+   */
+  private remember(
+    conn: Conn,
+    first: number,
+    indexes: readonly number[],
+    batch: readonly OutboundMessage[],
+  ): void {
+    const upTo = Math.min(conn.acked, first + indexes.length - 1);
+    for (let seq = first; seq <= upTo; seq++) {
+      const message = batch[indexes[seq - first] as number];
+      if (message) this.taken.add(message);
+      this.remembered = true;
+    }
   }
 
   private acks(
