@@ -30,7 +30,7 @@ export interface WebSocketTransportOptions extends TlsOptions, ListenTlsOptions 
   readonly ackProtocol?: AckProtocol | undefined;
   /** Bearer token (secret): checked on the upgrade by a listening ingress, sent by a dialling side. */
   readonly authToken?: string | undefined;
-  /** Ingress: the most messages received and not yet acknowledged (the window). Default 1024. */
+  /** Ingress: the most messages received and not yet acknowledged (the window). Default 2048. */
   readonly maxInFlight?: number | undefined;
   /** Both: the largest body, in bytes. Default 16 MiB. */
   readonly maxPayload?: number | undefined;
@@ -131,8 +131,8 @@ const schema = z.object({
   maxInFlight: int(
     1,
     1_000_000,
-    1024,
-    'Ingress: the most messages received and not yet acknowledged (its window, `capabilities.maxInFlight`). Over it the ingress stops reading its sockets (TCP backpressure), never an unbounded queue.',
+    2048,
+    "Ingress: the most messages received and not yet acknowledged (its window, `capabilities.maxInFlight`). Over it the ingress stops reading its sockets (TCP backpressure), never an unbounded queue. Keep it above the loop's egress batch size (`loop.batchMaxMessages`, default 1024) so that one batch fills while the previous one is being sent; memory held is at most about `maxInFlight` × the message size.",
   ),
   maxPayload: int(
     1,

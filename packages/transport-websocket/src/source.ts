@@ -19,6 +19,12 @@ export interface Peer {
   open: boolean;
 }
 
+/** A batch handed to the loop: its items and how many are acknowledged (or given back). */
+interface Delivered {
+  readonly items: Item[];
+  acked: number;
+}
+
 interface Item {
   readonly peer: Peer;
   readonly seq: number;
@@ -37,6 +43,9 @@ export class Inbox {
   private outstanding = 0;
   private readonly peers = new Set<Peer>();
   private wake: (() => void) | undefined;
+  /** Batches handed out, in order, from `head` on not yet wholly acknowledged. */
+  private delivered: Delivered[] = [];
+  private head = 0;
   private nextPeer = 1;
   private paused = false;
   closed = false;
@@ -162,31 +171,60 @@ export class Inbox {
   }
 
   private batch(items: Item[]): InboundBatch {
-    let acked = 0;
-    let returned = false;
+    const state: Delivered = { items, acked: 0 };
+    this.delivered.push(state);
     return {
       messages: items.map((item) => item.message),
       ack: async (count = items.length) => {
         if (this.closed) throw closedError();
-        const upTo = Math.min(count, items.length);
-        if (upTo <= acked || returned) return;
-        this.outstanding -= upTo - acked;
-        this.acked += upTo - acked;
-        acked = upTo;
-        const last = items[upTo - 1] as Item;
-        if (this.v1 && last.peer.open) last.peer.ws.send(ackFrame(last.seq));
-        this.resumeIfRoom();
+        this.acknowledge(state, Math.min(count, items.length));
       },
       nack: async () => {
         if (this.closed) throw closedError();
-        if (returned) return;
-        returned = true;
-        const rest = items.slice(acked).filter((item) => item.peer.open);
-        this.outstanding -= items.length - acked;
+        const rest = items.slice(state.acked).filter((item) => item.peer.open);
+        this.outstanding -= items.length - state.acked;
+        state.acked = items.length; // given back, not acknowledged: no ack frame for them
         this.queue.unshift(...rest);
         this.resumeIfRoom();
       },
     };
+  }
+
+  /**
+   * Cumulative, as the ordering is total: acknowledging `upTo` messages of `state` also
+   * acknowledges every batch delivered before it (the loop sends only the newest ack of a step).
+   * One `{"ack":N}` per connection touched, with its highest sequence.
+   */
+  private acknowledge(state: Delivered, upTo: number): void {
+    const touched = new Map<Peer, number>();
+    const settle = (d: Delivered, n: number) => {
+      if (n <= d.acked) return;
+      this.outstanding -= n - d.acked;
+      this.acked += n - d.acked;
+      d.acked = n;
+      const last = d.items[n - 1] as Item;
+      touched.set(last.peer, Math.max(touched.get(last.peer) ?? 0, last.seq));
+    };
+    const at = this.delivered.indexOf(state, this.head);
+    if (at >= 0) {
+      for (let i = this.head; i < at; i++) {
+        const d = this.delivered[i] as Delivered;
+        settle(d, d.items.length);
+      }
+      this.head = at;
+    }
+    settle(state, upTo);
+    while (this.head < this.delivered.length) {
+      const d = this.delivered[this.head] as Delivered;
+      if (d.acked < d.items.length) break;
+      this.head++;
+    }
+    if (this.head >= 64 && this.head * 2 >= this.delivered.length) {
+      this.delivered = this.delivered.slice(this.head);
+      this.head = 0;
+    }
+    if (this.v1) for (const [peer, seq] of touched) if (peer.open) peer.ws.send(ackFrame(seq));
+    this.resumeIfRoom();
   }
 
   /** Ends `receive()` and refuses acks from now on. */
