@@ -17,6 +17,30 @@ export interface Peer {
   /** Frames received on it (the sequence, for `ackProtocol=none`). */
   frames: number;
   open: boolean;
+  /** Speaks edgeplane.v1 (sequences) rather than plain frames. */
+  readonly v1: boolean;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * A received message. `id` (`<connection>:<sequence>`) and `origin` are computed only when read
+ * (rule 9: no per-message string work on the hot path).
+ */
+class WsMessage implements InboundMessage {
+  constructor(
+    private readonly peer: Peer,
+    private readonly seq: number,
+    readonly body: Uint8Array,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly key: string | undefined,
+  ) {}
+  get id(): string {
+    return `${this.peer.id}:${this.seq}`;
+  }
+  get origin(): string {
+    return `websocket connection ${this.peer.id} (${this.peer.remote}) ${this.peer.v1 ? 'sequence' : 'frame'} ${this.seq}`;
+  }
 }
 
 /** A batch handed to the loop: its items and how many are acknowledged (or given back). */
@@ -73,7 +97,7 @@ export class Inbox {
 
   /** Reads `ws` from now on. */
   accept(ws: WebSocket, remote: string): Peer {
-    const peer: Peer = { id: this.nextPeer++, ws, remote, frames: 0, open: true };
+    const peer: Peer = { id: this.nextPeer++, ws, remote, frames: 0, open: true, v1: this.v1 };
     this.peers.add(peer);
     this.connections++;
     if (this.paused) ws.pause();
@@ -94,19 +118,12 @@ export class Inbox {
     peer.frames++;
     let seq = peer.frames;
     let message: InboundMessage;
-    const id = `${peer.id}:`;
     if (this.v1) {
       if (!isBinary) return; // control frames go the other way
       try {
         const d = decodeData(data);
         seq = d.seq;
-        message = {
-          id: id + seq,
-          ...(d.key !== undefined ? { key: d.key } : {}),
-          headers: d.headers,
-          body: d.body,
-          origin: `websocket connection ${peer.id} (${peer.remote}) sequence ${seq}`,
-        };
+        message = new WsMessage(peer, seq, d.body, d.headers, d.key);
       } catch (error) {
         const e = error as FrameError;
         if (e.seq !== undefined) peer.ws.send(nackFrame(e.seq, 'invalid-input', e.message));
@@ -114,11 +131,7 @@ export class Inbox {
         return;
       }
     } else {
-      message = {
-        id: id + seq,
-        body: data,
-        origin: `websocket connection ${peer.id} (${peer.remote}) frame ${seq}`,
-      };
+      message = new WsMessage(peer, seq, data, NO_HEADERS, undefined);
     }
     this.received++;
     this.queue.push({ peer, seq, message });
