@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import { freePort } from '@edgeplane/test-servers';
 import { afterEach, describe, expect, it } from 'vitest';
-import type WebSocket from 'ws';
-import { WebSocketServer } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { createWebSocketTransport, type WebSocketTransport } from '../src/index.js';
 
 // The peer restarts mid-run; the open transport recovers on its own (reconnecting → ready) and
@@ -93,14 +92,18 @@ describe('peer restart mid-run', () => {
         ws.on('message', (d) => {
           acked = Math.max(acked, base + JSON.parse(String(d)).ack);
         });
-        for (let i = base; i < N; i++) {
-          const b = body(i);
-          const f = Buffer.alloc(11 + b.length);
-          f[0] = 1;
-          f.writeUIntBE(++seq, 1, 6);
-          b.copy(f, 11);
-          ws.send(f);
-        }
+        // paced (10 frames every 5 ms), so that the restart comes while frames are still due
+        void (async () => {
+          for (let i = base; i < N && ws.readyState === WebSocket.OPEN; i++) {
+            const b = body(i);
+            const f = Buffer.alloc(11 + b.length);
+            f[0] = 1;
+            f.writeUIntBE(++seq, 1, 6);
+            b.copy(f, 11);
+            ws.send(f);
+            if (i % 10 === 9) await new Promise((r) => setTimeout(r, 5));
+          }
+        })();
       });
       return wss;
     };
