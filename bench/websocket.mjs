@@ -6,7 +6,11 @@ import { parseArgs } from 'node:util';
 // run. Prints messages/s for both and their ratio.
 //
 //   node bench/websocket.mjs [--messages=200000] [--bytes=100] [--batch=1024] [--ring=8192]
-//                            [--rounds=3]
+//                            [--rounds=3] [--hand-cork]
+//
+// The transport writes each batch's frames to a corked socket (one write system call per batch);
+// `--hand-cork` makes the hand-written pipe do the same (by default it sends frame by frame, as
+// plain `ws` code does).
 //
 // Both pipes sit between the same two peers, run in a worker thread (so the pipe under test has
 // the main thread to itself): a producer that dials the pipe with the edgeplane.v1 subprotocol and
@@ -26,6 +30,7 @@ const ENV = isMainThread
         batch: { type: 'string', default: '1024' },
         ring: { type: 'string', default: '8192' },
         rounds: { type: 'string', default: '3' },
+        'hand-cork': { type: 'boolean', default: false },
       },
     }).values
   : workerData;
@@ -167,12 +172,15 @@ if (!isMainThread) {
         busy = true;
         while (queue.length >= BATCH || (queue.length > 0 && moved + queue.length >= N)) {
           const batch = queue.splice(0, BATCH);
+          // --hand-cork: write the batch's frames to the corked TCP socket, as the transport does
+          if (ENV['hand-cork']) down._socket.cork();
           for (const f of batch) {
             const m = f.readUInt32BE(7);
             const body = f.subarray(11 + m);
             downSeq++;
             down.send(frame(downSeq, body));
           }
+          if (ENV['hand-cork']) down._socket.uncork();
           const last = downSeq;
           while (downAcked < last) await new Promise((r) => (onDownAck = r));
           up.send(`{"ack":${batch.at(-1).readUIntBE(1, 6)}}`);
@@ -226,7 +234,7 @@ if (!isMainThread) {
   }
 
   console.log(
-    `websocket → websocket, identity stage, ${N} messages of ${BYTES} bytes, batch ${BATCH}, ring ${ENV.ring}, ${ENV.rounds} rounds (best of each), edgeplane.v1 acks`,
+    `websocket → websocket, identity stage, ${N} messages of ${BYTES} bytes, batch ${BATCH}, ring ${ENV.ring}, ${ENV.rounds} rounds (best of each), edgeplane.v1 acks, hand-written pipe ${ENV['hand-cork'] ? 'corked per batch' : 'frame by frame'}`,
   );
   const results = { hand: [], edgeplane: [] };
   for (let r = 0; r < Number(ENV.rounds); r++) {

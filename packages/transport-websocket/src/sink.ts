@@ -41,6 +41,17 @@ interface Conn {
   readonly waiters: Set<Waiter>;
 }
 
+/**
+ * The TCP socket under a `ws` WebSocket (`_socket`, not part of ws's typed API), when it can be
+ * corked; undefined otherwise (sending then works frame by frame).
+ */
+function corkable(ws: WebSocket): { cork(): void; uncork(): void } | undefined {
+  const socket = (ws as unknown as { _socket?: { cork?: unknown; uncork?: unknown } })._socket;
+  return typeof socket?.cork === 'function' && typeof socket.uncork === 'function'
+    ? (socket as { cork(): void; uncork(): void })
+    : undefined;
+}
+
 /** Longest wait for a connection that is being redialled before answering `retryable`, in ms. */
 const READY_WAIT_MS = 1000;
 
@@ -152,6 +163,10 @@ export class WebSocketSink {
         : new Promise<void>((resolve) => {
             drained = resolve;
           });
+    // One write system call per batch rather than per frame: the frames of a batch are written
+    // to the corked TCP socket and flushed together (uncorked before any wait, and at the end).
+    const socket = corkable(conn.ws);
+    socket?.cork();
     for (let index = 0; index < batch.length; index++) {
       const message = batch[index] as OutboundMessage;
       if (this.remembered && this.taken.has(message)) continue; // acked before a failure
@@ -183,10 +198,13 @@ export class WebSocketSink {
       conn.ws.send(frame, { binary }, written);
       // Backpressure: over the high-water mark, wait until the socket took what is buffered.
       if (conn.ws.bufferedAmount > highWaterMarkBytes) {
+        socket?.uncork();
         await flush();
         if (conn.ws.readyState !== 1) break;
+        socket?.cork();
       }
     }
+    socket?.uncork();
     if (!this.v1) {
       await flush();
       const result =

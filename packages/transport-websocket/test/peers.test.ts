@@ -164,6 +164,27 @@ describe('egress against a plain ws server', () => {
     expect(frames.at(-1)).toEqual({ data: Buffer.from('héllo'), binary: false });
   });
 
+  it('backpressure: over highWaterMarkBytes sending waits for the socket; every frame arrives in order', async () => {
+    const { wss, url } = await wsServer({ handleProtocols: v1Protocols });
+    const seqs: number[] = [];
+    wss.on('connection', (ws) => {
+      ws.pause(); // a slow reader: nothing is read for 200 ms
+      setTimeout(() => ws.resume(), 200);
+      ws.on('message', (data) => {
+        const f = parseFrame(data as Buffer);
+        seqs.push(f.seq);
+        if (f.seq % 100 === 0) ws.send(JSON.stringify({ ack: f.seq }));
+      });
+    });
+    const egress = track(createWebSocketTransport({ url, highWaterMarkBytes: 1024 }));
+    await egress.open({ role: 'egress' });
+    const batch = Array.from({ length: 500 }, () => ({ body: Buffer.alloc(4096, 0x62) }));
+    const started = Date.now();
+    expect((await egress.send(batch)).status).toBe('ok');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(seqs).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+  });
+
   it('a 401 on the upgrade is a permanent unauthenticated error naming authToken, never showing it', async () => {
     const { url } = await wsServer({
       verifyClient: (
