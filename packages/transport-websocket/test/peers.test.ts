@@ -349,3 +349,28 @@ describe('dialling ingress against a plain ws server that pushes', () => {
     expect(heard).toEqual([]);
   });
 });
+
+describe('both ends edgeplane with ackProtocol=none', () => {
+  it('bodies arrive unchanged, in order; keys and headers are not carried', async () => {
+    const { t: ingress, url } = await listening({ ackProtocol: 'none' });
+    const egress = track(createWebSocketTransport({ url, ackProtocol: 'none' }));
+    await egress.open({ role: 'egress' });
+    const r = await egress.send([
+      { body: Buffer.from('a'), key: 'dropped', headers: { x: 'dropped' } },
+      { body: Buffer.from([0xff, 0x0a]) },
+    ]);
+    expect(r.status).toBe('ok');
+    const seen: { body: Buffer; key?: string; headers?: object }[] = [];
+    const controller = new AbortController();
+    for await (const batch of ingress.receive({ signal: controller.signal })) {
+      for (const m of batch.messages)
+        seen.push({ body: Buffer.from(m.body), key: m.key, headers: m.headers });
+      await batch.ack();
+      if (seen.length >= 2) break;
+    }
+    expect(seen).toEqual([
+      { body: Buffer.from('a'), key: undefined, headers: {} },
+      { body: Buffer.from([0xff, 0x0a]), key: undefined, headers: {} },
+    ]);
+  });
+});
