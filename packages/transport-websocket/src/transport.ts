@@ -149,6 +149,7 @@ function buildWebSocketTransport(options: ResolvedWebSocketOptions): WebSocketTr
         opening = undefined;
         link?.close();
         link = undefined;
+        if (signal?.aborted) throw openCancelled();
         throw EdgeplaneError.from(error, COMPONENT, 'unavailable');
       });
       await opening;
