@@ -1,0 +1,118 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  type EdgeplaneError,
+  type OutboundMessage,
+  type SendResult,
+  sendFailed,
+  sendOk,
+  sendPartial,
+  sendRetryable,
+} from '@edgeplane/adapter-loop/transport';
+import { type Connections, ident, type Sql } from './connection.js';
+import { closedError } from './errors.js';
+import type { ResolvedPostgresOptions } from './options.js';
+import { copyLines, type Row, toRows } from './rows.js';
+
+/** Rows per INSERT statement in `writeMode=insert` (4 parameters each, under 65535). */
+export const INSERT_ROWS = 1000;
+const STAGE = 'edgeplane_copy_stage';
+
+const asResult = (error: EdgeplaneError): SendResult =>
+  error.retryable ? sendRetryable(error) : sendFailed(error);
+
+/**
+ * The sink: each batch in one transaction (COPY FROM STDIN, or multi-row INSERTs), `ok` once
+ * PostgreSQL committed it. With `dedupe` and message ids, rows whose id is already in the table
+ * are skipped (`ON CONFLICT DO NOTHING`; COPY goes through a temporary table for that). A message
+ * the table cannot hold fails alone (`partial`); a data error of the server (22xxx) fails the batch
+ * with `invalid-input`, so the loop resends it one message at a time to find the message.
+ */
+export class PostgresSink {
+  private readonly columns: string;
+  private readonly action: string;
+
+  constructor(
+    private readonly options: ResolvedPostgresOptions,
+    private readonly connections: Connections,
+  ) {
+    const o = options;
+    this.columns = [o.messageIdColumn, o.keyColumn, o.headersColumn, o.payloadColumn]
+      .map(ident)
+      .join(', ');
+    this.action = `write to table ${JSON.stringify(o.table)}`;
+  }
+
+  async send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult> {
+    const { connections } = this;
+    if (connections.closed) return sendFailed(closedError());
+    if (connections.fatal) return sendFailed(connections.fatal);
+    if (signal?.aborted) return sendRetryable(connections.failure(new Error('aborted'), this.action));
+    if (batch.length === 0) return sendOk();
+    const { rows, rejected } = toRows(batch, this.options);
+    if (rows.length === 0) return sendPartial(rejected);
+    try {
+      await connections.sql.begin(async (tx) => {
+        if (this.options.writeMode === 'copy') await this.copy(tx as unknown as Sql, rows);
+        else await this.insert(tx as unknown as Sql, rows);
+        if (this.options.notifyChannel)
+          await tx.unsafe('SELECT pg_notify($1, $2)', [this.options.notifyChannel, '']);
+      });
+    } catch (error) {
+      if (connections.closed) return sendFailed(closedError());
+      return asResult(connections.failure(error, this.action));
+    }
+    connections.ok();
+    return sendPartial(rejected);
+  }
+
+  private conflict(rows: readonly Row[]): string {
+    return this.options.dedupe && rows.some((r) => r.id !== null)
+      ? ` ON CONFLICT (${ident(this.options.messageIdColumn)}) DO NOTHING`
+      : '';
+  }
+
+  private async copy(tx: Sql, rows: readonly Row[]): Promise<void> {
+    const o = this.options;
+    const data = copyLines(rows, o.payloadType);
+    const conflict = this.conflict(rows);
+    if (conflict === '') {
+      await copyIn(tx, `COPY ${ident(o.table)} (${this.columns}) FROM STDIN`, data);
+      return;
+    }
+    // COPY has no ON CONFLICT: stage the batch in a temporary table, then insert what is new.
+    await tx.unsafe(
+      `CREATE TEMP TABLE IF NOT EXISTS ${STAGE} (id text, k text, h jsonb, p ${o.payloadType}) ON COMMIT DELETE ROWS`,
+    );
+    await copyIn(tx, `COPY ${STAGE} (id, k, h, p) FROM STDIN`, data);
+    await tx.unsafe(
+      `INSERT INTO ${ident(o.table)} (${this.columns}) SELECT id, k, h, p FROM ${STAGE}${conflict}`,
+    );
+  }
+
+  private async insert(tx: Sql, rows: readonly Row[]): Promise<void> {
+    const o = this.options;
+    const conflict = this.conflict(rows);
+    for (let start = 0; start < rows.length; start += INSERT_ROWS) {
+      const chunk = rows.slice(start, start + INSERT_ROWS);
+      const values: string[] = [];
+      const params: (string | Buffer | null)[] = [];
+      for (const r of chunk) {
+        const n = params.length;
+        values.push(`($${n + 1}::text, $${n + 2}::text, $${n + 3}::jsonb, $${n + 4}::${o.payloadType})`);
+        const body = Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
+        params.push(r.id, r.key, r.headers, o.payloadType === 'bytea' ? body : body.toString('utf8'));
+      }
+      await tx.unsafe(
+        `INSERT INTO ${ident(o.table)} (${this.columns}) VALUES ${values.join(', ')}${conflict}`,
+        params as never[],
+      );
+    }
+  }
+}
+
+/** `COPY … FROM STDIN` of `data` (COPY text format) on `tx`. */
+async function copyIn(tx: Sql, statement: string, data: Buffer): Promise<void> {
+  const writable = await tx.unsafe(statement).writable();
+  await pipeline(Readable.from([data]), writable);
+}
