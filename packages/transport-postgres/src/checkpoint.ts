@@ -1,4 +1,4 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The file in the lane's state dir that holds the single-mode position. */
@@ -42,6 +42,7 @@ export async function writeCheckpoint(
 ): Promise<void> {
   const path = join(stateDir, CHECKPOINT_FILE);
   const tmp = `${path}.${process.pid}.tmp`;
+  await mkdir(stateDir, { recursive: true });
   const file = await open(tmp, 'w');
   try {
     await file.writeFile(JSON.stringify({ table, orderBy, position } satisfies Saved));

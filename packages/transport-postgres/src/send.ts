@@ -80,13 +80,15 @@ export class PostgresSink {
       await copyIn(tx, `COPY ${ident(o.table)} (${this.columns}) FROM STDIN`, data);
       return;
     }
-    // COPY has no ON CONFLICT: stage the batch in a temporary table, then insert what is new.
+    // COPY has no ON CONFLICT: stage the batch in a temporary table, then insert what is new,
+    // in COPY order (`n`: a heap scan may return rows out of insertion order, and the target's
+    // `orderBy` values must follow the batch's order).
     await tx.unsafe(
-      `CREATE TEMP TABLE IF NOT EXISTS ${STAGE} (id text, k text, h jsonb, p ${o.payloadType}) ON COMMIT DELETE ROWS`,
+      `CREATE TEMP TABLE IF NOT EXISTS ${STAGE} (n bigserial, id text, k text, h jsonb, p ${o.payloadType}) ON COMMIT DELETE ROWS`,
     );
     await copyIn(tx, `COPY ${STAGE} (id, k, h, p) FROM STDIN`, data);
     await tx.unsafe(
-      `INSERT INTO ${ident(o.table)} (${this.columns}) SELECT id, k, h, p FROM ${STAGE}${conflict}`,
+      `INSERT INTO ${ident(o.table)} (${this.columns}) SELECT id, k, h, p FROM ${STAGE} ORDER BY n${conflict}`,
     );
   }
 

@@ -1,20 +1,39 @@
-import { describeTransportConformance } from '@edgeplane/adapter-conformance';
+import { describeTransportConformance, startTcpProxy, type TcpProxy } from '@edgeplane/adapter-conformance';
 import { type MachineTestServer, postgresServer } from '@edgeplane/test-servers';
 import { afterAll, expect, it } from 'vitest';
 import { createPostgresTransport, postgresTransport } from '../src/index.js';
-import { dropTables } from './support.js';
+import { dropTables } from './support/pg.js';
 
 const tables: string[] = [];
+type Server = MachineTestServer & { proxy: TcpProxy; proxyUrl: string };
 
-describeTransportConformance<MachineTestServer>({
+/** The machine's server behind a loopback proxy whose `cut()` drops every connection. */
+const server = async (): Promise<Server> => {
+  const machine = await postgresServer()();
+  const proxy = await startTcpProxy({ host: machine.host, port: machine.port });
+  const u = new URL(machine.url ?? '');
+  u.hostname = proxy.host;
+  u.port = String(proxy.port);
+  return {
+    ...machine,
+    proxy,
+    proxyUrl: u.href,
+    stop: async () => {
+      await proxy.close();
+      await machine.stop();
+    },
+  };
+};
+
+describeTransportConformance<Server>({
   transport: 'postgres',
-  server: postgresServer(),
+  server,
   // Source and sink of a test share the table named by the namespace; the sink creates it. The
   // source runs in mode=single: its checkpoint lives in the per-test stateDir.
   create: ({ server, ns }) => {
     tables.push(ns);
     return createPostgresTransport({
-      url: server.url,
+      url: server.proxyUrl,
       table: ns,
       createTable: true,
       pollIntervalMs: 50,
@@ -38,6 +57,9 @@ describeTransportConformance<MachineTestServer>({
     headers: true,
     delivery: 'at-least-once',
     framing: 'message',
+  },
+  interrupt: async ({ server }) => {
+    server.proxy.cut();
   },
   extra: (ctx) => {
     it('positions are the orderBy values, ids are table@position', async () => {
