@@ -37,6 +37,9 @@ export interface PrivatePostgres {
   readonly user: string;
   /** `pg_ctl restart -m fast`: every connection is cut, the data stays. */
   restart(): Promise<void>;
+  /** `pg_ctl stop -m fast` (connections are ended with 57P01), then `start()` brings it back. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   /** Stops the cluster and removes its directory. Idempotent. */
   dispose(): Promise<void>;
 }
@@ -187,6 +190,13 @@ export async function privatePostgres(
     port,
     url: `postgres://${user}@127.0.0.1:${port}/edgeplane`,
     user,
+    stop: async () => {
+      await pgCtl('stop', '-m', 'fast');
+    },
+    start: async () => {
+      await pgCtl('start');
+      await waitForTcp('127.0.0.1', port, 20_000);
+    },
     restart: async () => {
       await pgCtl('restart', '-m', 'fast');
       await waitForTcp('127.0.0.1', port, 20_000);

@@ -110,9 +110,23 @@ export class Connections {
       prepare: true,
       fetch_types: false,
       onnotice: () => {},
+      // A connection closed under us (server shutdown, network): report it even while idle.
+      // The pool reconnects on the next query, whose success reports `ready` again.
+      onclose: () => this.lost(),
       connection: { application_name: 'edgeplane' },
     }) as unknown as Sql;
     return this.sqlPool;
+  }
+
+  /** A pooled connection closed while the transport is open (never during `close()`). */
+  private lost(): void {
+    if (this.closed || this.state !== 'ready') return;
+    const error = postgresError(
+      Object.assign(new Error('connection closed'), { code: 'CONNECTION_CLOSED' }),
+      this.context('keep the connection'),
+    );
+    this.lastError = error;
+    this.set('reconnecting', error);
   }
 
   /** A query succeeded: the connection is up. */

@@ -45,7 +45,7 @@ export async function countRows(table: string, where = '', url: string = POSTGRE
   const sql = client(url);
   try {
     const [row] = await sql.unsafe(`SELECT count(*)::int AS n FROM "${table}" ${where}`);
-    return (row as { n: number }).n;
+    return (row as unknown as { n: number }).n;
   } finally {
     await sql.end({ timeout: 2 });
   }
