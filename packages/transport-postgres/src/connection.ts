@@ -5,6 +5,7 @@ import {
   loadTls,
   tlsConnectOptions,
 } from '@edgeplane/adapter-loop/transport';
+import { connect as netConnect } from 'node:net';
 import postgres from 'postgres';
 import { COMPONENT, type ErrorContext, isPermanent, postgresError } from './errors.js';
 import { type ResolvedPostgresOptions, TLS_ENABLE_HINT } from './options.js';
@@ -96,13 +97,17 @@ export class Connections {
   get sql(): Sql {
     if (this.sqlPool) return this.sqlPool;
     const t = target(this.options);
-    this.sqlPool = postgres({
+    const settings = {
       host: t.host,
       port: t.port,
       database: t.database,
       username: t.username,
       ...(t.password !== undefined ? { password: t.password } : {}),
       ssl: this.loaded ? tlsConnectOptions(this.loaded, t.host) : false,
+      // Our own TCP socket, only to turn Nagle's algorithm off: with it on, the last segment
+      // of a COPY waited for the server's delayed ACK, ~40 ms a batch (45 ms vs 3 ms for 1024
+      // rows of 100 bytes, measured here). The client does the SSLRequest and TLS on top of it.
+      socket: () => netConnect({ host: t.host, port: t.port, noDelay: true }),
       max: this.options.maxConnections,
       connect_timeout: Math.max(1, Math.ceil(this.options.connectTimeoutMs / 1000)),
       idle_timeout: 0,
@@ -114,7 +119,9 @@ export class Connections {
       // The pool reconnects on the next query, whose success reports `ready` again.
       onclose: () => this.lost(),
       connection: { application_name: 'edgeplane' },
-    }) as unknown as Sql;
+    };
+    // `socket` is a documented option of the client that its typings lack.
+    this.sqlPool = postgres(settings as postgres.Options<Record<string, never>>) as unknown as Sql;
     return this.sqlPool;
   }
 
