@@ -12,7 +12,15 @@
 // transaction: COPY into a temporary table, INSERT … SELECT … ON CONFLICT (message_id) DO NOTHING
 // → COMMIT → write the cursor to a file (fsync, rename) → next batch. That is what the loop
 // promises too (the checkpoint moves only after the output committed the batch).
-import { mkdtempSync, openSync, closeSync, fsyncSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdtempSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -133,7 +141,9 @@ async function edgeplane(output) {
   const result = await loop.run();
   const secs = (performance.now() - t0) / 1000;
   if (result.state !== 'stopped' || result.egressMessages !== N || result.ackedMessages !== N)
-    throw new Error(`the loop did not move every message: ${JSON.stringify({ ...result, snapshot: undefined })}`);
+    throw new Error(
+      `the loop did not move every message: ${JSON.stringify({ ...result, snapshot: undefined })}`,
+    );
   return { messages: result.egressMessages, secs };
 }
 
@@ -191,7 +201,14 @@ try {
   console.log(
     `postgres → postgres, identity stage, ${N} messages of ${BYTES} bytes, batch ${BATCH}, ring ${values.ring}, ${ROUNDS} rounds (best of each), ${url.replace(/\/\/[^@]*@/, '//')}`,
   );
-  const results = { hand: [], edgeplane: [], egress: [], egressNoIds: [], egressInsert: [], raw: [] };
+  const results = {
+    hand: [],
+    edgeplane: [],
+    egress: [],
+    egressNoIds: [],
+    egressInsert: [],
+    raw: [],
+  };
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 === 0 ? ['edgeplane', 'hand'] : ['hand', 'edgeplane'];
     for (const which of [...order, 'egress', 'egressNoIds', 'egressInsert', 'raw']) {
@@ -203,7 +220,11 @@ try {
             ? await edgeplane(output)
             : which === 'raw'
               ? await rawCopy(output)
-              : await egressOnly(output, which !== 'egressNoIds', which === 'egressInsert' ? 'insert' : 'copy');
+              : await egressOnly(
+                  output,
+                  which !== 'egressNoIds',
+                  which === 'egressInsert' ? 'insert' : 'copy',
+                );
       const [{ n }] = await admin.unsafe(`SELECT count(*)::int AS n FROM "${output}"`);
       if (n !== N) throw new Error(`${which}: output has ${n} of ${N} rows`);
       await drop(output);
@@ -214,17 +235,25 @@ try {
   const best = (xs) => Math.max(...xs.map(rate));
   const e = best(results.edgeplane);
   const h = best(results.hand);
-  console.log(`hand-written pipe (SELECT → COPY via stage + ON CONFLICT → fsync'd cursor): ${fmt(h)} msg/s`);
+  console.log(
+    `hand-written pipe (SELECT → COPY via stage + ON CONFLICT → fsync'd cursor): ${fmt(h)} msg/s`,
+  );
   console.log(`edgeplane loop (postgres → identity → postgres): ${fmt(e)} msg/s`);
   console.log(`ratio edgeplane/hand-written: ${((e / h) * 100).toFixed(1)}%`);
   const raw = best(results.raw);
   const eg = best(results.egress);
   const egNo = best(results.egressNoIds);
   console.log(`raw COPY (batches of ${BATCH}, no ids): ${fmt(raw)} rows/s`);
-  console.log(`egress send() with ids (COPY → stage → ON CONFLICT): ${fmt(eg)} rows/s (${((eg / raw) * 100).toFixed(1)}% of raw COPY)`);
+  console.log(
+    `egress send() with ids (COPY → stage → ON CONFLICT): ${fmt(eg)} rows/s (${((eg / raw) * 100).toFixed(1)}% of raw COPY)`,
+  );
   const ins = best(results.egressInsert);
-  console.log(`egress send() with ids, writeMode=insert (multi-row INSERT … ON CONFLICT): ${fmt(ins)} rows/s (${((ins / raw) * 100).toFixed(1)}% of raw COPY)`);
-  console.log(`egress send() without ids (COPY straight in): ${fmt(egNo)} rows/s (${((egNo / raw) * 100).toFixed(1)}% of raw COPY)`);
+  console.log(
+    `egress send() with ids, writeMode=insert (multi-row INSERT … ON CONFLICT): ${fmt(ins)} rows/s (${((ins / raw) * 100).toFixed(1)}% of raw COPY)`,
+  );
+  console.log(
+    `egress send() without ids (COPY straight in): ${fmt(egNo)} rows/s (${((egNo / raw) * 100).toFixed(1)}% of raw COPY)`,
+  );
 } finally {
   await drop(input);
   await admin.end();

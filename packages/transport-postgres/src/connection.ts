@@ -1,3 +1,4 @@
+import { connect as netConnect } from 'node:net';
 import {
   type ConnectionState,
   type EdgeplaneError,
@@ -5,7 +6,6 @@ import {
   loadTls,
   tlsConnectOptions,
 } from '@edgeplane/adapter-loop/transport';
-import { connect as netConnect } from 'node:net';
 import postgres from 'postgres';
 import { COMPONENT, type ErrorContext, isPermanent, postgresError } from './errors.js';
 import { type ResolvedPostgresOptions, TLS_ENABLE_HINT } from './options.js';

@@ -42,11 +42,14 @@ describe('postgres error mapping', () => {
     expect(e.hint).toMatch(/`table`/);
   });
 
-  it.each(['08006', '57P01', '40001', '40P01', '53300'])('%s is retryable (unavailable)', (state) => {
-    const e = postgresError(serverError(state), at);
-    expect(e.code).toBe('unavailable');
-    expect(e.retryable).toBe(true);
-  });
+  it.each(['08006', '57P01', '40001', '40P01', '53300'])(
+    '%s is retryable (unavailable)',
+    (state) => {
+      const e = postgresError(serverError(state), at);
+      expect(e.code).toBe('unavailable');
+      expect(e.retryable).toBe(true);
+    },
+  );
 
   it('a data exception (22xxx) is invalid-input', () => {
     expect(postgresError(serverError('22P05'), at).code).toBe('invalid-input');
@@ -61,7 +64,12 @@ describe('postgres error mapping', () => {
   });
 
   it('a certificate problem is a tls error naming the option', () => {
-    const e = postgresError(Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), { ...at, tls: true });
+    const e = postgresError(
+      Object.assign(new Error('self-signed certificate in certificate chain'), {
+        code: 'SELF_SIGNED_CERT_IN_CHAIN',
+      }),
+      { ...at, tls: true },
+    );
     expect(e.code).toBe('tls');
     expect(e.message).toMatch(/tlsCaFile/);
   });

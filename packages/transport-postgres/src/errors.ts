@@ -66,7 +66,11 @@ const SQLSTATE: Readonly<Record<string, Rule>> = {
     text: 'there is no unique index on the message-id column for ON CONFLICT',
     hint: 'add a unique index on `messageIdColumn`, or set `dedupe=false`',
   },
-  '3D000': { code: 'not-found', text: 'the database does not exist', hint: 'fix the database in `url`' },
+  '3D000': {
+    code: 'not-found',
+    text: 'the database does not exist',
+    hint: 'fix the database in `url`',
+  },
   '57P01': { code: 'unavailable', text: 'the server is shutting down (admin shutdown)' },
   '57P02': { code: 'unavailable', text: 'the server crashed (crash shutdown)' },
   '57P03': { code: 'unavailable', text: 'the server is starting up' },
@@ -74,7 +78,11 @@ const SQLSTATE: Readonly<Record<string, Rule>> = {
   '40001': { code: 'unavailable', text: 'serialization failure (retryable)' },
   '40P01': { code: 'unavailable', text: 'deadlock detected (retryable)' },
   '55P03': { code: 'unavailable', text: 'lock not available' },
-  '25006': { code: 'permission-denied', text: 'the server is a read-only standby', hint: 'point `url` at the primary' },
+  '25006': {
+    code: 'permission-denied',
+    text: 'the server is a read-only standby',
+    hint: 'point `url` at the primary',
+  },
 };
 
 const CLASS: Readonly<Record<string, Rule>> = {
@@ -133,14 +141,22 @@ export function postgresError(error: unknown, context: ErrorContext): EdgeplaneE
         'tls',
         COMPONENT,
         `${at}: the server refused the connection without a client certificate (28000: ${message}); option "tlsCertFile"`,
-        { cause: error, details: { ...details, sqlstate: state, option: 'tlsCertFile' }, hint: 'set `tlsCertFile` and `tlsKeyFile` to a client certificate the server’s CA signed' },
+        {
+          cause: error,
+          details: { ...details, sqlstate: state, option: 'tlsCertFile' },
+          hint: 'set `tlsCertFile` and `tlsKeyFile` to a client certificate the server’s CA signed',
+        },
       );
     if (state === '28000' && context.tls === false)
       return new EdgeplaneError(
         'tls',
         COMPONENT,
         `${at}: the server refused this plaintext connection (28000: ${message}); option "tls"`,
-        { cause: error, details: { ...details, sqlstate: state, option: 'tls' }, hint: TLS_ENABLE_HINT },
+        {
+          cause: error,
+          details: { ...details, sqlstate: state, option: 'tls' },
+          hint: TLS_ENABLE_HINT,
+        },
       );
     const rule = SQLSTATE[state] ?? CLASS[state.slice(0, 2)];
     return new EdgeplaneError(

@@ -82,16 +82,33 @@ describe('postgres options', () => {
   });
 
   it('reads user, password and database from the URL; options override them', () => {
-    const o = postgresTransport.parseOptions({ table: 't', url: 'postgres://ann:p%40ss@db.internal:6543/app' });
-    expect(target(o)).toEqual({ host: 'db.internal', port: 6543, database: 'app', username: 'ann', password: 'p@ss' });
-    const p = postgresTransport.parseOptions({ table: 't', url: 'postgres://ann:x@h/app', username: 'bob', password: 'y' });
+    const o = postgresTransport.parseOptions({
+      table: 't',
+      url: 'postgres://ann:p%40ss@db.internal:6543/app',
+    });
+    expect(target(o)).toEqual({
+      host: 'db.internal',
+      port: 6543,
+      database: 'app',
+      username: 'ann',
+      password: 'p@ss',
+    });
+    const p = postgresTransport.parseOptions({
+      table: 't',
+      url: 'postgres://ann:x@h/app',
+      username: 'bob',
+      password: 'y',
+    });
     expect(target(p)).toMatchObject({ username: 'bob', password: 'y', port: 5432 });
   });
 
   it('declares replay and total order in mode=single only', () => {
-    expect(postgresTransport.create(postgresTransport.parseOptions({ table: 't' })).capabilities).toMatchObject({ ordering: 'total', replay: true });
     expect(
-      postgresTransport.create(postgresTransport.parseOptions({ table: 't', mode: 'shared' })).capabilities,
+      postgresTransport.create(postgresTransport.parseOptions({ table: 't' })).capabilities,
+    ).toMatchObject({ ordering: 'total', replay: true });
+    expect(
+      postgresTransport.create(postgresTransport.parseOptions({ table: 't', mode: 'shared' }))
+        .capabilities,
     ).toMatchObject({ ordering: 'none', replay: false, redelivery: true });
   });
 });

@@ -44,11 +44,15 @@ export function toRows(
     if (options.payloadType === 'text') {
       try {
         if (hasNul(utf8.decode(m.body))) {
-          reject('has a NUL byte in its body, which a text `payloadColumn` cannot hold (use payloadType=bytea)');
+          reject(
+            'has a NUL byte in its body, which a text `payloadColumn` cannot hold (use payloadType=bytea)',
+          );
           continue;
         }
       } catch {
-        reject('has a body that is not valid UTF-8, which a text `payloadColumn` cannot hold (use payloadType=bytea)');
+        reject(
+          'has a body that is not valid UTF-8, which a text `payloadColumn` cannot hold (use payloadType=bytea)',
+        );
         continue;
       }
     }

@@ -47,7 +47,8 @@ export class PostgresSink {
     const { connections } = this;
     if (connections.closed) return sendFailed(closedError());
     if (connections.fatal) return sendFailed(connections.fatal);
-    if (signal?.aborted) return sendRetryable(connections.failure(new Error('aborted'), this.action));
+    if (signal?.aborted)
+      return sendRetryable(connections.failure(new Error('aborted'), this.action));
     if (batch.length === 0) return sendOk();
     const { rows, rejected } = toRows(batch, this.options);
     if (rows.length === 0) return sendPartial(rejected);
@@ -101,9 +102,16 @@ export class PostgresSink {
       const params: (string | Buffer | null)[] = [];
       for (const r of chunk) {
         const n = params.length;
-        values.push(`($${n + 1}::text, $${n + 2}::text, $${n + 3}::jsonb, $${n + 4}::${o.payloadType})`);
+        values.push(
+          `($${n + 1}::text, $${n + 2}::text, $${n + 3}::jsonb, $${n + 4}::${o.payloadType})`,
+        );
         const body = Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
-        params.push(r.id, r.key, r.headers, o.payloadType === 'bytea' ? body : body.toString('utf8'));
+        params.push(
+          r.id,
+          r.key,
+          r.headers,
+          o.payloadType === 'bytea' ? body : body.toString('utf8'),
+        );
       }
       await tx.unsafe(
         `INSERT INTO ${ident(o.table)} (${this.columns}) VALUES ${values.join(', ')}${conflict}`,

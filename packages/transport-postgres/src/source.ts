@@ -1,7 +1,7 @@
-import {
-  type InboundBatch,
-  type InboundMessage,
-  type ReceiveOptions,
+import type {
+  InboundBatch,
+  InboundMessage,
+  ReceiveOptions,
 } from '@edgeplane/adapter-loop/transport';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { type Connections, ident } from './connection.js';
@@ -56,7 +56,11 @@ export class PostgresSource {
   private async openOnce(): Promise<void> {
     await ensureTable(this.connections);
     if (this.stateDir && this.checkpoint === undefined)
-      this.checkpoint = await readCheckpoint(this.stateDir, this.options.table, this.options.orderBy);
+      this.checkpoint = await readCheckpoint(
+        this.stateDir,
+        this.options.table,
+        this.options.orderBy,
+      );
     const channel = this.options.notifyChannel;
     if (channel && !this.unlisten) {
       const wake = () => {
@@ -267,7 +271,10 @@ async function* receiveShared(
             finished = true;
             source.held.delete(finish);
             tx.release();
-            throw connections.failure(error, `acknowledge rows of table ${JSON.stringify(o.table)}`);
+            throw connections.failure(
+              error,
+              `acknowledge rows of table ${JSON.stringify(o.table)}`,
+            );
           }
         });
       },

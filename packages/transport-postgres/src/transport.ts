@@ -1,13 +1,13 @@
-import {
-  type InboundBatch,
-  type LagReading,
-  type OpenContext,
-  type OutboundMessage,
-  type ReceiveOptions,
-  type SendResult,
-  type Transport,
-  type TransportCapabilities,
-  type TransportDescriptor,
+import type {
+  InboundBatch,
+  LagReading,
+  OpenContext,
+  OutboundMessage,
+  ReceiveOptions,
+  SendResult,
+  Transport,
+  TransportCapabilities,
+  TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
 import { Connections } from './connection.js';
 import { closedError, openCancelled } from './errors.js';
@@ -87,7 +87,10 @@ function buildPostgresTransport(options: ResolvedPostgresOptions): PostgresTrans
     await connections.prepare();
     try {
       if (context?.role === 'ingress') await source.open();
-      else await (sinkReady ??= ensureTable(connections));
+      else {
+        sinkReady ??= ensureTable(connections);
+        await sinkReady;
+      }
     } catch (error) {
       sinkReady = undefined;
       throw connections.failure(error, `open table ${JSON.stringify(options.table)}`);

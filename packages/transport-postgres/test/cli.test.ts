@@ -19,7 +19,11 @@ afterAll(async () => {
 
 function result(run: { code: number | null; stdout: string; stderr: string }) {
   expect(run.code, run.stderr).toBe(0);
-  return JSON.parse(run.stdout) as { egressMessages: number; ackedMessages: number; reason: string };
+  return JSON.parse(run.stdout) as {
+    egressMessages: number;
+    ackedMessages: number;
+    reason: string;
+  };
 }
 
 describe('edgeplane run with postgres (built CLI, real PostgreSQL)', () => {
@@ -39,23 +43,40 @@ describe('edgeplane run with postgres (built CLI, real PostgreSQL)', () => {
       ),
     });
     const toPg = result(
-      await runCli(['run', '--spec=spec.kv', '--config=to-pg.kv', '--lane-path=lane-a', '--json'], cwd),
+      await runCli(
+        ['run', '--spec=spec.kv', '--config=to-pg.kv', '--lane-path=lane-a', '--json'],
+        cwd,
+      ),
     );
     expect(toPg.egressMessages).toBe(2000);
     expect(await countRows(t)).toBe(2000);
     expect(await countRows(t, 'WHERE message_id IS NULL')).toBe(0);
     // The same file again through a new lane: the same ingress ids, so ON CONFLICT skips them all.
     result(
-      await runCli(['run', '--spec=spec.kv', '--config=to-pg.kv', '--lane-path=lane-a2', '--json'], cwd),
+      await runCli(
+        ['run', '--spec=spec.kv', '--config=to-pg.kv', '--lane-path=lane-a2', '--json'],
+        cwd,
+      ),
     );
     expect(await countRows(t)).toBe(2000);
     const fromPg = result(
       await runCli(
-        ['run', '--spec=spec.kv', '--config=from-pg.kv', '--lane-path=lane-b', '--adapter-max-messages=2000', '--json'],
+        [
+          'run',
+          '--spec=spec.kv',
+          '--config=from-pg.kv',
+          '--lane-path=lane-b',
+          '--adapter-max-messages=2000',
+          '--json',
+        ],
         cwd,
       ),
     );
-    expect(fromPg).toMatchObject({ egressMessages: 2000, ackedMessages: 2000, reason: 'max-messages' });
+    expect(fromPg).toMatchObject({
+      egressMessages: 2000,
+      ackedMessages: 2000,
+      reason: 'max-messages',
+    });
     expect(readFileSync(join(cwd, 'out.log'), 'utf8')).toBe(expected);
   }, 60_000);
 
@@ -67,17 +88,32 @@ describe('edgeplane run with postgres (built CLI, real PostgreSQL)', () => {
       'in.log': input,
       'to-pg.kv': adapters(
         { transport: 'file', path: 'in.log' },
-        { transport: 'postgres', url, table: t, createTable: 'true', writeMode: 'insert', payloadType: 'text' },
+        {
+          transport: 'postgres',
+          url,
+          table: t,
+          createTable: 'true',
+          writeMode: 'insert',
+          payloadType: 'text',
+        },
       ),
       'adapters.kv': adapters(
         { transport: 'postgres', url, table: t, batchSize: 300 },
         { transport: 'file', path: 'out.log' },
       ),
     });
-    result(await runCli(['run', '--spec=spec.kv', '--config=to-pg.kv', '--lane-path=lane-a', '--json'], cwd));
+    result(
+      await runCli(
+        ['run', '--spec=spec.kv', '--config=to-pg.kv', '--lane-path=lane-a', '--json'],
+        cwd,
+      ),
+    );
     for (let run = 1; run <= 4; run++) {
       const r = result(
-        await runCli(['run', '--spec=spec.kv', '--lane-path=lane', '--adapter-max-messages=500', '--json'], cwd),
+        await runCli(
+          ['run', '--spec=spec.kv', '--lane-path=lane', '--adapter-max-messages=500', '--json'],
+          cwd,
+        ),
       );
       expect(r.egressMessages).toBe(500);
       const out = readFileSync(join(cwd, 'out.log'), 'utf8');

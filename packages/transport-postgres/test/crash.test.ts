@@ -46,7 +46,10 @@ describe('crashes (built CLI, real PostgreSQL)', () => {
       ),
     });
     const first = start(['run', '--spec=spec.kv', '--lane-path=lane'], cwd);
-    await until('10 000 rows out', () => (readSnapshot(join(cwd, 'lane'))?.egress_messages ?? 0) >= 10_000);
+    await until(
+      '10 000 rows out',
+      () => (readSnapshot(join(cwd, 'lane'))?.egress_messages ?? 0) >= 10_000,
+    );
     first.kill('SIGKILL');
     await exited(first);
     const written = lines(cwd, 'out.log').length;
@@ -58,7 +61,13 @@ describe('crashes (built CLI, real PostgreSQL)', () => {
     expect(written - acked).toBeGreaterThanOrEqual(0);
     expect(written - acked).toBeLessThanOrEqual(window);
     const rest = await runCli(
-      ['run', '--spec=spec.kv', '--lane-path=lane', `--adapter-max-messages=${total - acked}`, '--json'],
+      [
+        'run',
+        '--spec=spec.kv',
+        '--lane-path=lane',
+        `--adapter-max-messages=${total - acked}`,
+        '--json',
+      ],
       cwd,
     );
     expect(rest.code, rest.stderr).toBe(0);
@@ -76,19 +85,43 @@ describe('crashes (built CLI, real PostgreSQL)', () => {
     const sent = await fillTable(table, total);
     const config = (out: string) =>
       adapters(
-        { transport: 'postgres', url, table, mode: 'shared', batchSize: batch, maxConnections: 2, pollIntervalMs: 100 },
+        {
+          transport: 'postgres',
+          url,
+          table,
+          mode: 'shared',
+          batchSize: batch,
+          maxConnections: 2,
+          pollIntervalMs: 100,
+        },
         { transport: 'file', path: out, fsync: 'batch' },
         { batchMaxMessages: batch, snapshotIntervalMs: 50 },
       );
-    const cwd = workdir({ 'spec.kv': spec(1024), 'a.kv': config('a.log'), 'b.kv': config('b.log') });
+    const cwd = workdir({
+      'spec.kv': spec(1024),
+      'a.kv': config('a.log'),
+      'b.kv': config('b.log'),
+    });
     const a = start(['run', '--spec=spec.kv', '--config=a.kv', '--lane-path=lane-a'], cwd);
     const b = start(['run', '--spec=spec.kv', '--config=b.kv', '--lane-path=lane-b'], cwd);
-    await until('both runs moving rows', () => lines(cwd, 'a.log').length >= 5_000 && lines(cwd, 'b.log').length >= 1_000);
+    await until(
+      'both runs moving rows',
+      () => lines(cwd, 'a.log').length >= 5_000 && lines(cwd, 'b.log').length >= 1_000,
+    );
     a.kill('SIGKILL');
     await exited(a);
     const aLines = lines(cwd, 'a.log');
-    await until('the table drained by the survivor', async () => (await countRows(table)) === 0, 60_000, 200);
-    await until('the survivor wrote everything', () => lines(cwd, 'b.log').length + aLines.length >= total, 10_000);
+    await until(
+      'the table drained by the survivor',
+      async () => (await countRows(table)) === 0,
+      60_000,
+      200,
+    );
+    await until(
+      'the survivor wrote everything',
+      () => lines(cwd, 'b.log').length + aLines.length >= total,
+      10_000,
+    );
     b.kill('SIGTERM');
     expect(await exited(b)).toBe(143); // interrupted by SIGTERM (reference exit codes)
     const all = [...aLines, ...lines(cwd, 'b.log')];

@@ -1,4 +1,8 @@
-import { describeTransportConformance, startTcpProxy, type TcpProxy } from '@edgeplane/adapter-conformance';
+import {
+  describeTransportConformance,
+  startTcpProxy,
+  type TcpProxy,
+} from '@edgeplane/adapter-conformance';
 import { type MachineTestServer, postgresServer } from '@edgeplane/test-servers';
 import { afterAll, expect, it } from 'vitest';
 import { createPostgresTransport, postgresTransport } from '../src/index.js';
@@ -87,7 +91,9 @@ describeTransportConformance<Server>({
     it('mode=shared: two readers split the rows, acked rows are deleted, a nacked batch returns', async () => {
       const { source: _single } = await ctx.pair();
       const ns = ctx.ns();
-      await ctx.seed(Array.from({ length: 20 }, (_, i) => ({ body: new TextEncoder().encode(`s${i}`) })));
+      await ctx.seed(
+        Array.from({ length: 20 }, (_, i) => ({ body: new TextEncoder().encode(`s${i}`) })),
+      );
       const a = shared(ns);
       const b = shared(ns);
       await a.open({ role: 'ingress' });
@@ -97,7 +103,8 @@ describeTransportConformance<Server>({
       const ib = b.receive?.({ signal: controller.signal })[Symbol.asyncIterator]();
       const first = (await ia?.next())?.value;
       const second = (await ib?.next())?.value;
-      const bodies = (batch: typeof first) => batch?.messages.map((m: { body: Uint8Array }) => new TextDecoder().decode(m.body)) ?? [];
+      const bodies = (batch: typeof first) =>
+        batch?.messages.map((m: { body: Uint8Array }) => new TextDecoder().decode(m.body)) ?? [];
       // SKIP LOCKED: the second reader gets the next rows, not the locked ones.
       expect(bodies(first)).toEqual(['s0', 's1', 's2', 's3', 's4']);
       expect(bodies(second)).toEqual(['s5', 's6', 's7', 's8', 's9']);
@@ -130,9 +137,23 @@ describeTransportConformance<Server>({
     it('notifyChannel: a NOTIFY from the sink wakes an idle reader long before pollIntervalMs', async () => {
       const ns = ctx.ns();
       const channel = ns.replace(/-/g, '_');
-      const sink = ctx.track(createPostgresTransport({ url: ctx.server().proxyUrl, table: ns, createTable: true, notifyChannel: channel }));
+      const sink = ctx.track(
+        createPostgresTransport({
+          url: ctx.server().proxyUrl,
+          table: ns,
+          createTable: true,
+          notifyChannel: channel,
+        }),
+      );
       await sink.open({ role: 'egress' });
-      const source = ctx.track(createPostgresTransport({ url: ctx.server().proxyUrl, table: ns, notifyChannel: channel, pollIntervalMs: 60_000 }));
+      const source = ctx.track(
+        createPostgresTransport({
+          url: ctx.server().proxyUrl,
+          table: ns,
+          notifyChannel: channel,
+          pollIntervalMs: 60_000,
+        }),
+      );
       await source.open({ role: 'ingress', stateDir: ctx.stateDir('source') });
       const controller = new AbortController();
       const iterator = source.receive?.({ signal: controller.signal })[Symbol.asyncIterator]();

@@ -34,13 +34,22 @@ describe('server restart mid-run (built CLI, a private PostgreSQL cluster)', () 
     const cwd = workdir({
       'spec.kv': spec(1024),
       'adapters.kv': adapters(
-        { transport: 'postgres', url: server.url, table: 'src', batchSize: 500, reconnectMaxDelayMs: 200 },
+        {
+          transport: 'postgres',
+          url: server.url,
+          table: 'src',
+          batchSize: 500,
+          reconnectMaxDelayMs: 200,
+        },
         { transport: 'postgres', url: server.url, table: 'dst', createTable: 'true' },
         { batchMaxMessages: 500, snapshotIntervalMs: 50, retryMaxDelayMs: 500, maxRetries: 100 },
       ),
     });
     const lane = join(cwd, 'lane');
-    const child = start(['run', '--spec=spec.kv', '--lane-path=lane', `--adapter-max-messages=${total}`, '--json'], cwd);
+    const child = start(
+      ['run', '--spec=spec.kv', '--lane-path=lane', `--adapter-max-messages=${total}`, '--json'],
+      cwd,
+    );
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (c: Buffer) => {

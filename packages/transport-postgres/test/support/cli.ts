@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-
 /** The built CLI (`pnpm build` or `cd apps/edgeplane && npx tsup` first). */
 export const CLI: string = resolve(import.meta.dirname, '../../../../apps/edgeplane/dist/cli.js');
 
