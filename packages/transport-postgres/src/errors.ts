@@ -78,6 +78,12 @@ const SQLSTATE: Readonly<Record<string, Rule>> = {
   '40001': { code: 'unavailable', text: 'serialization failure (retryable)' },
   '40P01': { code: 'unavailable', text: 'deadlock detected (retryable)' },
   '55P03': { code: 'unavailable', text: 'lock not available' },
+  // The COPY probe after refused data (send.ts copyIn); the server log has the cause.
+  '25P02': {
+    code: 'invalid-input',
+    text: 'the server refused the data of this batch (the transaction was aborted)',
+    hint: 'check the table’s constraints and column types against the options (`payloadType`, columns); the server log names the row',
+  },
   '25006': {
     code: 'permission-denied',
     text: 'the server is a read-only standby',
@@ -207,6 +213,19 @@ export function badMessage(index: number, why: string): EdgeplaneError {
   return new EdgeplaneError('invalid-input', COMPONENT, `message ${index} of the batch ${why}`, {
     details: { index },
   });
+}
+
+/** A body over `maxBodyBytes`: refused alone, never sent. */
+export function tooLarge(index: number, size: number, limit: number): EdgeplaneError {
+  return new EdgeplaneError(
+    'too-large',
+    COMPONENT,
+    `message ${index} of the batch has a body of ${size} bytes, over \`maxBodyBytes\` (${limit} bytes)`,
+    {
+      details: { index, size, limit },
+      hint: 'split or shrink the message upstream, or raise `maxBodyBytes`',
+    },
+  );
 }
 
 /** The connection is down: the text names the last error. */

@@ -55,6 +55,8 @@ export interface PostgresTransportOptions extends TlsOptions {
   readonly headersColumn?: string | undefined;
   /** Message-id column (`text`, unique). Default `message_id`. */
   readonly messageIdColumn?: string | undefined;
+  /** Sink: largest body written, in bytes; a larger one fails alone (`too-large`). Default 256 MiB. */
+  readonly maxBodyBytes?: number | undefined;
   /** Connections of each transport's pool (shared mode holds one per unacknowledged batch). Default 4. */
   readonly maxConnections?: number | undefined;
   /** Connect timeout, in ms. Default 10000. */
@@ -62,6 +64,9 @@ export interface PostgresTransportOptions extends TlsOptions {
   /** Ceiling of the reconnect backoff of the source (50 ms doubling), in ms. Default 2000. */
   readonly reconnectMaxDelayMs?: number | undefined;
 }
+
+/** Default and ceiling of `maxBodyBytes`: 256 MiB, so a bytea field in COPY (hex, twice the size) stays under 1 GiB. */
+export const DEFAULT_MAX_BODY_BYTES: number = 256 * 1024 * 1024;
 
 /** The options after validation, with every default filled in. */
 export interface ResolvedPostgresOptions extends TlsOptions {
@@ -84,6 +89,7 @@ export interface ResolvedPostgresOptions extends TlsOptions {
   readonly keyColumn: string;
   readonly headersColumn: string;
   readonly messageIdColumn: string;
+  readonly maxBodyBytes: number;
   readonly maxConnections: number;
   readonly connectTimeoutMs: number;
   readonly reconnectMaxDelayMs: number;
@@ -204,6 +210,12 @@ const schema = z.object({
   messageIdColumn: column(
     'message_id',
     'The column of the message id (text, unique): the id the ingress gave the message, NULL when it had none.',
+  ),
+  maxBodyBytes: int(
+    1,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_BODY_BYTES,
+    'Sink: largest body written, in bytes (`capabilities.maxBodyBytes`); a larger body is refused alone (`too-large`), the rest of its batch is written. The ceiling keeps a COPY field (bytea as hex: twice the bytes) under PostgreSQL’s 1 GiB field limit.',
   ),
   maxConnections: int(
     1,

@@ -3,7 +3,7 @@ import type {
   OutboundMessage,
   RejectedMessage,
 } from '@edgeplane/adapter-loop/transport';
-import { badMessage } from './errors.js';
+import { badMessage, tooLarge } from './errors.js';
 import type { ResolvedPostgresOptions } from './options.js';
 
 /** One row to write: message id (or null), key, headers as JSON text, payload. */
@@ -41,6 +41,10 @@ export function toRows(
   for (let i = 0; i < batch.length; i++) {
     const m = batch[i] as OutboundMessage;
     const reject = (why: string) => rejected.push({ index: i, error: badMessage(i, why) });
+    if (m.body.byteLength > options.maxBodyBytes) {
+      rejected.push({ index: i, error: tooLarge(i, m.body.byteLength, options.maxBodyBytes) });
+      continue;
+    }
     if (options.payloadType === 'text') {
       try {
         if (hasNul(utf8.decode(m.body))) {

@@ -1,5 +1,3 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   type EdgeplaneError,
   type OutboundMessage,
@@ -121,8 +119,35 @@ export class PostgresSink {
   }
 }
 
-/** `COPY … FROM STDIN` of `data` (COPY text format) on `tx`. */
+/**
+ * `COPY … FROM STDIN` of `data` (COPY text format) on `tx`.
+ *
+ * postgres 3.4.10 never settles a COPY stream whose data the server refuses (a constraint, a
+ * type mismatch): it drops the error after CopyDone, and a plain `pipeline()` would wait forever.
+ * So the data is written, the stream ended, and a `SELECT 1` queued behind the COPY on the same
+ * transaction settles it either way: it succeeds after a COPY that worked, and fails with 25P02
+ * (transaction aborted) after one the server refused (send.test: "a refused COPY fails, not hangs").
+ */
 async function copyIn(tx: Sql, statement: string, data: Buffer): Promise<void> {
   const writable = await tx.unsafe(statement).writable();
-  await pipeline(Readable.from([data]), writable);
+  const finished = new Promise<void>((resolve, reject) => {
+    writable.once('finish', resolve);
+    writable.once('error', reject);
+  });
+  finished.catch(() => {});
+  await new Promise<void>((resolve, reject) =>
+    writable.write(data, (error) => (error ? reject(error) : resolve())),
+  );
+  writable.end();
+  for (let attempt = 0; ; attempt++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      await tx.unsafe('SELECT 1');
+      break;
+    } catch (error) {
+      // The client refuses a query until its COPY stream has sent CopyDone: wait for it.
+      if ((error as { code?: unknown }).code !== 'COPY_IN_PROGRESS' || attempt >= 1000) throw error;
+    }
+  }
+  await finished;
 }

@@ -12,6 +12,7 @@ import type {
 import { Connections } from './connection.js';
 import { closedError, openCancelled } from './errors.js';
 import {
+  DEFAULT_MAX_BODY_BYTES,
   definePostgresTransport,
   type PostgresTransportOptions,
   type ResolvedPostgresOptions,
@@ -44,13 +45,16 @@ export const postgresSingleCapabilities: TransportCapabilities = Object.freeze({
   headers: true,
   delivery: 'at-least-once',
   framing: 'message',
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
 });
 
 /** The capabilities for the given options. */
 export function postgresCapabilities(options: ResolvedPostgresOptions): TransportCapabilities {
-  return options.mode === 'shared'
-    ? Object.freeze({ ...postgresSingleCapabilities, ordering: 'none', replay: false })
-    : postgresSingleCapabilities;
+  return Object.freeze({
+    ...postgresSingleCapabilities,
+    maxBodyBytes: options.maxBodyBytes,
+    ...(options.mode === 'shared' ? { ordering: 'none' as const, replay: false } : {}),
+  });
 }
 
 const definition = definePostgresTransport((options) => buildPostgresTransport(options));

@@ -9,6 +9,7 @@ import { createPostgresTransport, postgresTransport } from '../src/index.js';
 import { countRows, dropTables } from './support/pg.js';
 
 const tables: string[] = [];
+const MAX_BODY = 1024 * 1024;
 type Server = MachineTestServer & { proxy: TcpProxy; proxyUrl: string };
 
 /** The machine's server behind a loopback proxy whose `cut()` drops every connection. */
@@ -41,6 +42,8 @@ describeTransportConformance<Server>({
       table: ns,
       createTable: true,
       pollIntervalMs: 50,
+      // A small limit, so the poison case sends 1 MiB + 1 bytes, not 256 MiB + 1.
+      maxBodyBytes: MAX_BODY,
     });
   },
   descriptor: postgresTransport,
@@ -50,6 +53,7 @@ describeTransportConformance<Server>({
       url: 'postgres://postgres@127.0.0.1:1/test',
       table: ns,
       connectTimeoutMs: 2000,
+      maxBodyBytes: MAX_BODY,
     }),
   declares: {
     source: true,
@@ -61,6 +65,7 @@ describeTransportConformance<Server>({
     headers: true,
     delivery: 'at-least-once',
     framing: 'message',
+    maxBodyBytes: MAX_BODY,
   },
   interrupt: async ({ server }) => {
     server.proxy.cut();
