@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import {
   type EdgeplaneError,
   type OutboundMessage,
@@ -8,13 +9,27 @@ import {
   sendRetryable,
 } from '@edgeplane/adapter-loop/transport';
 import { type Connections, ident, type Sql } from './connection.js';
-import { closedError } from './errors.js';
+import { closedError, sqlState } from './errors.js';
 import type { ResolvedPostgresOptions } from './options.js';
 import { copyLines, type Row, toRows } from './rows.js';
 
 /** Rows per INSERT statement in `writeMode=insert` (4 parameters each, under 65535). */
 export const INSERT_ROWS = 1000;
 const STAGE = 'edgeplane_copy_stage';
+
+/** Errors of a connection that is gone (the client's codes, socket errno), not of the server. */
+const GONE: ReadonlySet<string> = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+]);
+export function connectionGone(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return sqlState(error) === undefined && typeof code === 'string' && GONE.has(code);
+}
 
 const asResult = (error: EdgeplaneError): SendResult =>
   error.retryable ? sendRetryable(error) : sendFailed(error);
@@ -52,10 +67,20 @@ export class PostgresSink {
     if (rows.length === 0) return sendPartial(rejected);
     try {
       await connections.sql.begin(async (tx) => {
-        if (this.options.writeMode === 'copy') await this.copy(tx as unknown as Sql, rows);
-        else await this.insert(tx as unknown as Sql, rows);
-        if (this.options.notifyChannel)
-          await tx.unsafe('SELECT pg_notify($1, $2)', [this.options.notifyChannel, '']);
+        try {
+          if (this.options.writeMode === 'copy') await this.copy(tx as unknown as Sql, rows);
+          else await this.insert(tx as unknown as Sql, rows);
+          if (this.options.notifyChannel)
+            await tx.unsafe('SELECT pg_notify($1, $2)', [this.options.notifyChannel, '']);
+        } catch (error) {
+          // postgres 3.4.10's begin() answers a failed callback with ROLLBACK on the same
+          // connection, even one that just closed: that write hits a null socket in a timer and
+          // ends the process (test/server-restart.test.ts). The server rolls back a transaction
+          // whose connection died, and begin() itself rejects through the connection's close, so
+          // on a connection error the callback is left pending instead (nothing is sent).
+          if (connectionGone(error)) return new Promise<never>(() => {});
+          throw error;
+        }
       });
     } catch (error) {
       if (connections.closed) return sendFailed(closedError());
@@ -129,25 +154,80 @@ export class PostgresSink {
  * (transaction aborted) after one the server refused (send.test: "a refused COPY fails, not hangs").
  */
 async function copyIn(tx: Sql, statement: string, data: Buffer): Promise<void> {
-  const writable = await tx.unsafe(statement).writable();
+  const writable = guarded(await tx.unsafe(statement).writable());
   const finished = new Promise<void>((resolve, reject) => {
     writable.once('finish', resolve);
     writable.once('error', reject);
   });
   finished.catch(() => {});
-  await new Promise<void>((resolve, reject) =>
-    writable.write(data, (error) => (error ? reject(error) : resolve())),
-  );
-  writable.end();
-  for (let attempt = 0; ; attempt++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    try {
-      await tx.unsafe('SELECT 1');
-      break;
-    } catch (error) {
-      // The client refuses a query until its COPY stream has sent CopyDone: wait for it.
-      if ((error as { code?: unknown }).code !== 'COPY_IN_PROGRESS' || attempt >= 1000) throw error;
+  try {
+    await new Promise<void>((resolve, reject) =>
+      writable.write(data, (error) => (error ? reject(error) : resolve())),
+    );
+    writable.end();
+    for (let attempt = 0; ; attempt++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        await tx.unsafe('SELECT 1');
+        break;
+      } catch (error) {
+        // The client refuses a query until its COPY stream has sent CopyDone: wait for it.
+        if ((error as { code?: unknown }).code !== 'COPY_IN_PROGRESS' || attempt >= 1000)
+          throw error;
+      }
     }
+    await finished;
+  } catch (error) {
+    if (sqlState(error) !== undefined || typeof (error as { code?: unknown }).code === 'string')
+      throw error;
+    // The stream failed in the client (its socket went away mid-COPY): a connection loss.
+    throw Object.assign(new Error('the connection was lost during COPY'), {
+      code: 'CONNECTION_CLOSED',
+      cause: error,
+    });
   }
-  await finished;
+}
+
+type Guardable = Writable & {
+  _write: (
+    chunk: unknown,
+    encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ) => void;
+  _final: (callback: (error?: Error | null) => void) => void;
+  _destroy: (error: Error | null, callback: (error?: Error | null) => void) => void;
+};
+
+/**
+ * postgres 3.4.10's COPY stream writes to the connection's socket, which is `null` once the
+ * connection dropped (a server restart mid-COPY): the TypeError was thrown outside any promise
+ * and ended the process (test/server-restart.test.ts). Here such a throw fails the stream instead.
+ */
+function guarded(writable: Writable): Writable {
+  const w = writable as Guardable;
+  const write = w._write.bind(w);
+  const final = w._final.bind(w);
+  const destroy = w._destroy.bind(w);
+  w._write = (chunk, encoding, callback) => {
+    try {
+      write(chunk, encoding, callback);
+    } catch (error) {
+      callback(error as Error);
+    }
+  };
+  w._final = (callback) => {
+    try {
+      final(callback);
+    } catch (error) {
+      callback(error as Error);
+    }
+  };
+  w._destroy = (error, callback) => {
+    try {
+      destroy(error, callback);
+    } catch {
+      // the client's destroy writes a CopyFail to a socket that may be gone; it already called back
+    }
+  };
+  return w;
 }

@@ -79,6 +79,7 @@ describe('server restart mid-run (built CLI, a private PostgreSQL cluster)', () 
       await server.start();
       const upAt = Date.now();
       const code = await exited(child);
+      const exitAt = Date.now();
       sampling = false;
       await sampler;
       expect(code, stderr).toBe(0);
@@ -108,7 +109,7 @@ describe('server restart mid-run (built CLI, a private PostgreSQL cluster)', () 
         await sql.end({ timeout: 2 });
       }
       console.log(
-        `server restart: down ${upAt - downAt} ms; last_error e.g. ${JSON.stringify(errors[0])}`,
+        `server restart: down ${upAt - downAt} ms; the run finished ${exitAt - upAt} ms after the server was back; first ready after that ${(seen.find((x) => x.at >= upAt && x.doc.adapters.every((a) => a.connection_state === 'ready'))?.at ?? upAt) - upAt} ms; last_error e.g. ${JSON.stringify(errors[0])}`,
       );
     } finally {
       sampling = false;
