@@ -95,7 +95,27 @@ export class Connections {
 
   /** The pool, created on first use. */
   get sql(): Sql {
-    if (this.sqlPool) return this.sqlPool;
+    this.sqlPool ??= this.client(this.options.maxConnections, () => this.lost());
+    return this.sqlPool;
+  }
+
+  private readonly dedicatedClients: Set<Sql> = new Set();
+
+  /**
+   * A client of one connection of its own (shared-mode transactions): `onclose` says when that
+   * connection closed, so a transaction on it is known lost; its next query connects anew.
+   * Ended by `close()`.
+   */
+  dedicated(onclose: () => void): Sql {
+    const client = this.client(1, () => {
+      onclose();
+      this.lost();
+    });
+    this.dedicatedClients.add(client);
+    return client;
+  }
+
+  private client(max: number, onclose: () => void): Sql {
     const t = target(this.options);
     const settings = {
       host: t.host,
@@ -108,7 +128,7 @@ export class Connections {
       // of a COPY waited for the server's delayed ACK, ~40 ms a batch (45 ms vs 3 ms for 1024
       // rows of 100 bytes, measured here). The client does the SSLRequest and TLS on top of it.
       socket: () => netConnect({ host: t.host, port: t.port, noDelay: true }),
-      max: this.options.maxConnections,
+      max,
       connect_timeout: Math.max(1, Math.ceil(this.options.connectTimeoutMs / 1000)),
       idle_timeout: 0,
       max_lifetime: null,
@@ -117,12 +137,11 @@ export class Connections {
       onnotice: () => {},
       // A connection closed under us (server shutdown, network): report it even while idle.
       // The pool reconnects on the next query, whose success reports `ready` again.
-      onclose: () => this.lost(),
+      onclose,
       connection: { application_name: 'edgeplane' },
     };
     // `socket` is a documented option of the client that its typings lack.
-    this.sqlPool = postgres(settings as postgres.Options<Record<string, never>>) as unknown as Sql;
-    return this.sqlPool;
+    return postgres(settings as postgres.Options<Record<string, never>>) as unknown as Sql;
   }
 
   /** A pooled connection closed while the transport is open (never during `close()`). */
@@ -168,7 +187,7 @@ export class Connections {
     if (this.closed) return;
     this.closed = true;
     this.set('closed');
-    const pool = this.sqlPool;
-    if (pool) await pool.end({ timeout: 1 }).catch(() => {});
+    const pools = [...(this.sqlPool ? [this.sqlPool] : []), ...this.dedicatedClients];
+    await Promise.all(pools.map((pool) => pool.end({ timeout: 1 }).catch(() => {})));
   }
 }

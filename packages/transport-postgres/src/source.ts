@@ -4,7 +4,7 @@ import type {
   ReceiveOptions,
 } from '@edgeplane/adapter-loop/transport';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { type Connections, ident } from './connection.js';
+import { type Connections, ident, type Sql } from './connection.js';
 import { badPosition, closedError } from './errors.js';
 import type { ResolvedPostgresOptions } from './options.js';
 import { type ReadRow, toMessage } from './rows.js';
@@ -30,6 +30,10 @@ export class PostgresSource {
   readonly stopped: Promise<void>;
   /** Shared mode: transactions held for unacknowledged batches, committed at close. */
   readonly held: Set<() => Promise<void>> = new Set();
+  /** Shared mode: one connection per transaction (see `Slot`), at most `maxConnections`. */
+  readonly slots: Slot[] = [];
+  /** Wakes readers waiting for a free slot. */
+  readonly slotWaiters: Set<() => void> = new Set();
   private unlisten: (() => Promise<void>) | undefined;
   readonly select: string;
 
@@ -88,7 +92,7 @@ export class PostgresSource {
   /** Stops readers, commits held shared-mode transactions (acked rows stay done, the rest return). */
   async close(): Promise<void> {
     this.stopResolve();
-    for (const w of [...this.wakers]) w();
+    for (const w of [...this.wakers, ...this.slotWaiters]) w();
     await Promise.allSettled([...this.held].map((finish) => finish()));
     await this.unlisten?.().catch(() => {});
     await this.saving.catch(() => {});
@@ -181,6 +185,46 @@ async function* receiveSingle(
   }
 }
 
+/**
+ * A connection of its own for one shared-mode transaction at a time. `broken` is set when that
+ * connection closes: its transaction is gone (the server rolled it back), so the batch's ack must
+ * not run on whatever connection the client opens next.
+ */
+interface Slot {
+  readonly sql: Sql;
+  busy: boolean;
+  broken: boolean;
+}
+
+/** Takes a free slot (creating up to `maxConnections`), or waits for one; undefined when stopped. */
+async function takeSlot(source: PostgresSource, signal: AbortSignal): Promise<Slot | undefined> {
+  for (;;) {
+    if (signal.aborted || source.connections.closed) return undefined;
+    const free = source.slots.find((slot) => !slot.busy);
+    if (free) {
+      free.busy = true;
+      return free;
+    }
+    if (source.slots.length < source.options.maxConnections) {
+      const slot: Slot = {
+        sql: source.connections.dedicated(() => {
+          slot.broken = true;
+        }),
+        busy: true,
+        broken: false,
+      };
+      source.slots.push(slot);
+      return slot;
+    }
+    await pause(1000, signal, source.stopped, source.slotWaiters);
+  }
+}
+
+function freeSlot(source: PostgresSource, slot: Slot): void {
+  slot.busy = false;
+  for (const w of [...source.slotWaiters]) w();
+}
+
 async function* receiveShared(
   source: PostgresSource,
   options: ReceiveOptions,
@@ -190,6 +234,7 @@ async function* receiveShared(
   const limit = Math.min(o.batchSize, options.maxBatchMessages ?? o.batchSize);
   const backoff = new Backoff(o.reconnectMaxDelayMs);
   const action = `read table ${JSON.stringify(o.table)} (shared)`;
+  const ackAction = `acknowledge rows of table ${JSON.stringify(o.table)}`;
   const ob = ident(o.orderBy);
   const pending = o.onAck === 'mark' ? ` WHERE ${ident(o.doneColumn)} IS NULL` : '';
   const lock = `${source.select}${pending} ORDER BY ${ob} LIMIT $1 FOR UPDATE SKIP LOCKED`;
@@ -198,21 +243,20 @@ async function* receiveShared(
       ? `UPDATE ${ident(o.table)} SET ${ident(o.doneColumn)} = now() WHERE ${ob} = ANY(string_to_array($1, ',')::bigint[])`
       : `DELETE FROM ${ident(o.table)} WHERE ${ob} = ANY(string_to_array($1, ',')::bigint[])`;
   while (!signal.aborted && !connections.closed) {
-    let conn: Awaited<ReturnType<typeof connections.sql.reserve>> | undefined;
+    const slot = await takeSlot(source, signal);
+    if (!slot) return;
     let rows: ReadRow[] | undefined;
     try {
-      const reserving = connections.sql.reserve();
-      conn = await race(reserving, signal, source.stopped);
-      if (!conn) {
-        void reserving.then((c) => c.release()).catch(() => {});
-        return;
-      }
-      await conn.unsafe('BEGIN');
-      rows = (await race(conn.unsafe(lock, [limit]) as Promise<unknown>, signal, source.stopped)) as
-        | ReadRow[]
-        | undefined;
+      slot.broken = false;
+      await slot.sql.unsafe('BEGIN');
+      rows = (await race(
+        slot.sql.unsafe(lock, [limit]) as Promise<unknown>,
+        signal,
+        source.stopped,
+      )) as ReadRow[] | undefined;
     } catch (error) {
-      conn?.release();
+      if (!slot.broken) await slot.sql.unsafe('ROLLBACK').catch(() => {});
+      freeSlot(source, slot);
       if (connections.closed || signal.aborted) return;
       const mapped = connections.failure(error, action);
       if (!mapped.retryable) throw mapped;
@@ -220,9 +264,8 @@ async function* receiveShared(
       continue;
     }
     if (rows === undefined || rows.length === 0) {
-      const c = conn;
-      await c.unsafe('COMMIT').catch(() => {});
-      c.release();
+      if (!slot.broken) await slot.sql.unsafe('COMMIT').catch(() => {});
+      freeSlot(source, slot);
       if (rows === undefined) return;
       connections.ok();
       backoff.reset();
@@ -231,20 +274,31 @@ async function* receiveShared(
     }
     connections.ok();
     backoff.reset();
-    const tx = conn;
     const messages: InboundMessage[] = rows.map((r) => toMessage(r, o.table, o.orderBy));
     let acked = 0;
     let finished = false;
     let chain: Promise<void> = Promise.resolve();
-    const finish = async (): Promise<void> => {
-      if (finished) return;
+    const release = () => {
       finished = true;
       source.held.delete(finish);
-      try {
-        await tx.unsafe('COMMIT');
-      } finally {
-        tx.release();
-      }
+      freeSlot(source, slot);
+    };
+    const lost = () =>
+      connections.failure(
+        Object.assign(
+          new Error('the connection holding these rows closed; they return to the queue'),
+          {
+            code: 'CONNECTION_CLOSED',
+          },
+        ),
+        ackAction,
+      );
+    // Commits what was acknowledged (nack, close): the rest is unlocked and returns to the queue.
+    const finish = async (): Promise<void> => {
+      if (finished) return;
+      const broken = slot.broken;
+      release();
+      if (!broken) await slot.sql.unsafe('COMMIT');
     };
     source.held.add(finish);
     const serial = (step: () => Promise<void>) => {
@@ -262,19 +316,21 @@ async function* receiveShared(
           }
           const n = Math.min(count, messages.length);
           if (n <= acked) return;
+          if (slot.broken) {
+            release();
+            throw lost();
+          }
           const ids = messages.slice(acked, n).map((m) => m.position as string);
           try {
-            await tx.unsafe(done, [ids.join(',')]);
+            await slot.sql.unsafe(done, [ids.join(',')]);
             acked = n;
             if (n === messages.length) await finish();
           } catch (error) {
-            finished = true;
-            source.held.delete(finish);
-            tx.release();
-            throw connections.failure(
-              error,
-              `acknowledge rows of table ${JSON.stringify(o.table)}`,
-            );
+            if (!finished) {
+              if (!slot.broken) await slot.sql.unsafe('ROLLBACK').catch(() => {});
+              release();
+            }
+            throw connections.failure(error, ackAction);
           }
         });
       },

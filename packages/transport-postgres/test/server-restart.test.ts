@@ -116,4 +116,68 @@ describe('server restart mid-run (built CLI, a private PostgreSQL cluster)', () 
       child.kill('SIGKILL');
     }
   }, 120_000);
+
+  it('mode=shared: a server stop mid-run loses nothing, the held batches roll back and return', async () => {
+    const total = 60_000;
+    await fillTable('shared_src', total, server.url);
+    const cwd = workdir({
+      'spec.kv': spec(1024),
+      'adapters.kv': adapters(
+        {
+          transport: 'postgres',
+          url: server.url,
+          table: 'shared_src',
+          mode: 'shared',
+          batchSize: 500,
+          maxConnections: 2,
+          pollIntervalMs: 100,
+          reconnectMaxDelayMs: 200,
+        },
+        { transport: 'postgres', url: server.url, table: 'shared_dst', createTable: 'true' },
+        { batchMaxMessages: 500, snapshotIntervalMs: 50, retryMaxDelayMs: 500, maxRetries: 100 },
+      ),
+    });
+    const child = start(['run', '--spec=spec.kv', '--lane-path=lane'], cwd);
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    try {
+      await until('10 000 rows out', () => {
+        if (child.exitCode !== null) throw new Error(`the run exited early: ${stderr}`);
+        return (readSnapshot(join(cwd, 'lane'))?.egress_messages ?? 0) >= 10_000;
+      });
+      await server.stop();
+      await sleep(700);
+      await server.start();
+      await until(
+        'the source table drained',
+        async () => {
+          if (child.exitCode !== null) throw new Error(`the run exited: ${stderr}`);
+          return (await countRows('shared_src', '', server.url)) === 0;
+        },
+        60_000,
+        200,
+      );
+      await until(
+        'every row in the target',
+        async () => (await countRows('shared_dst', '', server.url)) === total,
+        10_000,
+        200,
+      );
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(143);
+      const sql = client(server.url);
+      try {
+        const [row] = await sql.unsafe(
+          'SELECT count(DISTINCT message_id)::int AS ids FROM shared_dst',
+        );
+        expect(row).toEqual({ ids: total });
+      } finally {
+        await sql.end({ timeout: 2 });
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
 });
