@@ -141,6 +141,7 @@ describeTransportConformance<Server>({
 
     it('notifyChannel: a NOTIFY from the sink wakes an idle reader long before pollIntervalMs', async () => {
       const ns = ctx.ns();
+      tables.push(ns);
       const channel = ns.replace(/-/g, '_');
       const sink = ctx.track(
         createPostgresTransport({
