@@ -44,3 +44,16 @@ export function pause(
     void stop.then(finish);
   });
 }
+
+/** The reader's backoff while the server is unreachable: 50 ms doubling to `reconnectMaxDelayMs`. */
+export class Backoff {
+  private delay = 0;
+  constructor(private readonly max: number) {}
+  next(): number {
+    this.delay = Math.min(this.max, this.delay === 0 ? 50 : this.delay * 2);
+    return this.delay * (0.8 + Math.random() * 0.4);
+  }
+  reset(): void {
+    this.delay = 0;
+  }
+}
