@@ -42,6 +42,13 @@ export { cacheDir } from './paths.js';
 export { natsInfo, postgresPing, redisPing } from './pings.js';
 export { createTestPki, type TestCertificate, type TestPki } from './pki.js';
 export {
+  type PostgresTlsFront,
+  type PrivatePostgres,
+  type PrivatePostgresOptions,
+  postgresTlsFront,
+  privatePostgres,
+} from './postgres-private.js';
+export {
   type DisposablePrivateServer,
   type PrivateServerOptions,
   privateNats,
