@@ -249,6 +249,35 @@ describe('createLoop', () => {
     expect(r.snapshot.acked_messages).toBe(0);
   });
 
+  it.each([
+    ['a Retry-After of 60 s', 60_000, 10],
+    ['a backoff of 30 s', undefined, 30_000],
+  ])(
+    'the shutdown timeout ends a drain whose egress keeps answering retryable (%s)',
+    async (_name, retryAfterMs, minDelayMs) => {
+      const source = new MemorySource(bodies(10), 10, true);
+      const busy = {
+        status: 'retryable' as const,
+        error: new EdgeplaneError('unavailable', 'memory', 'busy'),
+        retryAfterMs,
+      };
+      const sink = new MemorySink(Array.from({ length: 1000 }, () => busy));
+      const loop = createLoop({
+        spec: spec(),
+        ingress: { transport: source },
+        egress: { transport: sink },
+        shutdownTimeoutMs: 100,
+        retry: { maxRetries: 1000, minDelayMs, maxDelayMs: minDelayMs * 2 },
+      });
+      const running = loop.run();
+      await new Promise((r) => setTimeout(r, 50));
+      loop.stop();
+      const r = await running;
+      expect(r.reason).toBe('shutdown-timeout');
+      expect(source.committed).toBe(0);
+    },
+  );
+
   it('keeps the live snapshot in the lane path and holds the lane lock', async () => {
     const lanePath = await mkdtemp(join(tmpdir(), 'ep-lane-'));
     const source = new MemorySource(bodies(10), 10, true);

@@ -28,7 +28,18 @@ export interface SendHooks {
   readonly onSettled?: () => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`, or less when `signal` aborts (a stop does not wait out a server's Retry-After). */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /**
  * The error of a batch whose retries ran out: how many attempts over how long, the settings that
@@ -149,7 +160,7 @@ export async function sendWithRetry(
         signal: options.signal,
         onFailedAttempt: async ({ error, retriesLeft }) => {
           options.onRetry(EdgeplaneError.from(error, component));
-          if (retryAfterMs > 0 && retriesLeft > 0) await sleep(retryAfterMs);
+          if (retryAfterMs > 0 && retriesLeft > 0) await sleep(retryAfterMs, options.signal);
         },
       },
     );
