@@ -228,7 +228,7 @@ const schema = z.object({
     'Egress: longest connect (TCP and TLS handshake), in ms; past it the batch is retryable (`unavailable`).',
   ),
   headers: z
-    .record(headerName, z.string().regex(FIELD_VALUE, 'expected a header value without CR/LF'))
+    .record(z.string(), z.string().regex(FIELD_VALUE, 'expected a header value without CR/LF'))
     .optional()
     .meta({
       description:
@@ -275,6 +275,13 @@ const checked = schema.superRefine((o, ctx) => {
       path: [set],
       message: `is set but TLS is off (it would be ignored): ${TLS_ENABLE_HINT}`,
     });
+  for (const name of Object.keys(o.headers ?? {}))
+    if (!TOKEN.test(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headers', name],
+        message: 'expected an HTTP header name (letters, digits, -)',
+      });
   if (o.authToken !== undefined && !/^[\x21-\x7e]+$/.test(o.authToken))
     ctx.addIssue({
       code: 'custom',
