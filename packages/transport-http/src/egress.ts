@@ -64,6 +64,11 @@ export class HttpEgress {
   private readonly target: URL | undefined;
   private readonly context: ErrorContext;
   private readonly staticHeaders: Record<string, string>;
+  /**
+   * Messages a request of an earlier attempt already delivered (2xx). When the loop sends a
+   * batch again after `retryable`, those are not sent twice: only the rest of the batch goes out.
+   */
+  private readonly delivered = new WeakSet<OutboundMessage>();
   onStateChange: ((state: ConnectionState, error?: EdgeplaneError) => void) | undefined;
 
   constructor(private readonly options: ResolvedHttpOptions) {
@@ -234,6 +239,7 @@ export class HttpEgress {
       while (!stop && next < batch.length) {
         const index = next++;
         const m = batch[index] as OutboundMessage;
+        if (this.delivered.has(m)) continue;
         if (m.body.byteLength > options.maxBodyBytes) {
           rejected.push({ index, error: tooLarge(index, m.body.byteLength, options.maxBodyBytes) });
           continue;
@@ -243,6 +249,7 @@ export class HttpEgress {
         if (m.headers && Object.keys(m.headers).length > 0)
           extra[HEADERS_HEADER] = encodeHeaders(m.headers);
         const o = await this.request(m.body, extra, signal);
+        if (o.kind === 'ok') this.delivered.add(m);
         if (o.kind === 'reject') {
           rejected.push({
             index,
@@ -277,21 +284,26 @@ export class HttpEgress {
   ): Promise<Outcome[]> {
     const { options } = this;
     let parts: Uint8Array[] = [];
+    let members: OutboundMessage[] = [];
     let lines = 0;
     let bytes = 0;
     const flush = async (): Promise<Outcome> => {
       if (lines === 0) return OK;
       const body = Buffer.concat(parts, bytes);
+      const sent = members;
       parts = [];
+      members = [];
       lines = 0;
       bytes = 0;
       const o = await this.request(body, { 'content-type': 'application/x-ndjson' }, signal);
+      if (o.kind === 'ok') for (const m of sent) this.delivered.add(m);
       // A refusal of the whole request cannot name its message: `failed` with its code makes the
       // loop send the batch one message at a time (rule 11).
       return o.kind === 'reject' ? { kind: 'fail', error: o.error } : o;
     };
     for (let index = 0; index < batch.length; index++) {
       const m = batch[index] as OutboundMessage;
+      if (this.delivered.has(m)) continue;
       const size = m.body.byteLength + 1;
       if (!isLine(m.body)) {
         rejected.push({ index, error: notALine(index) });
@@ -307,6 +319,7 @@ export class HttpEgress {
         if (o.kind !== 'ok') return [o];
       }
       parts.push(m.body, LF);
+      members.push(m);
       lines++;
       bytes += size;
     }

@@ -308,14 +308,22 @@ export class HttpIngress {
     this.wake?.();
   }
 
-  /** One message acknowledged: the request is answered 204 when it was its last. */
-  private settle(entry: Entry): void {
+  /**
+   * One message acknowledged: the request is answered 204 when it was its last. Returns a promise
+   * of that answer being handed to the socket (so a process stopping right after an ack still
+   * sends it), or undefined.
+   */
+  private settle(entry: Entry): Promise<void> | undefined {
     this.stats.inFlight--;
     const r = entry.request;
-    if (--r.remaining > 0 || r.state !== 'waiting') return;
+    if (--r.remaining > 0 || r.state !== 'waiting') return undefined;
     r.state = 'answered';
     this.stats.acknowledged++;
-    r.res.writeHead(204).end();
+    const res = r.res;
+    return new Promise<void>((resolve) => {
+      res.once('close', () => resolve());
+      res.writeHead(204).end(() => resolve());
+    });
   }
 
   /**
@@ -383,11 +391,19 @@ export class HttpIngress {
       ack: async (count = taken.length) => {
         if (this.closed) throw closedError();
         const end = Math.min(count, taken.length);
+        const answers: Promise<void>[] = [];
         for (; acked < end; acked++) {
           const e = taken[acked] as Entry;
           if (!this.delivered.delete(e)) continue;
-          this.settle(e);
+          const answered = this.settle(e);
+          if (answered) answers.push(answered);
         }
+        // Resolved once the 204s were written out (at most 1 s: a stuck client cannot hold it).
+        if (answers.length > 0)
+          await Promise.race([
+            Promise.all(answers),
+            new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+          ]);
       },
       nack: async () => {
         if (this.closed) throw closedError();

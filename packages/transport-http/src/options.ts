@@ -152,7 +152,7 @@ const schema = z.object({
     }),
   framing: kv.oneOf(['message', 'ndjson']).default('message').meta({
     description:
-      'Ingress: `message`: one request body is one message (bytes unchanged). `ndjson`: each LF-terminated line of the body is one message (a CR before the LF is dropped); the request is answered 200 only once every line was taken.',
+      'Ingress: `message`: one request body is one message (bytes unchanged). `ndjson`: each LF-terminated line of the body is one message (a CR before the LF is dropped); the request is answered 204 only once every line was taken.',
   }),
   headerAllowList: kv.list().optional().meta({
     description:
@@ -233,7 +233,7 @@ const schema = z.object({
     .meta({
       description:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the adapter config's `${ENV}` syntax, not a template
-        'Egress: static request headers, one option each: `headers.<Name>=value` (a value may be `${ENV}`). They override the transport\u2019s own headers except `Content-Type` and `Authorization` from `authToken`. Secret: redacted wherever the config is printed.',
+        'Egress: static request headers, one option each: `headers.<Name>=value` (a value may be `${ENV}`). Sent on every request; `Authorization` from `authToken` wins over `headers.Authorization`. Secret: redacted wherever the config is printed.',
       type: 'headers.<Name>=value',
       secret: true,
     }),

@@ -322,3 +322,21 @@ describe('egress against a plain node:http server', () => {
     expect(s.received[0]?.headers['x-signature']).toBe(signBody('k', Buffer.from('payload')));
   });
 });
+
+describe('egress: a batch sent again after retryable', () => {
+  it('does not send again the messages an earlier attempt delivered (2xx)', async () => {
+    const s = await server();
+    let failOnce = true;
+    s.answer = (r, res) => {
+      if (r.body.toString() === 'b' && failOnce) {
+        failOnce = false;
+        res.writeHead(503).end();
+      } else res.writeHead(204).end();
+    };
+    const t = await egress({ url: s.url });
+    const batch = ['a', 'b', 'c'].map((x) => ({ body: Buffer.from(x) }));
+    expect((await t.send(batch)).status).toBe('retryable');
+    expect((await t.send(batch)).status).toBe('ok');
+    expect(s.received.map((r) => r.body.toString())).toEqual(['a', 'b', 'b', 'c']);
+  });
+});
