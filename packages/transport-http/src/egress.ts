@@ -1,3 +1,4 @@
+import { connect as tlsConnect } from 'node:tls';
 import {
   type ConnectionState,
   EdgeplaneError,
@@ -171,6 +172,13 @@ export class HttpEgress {
         if (this.probed)
           mapped = plaintextToTlsPortError(COMPONENT, context.server, TLS_ENABLE_HINT, error);
       }
+      if (mapped.code === 'unavailable' && !this.everAnswered && this.tls) {
+        // With TLS 1.3 a server refusing our client certificate (or its absence) says so after
+        // the handshake, and undici only sees the socket close: one handshake of our own, kept
+        // open briefly, hears the alert and names the option (`tlsCertFile`...).
+        const tls = await this.diagnoseTls();
+        if (tls) mapped = tls;
+      }
       if (mapped.retryable) {
         this.setState('reconnecting', mapped);
         return { kind: 'retry', error: mapped };
@@ -178,6 +186,35 @@ export class HttpEgress {
       if (mapped.code === 'tls') this.setState('failed', mapped);
       return { kind: 'fail', error: mapped };
     }
+  }
+
+  /** A TLS handshake to the server with our settings, held 500 ms: the TLS problem it meets, if any. */
+  private diagnoseTls(): Promise<EdgeplaneError | undefined> {
+    const t = this.target as URL;
+    const loaded = this.tls as LoadedTls;
+    return new Promise<EdgeplaneError | undefined>((resolve) => {
+      let done = false;
+      const finish = (error?: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(error === undefined ? undefined : mapRequestError(error, this.context));
+      };
+      const socket = tlsConnect({
+        host: t.hostname,
+        port: Number(t.port || 443),
+        ...tlsConnectOptions(loaded, t.hostname),
+      });
+      socket.once('error', (error) => finish(error));
+      socket.once('close', () => finish());
+      const timer = setTimeout(() => finish(), 1500);
+      timer.unref();
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        setTimeout(() => finish(), 500).unref();
+      });
+    }).then((e) => (e && e.code === 'tls' ? e : undefined));
   }
 
   /**
