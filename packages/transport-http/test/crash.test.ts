@@ -75,7 +75,11 @@ async function waitFor(what: string, probe: () => boolean, ms = 60_000) {
 function check(out: string[]): number {
   const seen = new Set<string>();
   const first: string[] = [];
-  for (const l of out) if (!seen.has(l)) seen.add(l), first.push(l);
+  for (const l of out) {
+    if (seen.has(l)) continue;
+    seen.add(l);
+    first.push(l);
+  }
   expect(first.length, 'distinct lines').toBe(N);
   expect(first).toEqual(lines);
   return out.length - N;
