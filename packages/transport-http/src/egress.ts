@@ -28,7 +28,15 @@ import {
   tooLarge,
 } from './errors.js';
 import { type ResolvedHttpOptions, TLS_ENABLE_HINT, tlsEnabled } from './options.js';
-import { encodeHeaders, encodeKey, HEADERS_HEADER, isLine, KEY_HEADER, signBody } from './wire.js';
+import {
+  encodeHeaders,
+  encodeKey,
+  HEADERS_HEADER,
+  isLine,
+  KEY_HEADER,
+  signBody,
+  TAKEN_HEADER,
+} from './wire.js';
 
 /** The outcome of one request. */
 type Outcome =
@@ -37,6 +45,8 @@ type Outcome =
       readonly kind: 'retry';
       readonly error: EdgeplaneError;
       readonly afterMs?: number | undefined;
+      /** `X-Edgeplane-Taken`: the request's first lines the receiver took all the same. */
+      readonly taken?: number | undefined;
     }
   | { readonly kind: 'reject'; readonly error: EdgeplaneError }
   | { readonly kind: 'fail'; readonly error: EdgeplaneError };
@@ -159,8 +169,14 @@ export class HttpEgress {
         // the body is only quoted
       }
       const outcome = mapStatus(status, text, context);
-      if (outcome.kind === 'retry')
-        return { ...outcome, afterMs: parseRetryAfter(response.headers['retry-after']) };
+      if (outcome.kind === 'retry') {
+        const taken = Number(response.headers[TAKEN_HEADER]);
+        return {
+          ...outcome,
+          afterMs: parseRetryAfter(response.headers['retry-after']),
+          ...(Number.isSafeInteger(taken) && taken > 0 ? { taken } : {}),
+        };
+      }
       this.setState('ready');
       return outcome;
     } catch (error) {
@@ -334,6 +350,8 @@ export class HttpEgress {
       bytes = 0;
       const o = await this.request(body, { 'content-type': 'application/x-ndjson' }, signal);
       if (o.kind === 'ok') for (const m of sent) this.delivered.add(m);
+      else if (o.kind === 'retry' && o.taken !== undefined)
+        for (const m of sent.slice(0, o.taken)) this.delivered.add(m);
       // A refusal of the whole request cannot name its message: `failed` with its code makes the
       // loop send the batch one message at a time (rule 11).
       return o.kind === 'reject' ? { kind: 'fail', error: o.error } : o;

@@ -24,6 +24,7 @@ import {
   safeEqual,
   signBody,
   splitLines,
+  TAKEN_HEADER,
 } from './wire.js';
 
 /** One request taken into the window, answered once all its messages were acknowledged. */
@@ -31,6 +32,8 @@ interface Request {
   readonly res: ServerResponse;
   /** Messages of it not yet acknowledged. */
   remaining: number;
+  /** Messages of it acknowledged (a prefix: acks come in receive order). */
+  taken: number;
   /** `waiting` for acks, `answered`, or `gone` (the client left: never answered). */
   state: 'waiting' | 'answered' | 'gone';
 }
@@ -200,7 +203,7 @@ export class HttpIngress {
     const chunks: Buffer[] = [];
     let size = 0;
     let over = false;
-    const request: Request = { res, remaining: 0, state: 'waiting' };
+    const request: Request = { res, remaining: 0, taken: 0, state: 'waiting' };
     res.once('close', () => {
       release();
       if (request.state === 'waiting' && !res.writableFinished) {
@@ -316,6 +319,7 @@ export class HttpIngress {
   private settle(entry: Entry): Promise<void> | undefined {
     this.stats.inFlight--;
     const r = entry.request;
+    r.taken++;
     if (--r.remaining > 0 || r.state !== 'waiting') return undefined;
     r.state = 'answered';
     this.stats.acknowledged++;
@@ -433,7 +437,11 @@ export class HttpIngress {
       const r = e.request;
       if (r.state !== 'waiting') continue;
       r.state = 'answered';
-      this.refuse(r.res, 503, 'closing', { connection: 'close' });
+      // NDJSON: the lines already taken are said, so the sender resends only the rest.
+      this.refuse(r.res, 503, 'closing', {
+        connection: 'close',
+        ...(r.taken > 0 ? { [TAKEN_HEADER]: String(r.taken) } : {}),
+      });
     }
     this.stats.inFlight = 0;
     const server = this.server;

@@ -8,6 +8,11 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  */
 export const KEY_HEADER = 'x-edgeplane-key';
 export const HEADERS_HEADER = 'x-edgeplane-headers';
+/**
+ * On a `503` for an NDJSON request the receiver stopped in the middle of: how many of its first
+ * lines were taken (acknowledged) all the same. A sender resends only the rest.
+ */
+export const TAKEN_HEADER = 'x-edgeplane-taken';
 
 /** Percent-encodes a key or a JSON header map for a header value (ASCII only). */
 export function encodeKey(key: string): string {

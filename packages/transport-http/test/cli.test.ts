@@ -91,46 +91,57 @@ describe('edgeplane run with http (built CLI, two processes over loopback)', () 
     }, 60_000);
   }
 
-  it('--adapter-max-messages=500 four times on the ingress: all 2000 arrive once each, in order', async () => {
-    const port = await freePort();
-    const { input, expected } = crlfInput(2000, 'bounded');
-    const cwd = workdir({
-      'spec.kv': spec(),
-      'in.log': input,
-      'from-http.kv': adapters(
-        { transport: 'http', listen: `127.0.0.1:${port}`, maxInFlight: 64 },
-        { transport: 'file', path: 'out.log' },
-      ),
-      'to-http.kv': adapters(
-        { transport: 'file', path: 'in.log' },
-        { transport: 'http', url: `http://127.0.0.1:${port}/` },
-        PATIENT,
-      ),
-    });
-    const writing = finished(
-      start(['run', '--spec=spec.kv', '--config=to-http.kv', '--lane-path=lane-a', '--json'], cwd),
-    );
-    for (let run = 1; run <= 4; run++) {
-      const r = result(
-        await runCli(
-          [
-            'run',
-            '--spec=spec.kv',
-            '--config=from-http.kv',
-            '--lane-path=lane-b',
-            '--adapter-max-messages=500',
-            '--json',
-          ],
+  for (const wire of ['message', 'ndjson'] as const)
+    it(`--adapter-max-messages=500 four times on the ingress (${wire}): all 2000 arrive once each, in order`, async () => {
+      const port = await freePort();
+      const { input, expected } = crlfInput(2000, 'bounded');
+      const cwd = workdir({
+        'spec.kv': spec(),
+        'in.log': input,
+        'from-http.kv': adapters(
+          {
+            transport: 'http',
+            listen: `127.0.0.1:${port}`,
+            maxInFlight: wire === 'ndjson' ? 300 : 64,
+            framing: wire,
+          },
+          { transport: 'file', path: 'out.log' },
+        ),
+        'to-http.kv': adapters(
+          { transport: 'file', path: 'in.log' },
+          // NDJSON requests of 300 lines: each bounded run stops inside one, answers it 503 with
+          // `X-Edgeplane-Taken`, and the sender resends only the lines not taken.
+          { transport: 'http', url: `http://127.0.0.1:${port}/`, batching: wire, maxInFlight: 300 },
+          PATIENT,
+        ),
+      });
+      const writing = finished(
+        start(
+          ['run', '--spec=spec.kv', '--config=to-http.kv', '--lane-path=lane-a', '--json'],
           cwd,
         ),
       );
-      expect(r.egressMessages).toBe(500);
-      const out = readFileSync(join(cwd, 'out.log'), 'utf8');
-      expect(out.split('\n').length - 1).toBe(run * 500);
-    }
-    expect(result(await writing).egressMessages).toBe(2000);
-    expect(readFileSync(join(cwd, 'out.log'), 'utf8')).toBe(expected);
-  }, 90_000);
+      for (let run = 1; run <= 4; run++) {
+        const r = result(
+          await runCli(
+            [
+              'run',
+              '--spec=spec.kv',
+              '--config=from-http.kv',
+              '--lane-path=lane-b',
+              '--adapter-max-messages=500',
+              '--json',
+            ],
+            cwd,
+          ),
+        );
+        expect(r.egressMessages).toBe(500);
+        const out = readFileSync(join(cwd, 'out.log'), 'utf8');
+        expect(out.split('\n').length - 1).toBe(run * 500);
+      }
+      expect(result(await writing).egressMessages).toBe(2000);
+      expect(readFileSync(join(cwd, 'out.log'), 'utf8')).toBe(expected);
+    }, 90_000);
 
   it('a bad option is exit 2 naming it, with the fix; `transports --name=http` lists the options', async () => {
     const cwd = workdir({
