@@ -76,10 +76,23 @@ export class HttpEgress {
   private readonly context: ErrorContext;
   private readonly staticHeaders: Record<string, string>;
   /**
-   * Messages a request of an earlier attempt already delivered (2xx). When the loop sends a
-   * batch again after `retryable`, those are not sent twice: only the rest of the batch goes out.
+   * Which messages of the last batch a request already delivered (2xx). When the loop sends the
+   * same batch again after `retryable` (the same message objects), those are not sent twice: only
+   * the rest goes out. A flag array per batch, not a WeakSet (whose entries cost GC time).
    */
-  private readonly delivered = new WeakSet<OutboundMessage>();
+  private last: { first: OutboundMessage | undefined; length: number; done: Uint8Array } = {
+    first: undefined,
+    length: 0,
+    done: new Uint8Array(0),
+  };
+
+  /** The delivered-flags of `batch`: kept from the previous send of the same batch, else fresh. */
+  private flags(batch: readonly OutboundMessage[]): Uint8Array {
+    const last = this.last;
+    if (last.first === batch[0] && last.length === batch.length) return last.done;
+    this.last = { first: batch[0], length: batch.length, done: new Uint8Array(batch.length) };
+    return this.last.done;
+  }
   onStateChange: ((state: ConnectionState, error?: EdgeplaneError) => void) | undefined;
 
   constructor(private readonly options: ResolvedHttpOptions) {
@@ -286,13 +299,14 @@ export class HttpEgress {
   ): Promise<Outcome[]> {
     const { options } = this;
     const outcomes: Outcome[] = [];
+    const done = this.flags(batch);
     let next = 0;
     let stop = false;
     const worker = async () => {
       while (!stop && next < batch.length) {
         const index = next++;
         const m = batch[index] as OutboundMessage;
-        if (this.delivered.has(m)) continue;
+        if (done[index] === 1) continue;
         if (m.body.byteLength > options.maxBodyBytes) {
           rejected.push({ index, error: tooLarge(index, m.body.byteLength, options.maxBodyBytes) });
           continue;
@@ -302,7 +316,7 @@ export class HttpEgress {
         if (m.headers && Object.keys(m.headers).length > 0)
           extra[HEADERS_HEADER] = encodeHeaders(m.headers);
         const o = await this.request(m.body, extra, signal);
-        if (o.kind === 'ok') this.delivered.add(m);
+        if (o.kind === 'ok') done[index] = 1;
         if (o.kind === 'reject') {
           rejected.push({
             index,
@@ -336,8 +350,9 @@ export class HttpEgress {
     signal?: AbortSignal,
   ): Promise<Outcome[]> {
     const { options } = this;
+    const done = this.flags(batch);
     let parts: Uint8Array[] = [];
-    let members: OutboundMessage[] = [];
+    let members: number[] = [];
     let lines = 0;
     let bytes = 0;
     const flush = async (): Promise<Outcome> => {
@@ -349,16 +364,16 @@ export class HttpEgress {
       lines = 0;
       bytes = 0;
       const o = await this.request(body, { 'content-type': 'application/x-ndjson' }, signal);
-      if (o.kind === 'ok') for (const m of sent) this.delivered.add(m);
+      if (o.kind === 'ok') for (const i of sent) done[i] = 1;
       else if (o.kind === 'retry' && o.taken !== undefined)
-        for (const m of sent.slice(0, o.taken)) this.delivered.add(m);
+        for (const i of sent.slice(0, o.taken)) done[i] = 1;
       // A refusal of the whole request cannot name its message: `failed` with its code makes the
       // loop send the batch one message at a time (rule 11).
       return o.kind === 'reject' ? { kind: 'fail', error: o.error } : o;
     };
     for (let index = 0; index < batch.length; index++) {
       const m = batch[index] as OutboundMessage;
-      if (this.delivered.has(m)) continue;
+      if (done[index] === 1) continue;
       const size = m.body.byteLength + 1;
       if (!isLine(m.body)) {
         rejected.push({ index, error: notALine(index) });
@@ -374,7 +389,7 @@ export class HttpEgress {
         if (o.kind !== 'ok') return [o];
       }
       parts.push(m.body, LF);
-      members.push(m);
+      members.push(index);
       lines++;
       bytes += size;
     }

@@ -43,6 +43,39 @@ interface Entry {
   readonly request: Request;
 }
 
+/** Where the messages of one request came from (shared by them). */
+interface RequestSource {
+  readonly boot: string;
+  readonly seq: number;
+  readonly from: string;
+  readonly lines: boolean;
+}
+
+/**
+ * A received message: plain fields, `id` and `origin` computed when asked (rule 9: no
+ * per-message string building on the hot path).
+ */
+class HttpMessage implements InboundMessage {
+  constructor(
+    readonly body: Uint8Array,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly key: string | undefined,
+    private readonly source: RequestSource,
+    private readonly line: number,
+  ) {}
+
+  /** `<boot>-<request>`, or `<boot>-<request>.<line>` with NDJSON; `<boot>` is random per start. */
+  get id(): string {
+    const { boot, seq, lines } = this.source;
+    return lines ? `${boot}-${seq}.${this.line}` : `${boot}-${seq}`;
+  }
+
+  get origin(): string {
+    const { seq, from, lines } = this.source;
+    return `http request ${seq} from ${from}${lines ? ` line ${this.line + 1}` : ''}`;
+  }
+}
+
 /** Counters of the ingress, for tests, the bench and the docs' health section. */
 export interface IngressStats {
   /** Requests answered 2xx (their messages were all taken by the egress). */
@@ -288,26 +321,22 @@ export class HttpIngress {
       return;
     }
     const seq = this.seq++;
-    const from = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const source: RequestSource = {
+      boot: this.boot,
+      seq,
+      from: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
+      lines: options.framing === 'ndjson',
+    };
     request.remaining = n;
     stats.inFlight += n;
     stats.messages += n;
-    for (let i = 0; i < n; i++) {
-      const id =
-        n === 1 && options.framing === 'message'
-          ? `${this.boot}-${seq}`
-          : `${this.boot}-${seq}.${i}`;
-      const message: InboundMessage = {
-        id,
-        body: bodies[i] as Uint8Array,
-        headers: n > 1 ? { ...headers } : headers,
-        ...(key !== undefined ? { key } : {}),
-        get origin() {
-          return `http request ${seq} from ${from}${options.framing === 'ndjson' ? ` line ${i + 1}` : ''}`;
-        },
-      };
-      this.ready.push({ message, request });
-    }
+    // One frozen header map shared by the messages of the request (messages are never mutated).
+    const shared = Object.freeze(headers);
+    for (let i = 0; i < n; i++)
+      this.ready.push({
+        message: new HttpMessage(bodies[i] as Uint8Array, shared, key, source, i),
+        request,
+      });
     this.wake?.();
   }
 
