@@ -38,9 +38,11 @@ interface Request {
   state: 'waiting' | 'answered' | 'gone';
 }
 
-interface Entry {
-  readonly message: InboundMessage;
-  readonly request: Request;
+/** A batch handed out by `receive()` and not yet fully acknowledged or given back. */
+interface OpenBatch {
+  readonly taken: HttpMessage[];
+  /** Messages `[0, acked)` are acknowledged. */
+  acked: number;
 }
 
 /** Where the messages of one request came from (shared by them). */
@@ -62,6 +64,8 @@ class HttpMessage implements InboundMessage {
     readonly key: string | undefined,
     private readonly source: RequestSource,
     private readonly line: number,
+    /** The request it came in (answered once all its messages are acknowledged). */
+    readonly request: Request,
   ) {}
 
   /** `<boot>-<request>`, or `<boot>-<request>.<line>` with NDJSON; `<boot>` is random per start. */
@@ -125,9 +129,9 @@ export class HttpIngress {
   /** Where it listens, once `open()` resolved. */
   address: { host: string; port: number } | undefined;
   private server: ReturnType<typeof createHttpServer> | undefined;
-  private readonly ready: Entry[] = [];
+  private readonly ready: HttpMessage[] = [];
   private readyHead = 0;
-  private readonly delivered = new Set<Entry>();
+  private readonly unsettled = new Set<OpenBatch>();
   private wake: (() => void) | undefined;
   private closed = false;
   private opening: Promise<void> | undefined;
@@ -333,10 +337,7 @@ export class HttpIngress {
     // One frozen header map shared by the messages of the request (messages are never mutated).
     const shared = Object.freeze(headers);
     for (let i = 0; i < n; i++)
-      this.ready.push({
-        message: new HttpMessage(bodies[i] as Uint8Array, shared, key, source, i),
-        request,
-      });
+      this.ready.push(new HttpMessage(bodies[i] as Uint8Array, shared, key, source, i, request));
     this.wake?.();
   }
 
@@ -345,7 +346,7 @@ export class HttpIngress {
    * of that answer being handed to the socket (so a process stopping right after an ack still
    * sends it), or undefined.
    */
-  private settle(entry: Entry): Promise<void> | undefined {
+  private settle(entry: HttpMessage): Promise<void> | undefined {
     this.stats.inFlight--;
     const r = entry.request;
     r.taken++;
@@ -373,10 +374,10 @@ export class HttpIngress {
   }
 
   /** Takes up to `max` ready messages, dropping those of requests whose client left. */
-  private next(max: number): Entry[] {
-    const out: Entry[] = [];
+  private next(max: number): HttpMessage[] {
+    const out: HttpMessage[] = [];
     while (this.readyHead < this.ready.length && out.length < max) {
-      const entry = this.ready[this.readyHead++] as Entry;
+      const entry = this.ready[this.readyHead++] as HttpMessage;
       if (entry.request.state === 'gone') {
         this.stats.inFlight--;
         continue;
@@ -415,22 +416,21 @@ export class HttpIngress {
     }
   }
 
-  private batch(taken: Entry[]): InboundBatch {
-    for (const e of taken) this.delivered.add(e);
-    let acked = 0;
-    let done = false;
+  private batch(taken: HttpMessage[]): InboundBatch {
+    const batch: OpenBatch = { taken, acked: 0 };
+    this.unsettled.add(batch);
     return {
-      messages: taken.map((e) => e.message),
+      messages: taken,
       ack: async (count = taken.length) => {
         if (this.closed) throw closedError();
+        if (!this.unsettled.has(batch)) return;
         const end = Math.min(count, taken.length);
         const answers: Promise<void>[] = [];
-        for (; acked < end; acked++) {
-          const e = taken[acked] as Entry;
-          if (!this.delivered.delete(e)) continue;
-          const answered = this.settle(e);
+        for (; batch.acked < end; batch.acked++) {
+          const answered = this.settle(taken[batch.acked] as HttpMessage);
           if (answered) answers.push(answered);
         }
+        if (batch.acked === taken.length) this.unsettled.delete(batch);
         // Resolved once the 204s were written out (at most 1 s: a stuck client cannot hold it).
         if (answers.length > 0)
           await Promise.race([
@@ -440,11 +440,9 @@ export class HttpIngress {
       },
       nack: async () => {
         if (this.closed) throw closedError();
-        if (done) return;
-        done = true;
+        if (!this.unsettled.delete(batch)) return;
         // The unacknowledged rest goes back to the front of the queue, in order.
-        const rest = taken.slice(acked).filter((e) => this.delivered.delete(e));
-        this.ready.splice(this.readyHead, 0, ...rest);
+        this.ready.splice(this.readyHead, 0, ...taken.slice(batch.acked));
         this.wake?.();
       },
     };
@@ -458,8 +456,10 @@ export class HttpIngress {
     if (this.closed) return;
     this.closed = true;
     this.wake?.();
-    const open = [...this.delivered, ...this.ready.slice(this.readyHead)];
-    this.delivered.clear();
+    const open: HttpMessage[] = [];
+    for (const b of this.unsettled) open.push(...b.taken.slice(b.acked));
+    open.push(...this.ready.slice(this.readyHead));
+    this.unsettled.clear();
     this.ready.length = 0;
     this.readyHead = 0;
     for (const e of open) {
