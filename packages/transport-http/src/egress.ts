@@ -141,6 +141,11 @@ export class HttpEgress {
     });
   }
 
+  /** Reports `ready` after `open()` (the pool is made; connections are made on first use). */
+  opened(): void {
+    this.setState('ready');
+  }
+
   private setState(state: ConnectionState, error?: EdgeplaneError): void {
     if (state === this.state && state === 'ready') return;
     this.state = state;

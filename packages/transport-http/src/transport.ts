@@ -127,7 +127,7 @@ function buildHttpTransport(options: ResolvedHttpOptions): HttpTransport {
       } else {
         egress.onStateChange ??= context?.onStateChange;
         await egress.open();
-        context?.onStateChange?.('ready');
+        egress.opened();
       }
     },
     dropConnections: () => ingress.dropConnections(),

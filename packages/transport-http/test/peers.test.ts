@@ -340,3 +340,36 @@ describe('egress: a batch sent again after retryable', () => {
     expect(s.received.map((r) => r.body.toString())).toEqual(['a', 'b', 'b', 'c']);
   });
 });
+
+describe('egress connection state (the snapshot)', () => {
+  it('ready → reconnecting (with the error) while the peer is down → ready once it answers again', async () => {
+    const s = await server();
+    const states: string[] = [];
+    const errors: string[] = [];
+    const t = createHttpTransport({ url: s.url });
+    open.push(t);
+    await t.open({
+      role: 'egress',
+      onStateChange: (state, error) => {
+        states.push(state);
+        if (error) errors.push(error.code);
+      },
+    });
+    expect((await t.send([{ body: Buffer.from('1') }])).status).toBe('ok');
+    const port = s.port;
+    await s.close();
+    const down = await t.send([{ body: Buffer.from('2') }]);
+    expect(down.status).toBe('retryable');
+    if (down.status === 'retryable') expect(down.error.message).toContain('connection refused');
+    // The peer comes back on the same port.
+    const again = (await import('node:http')).createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => again.listen(port, '127.0.0.1', () => resolve()));
+    open.push({ close: () => new Promise<void>((resolve) => again.close(() => resolve())) });
+    expect((await t.send([{ body: Buffer.from('3') }])).status).toBe('ok');
+    expect(states).toEqual(['ready', 'reconnecting', 'ready']);
+    expect(errors).toEqual(['unavailable']);
+  });
+});
