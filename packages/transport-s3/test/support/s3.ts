@@ -1,0 +1,45 @@
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { type S3TestServer, startS3 } from '@edgeplane/test-servers';
+
+/** The bucket every test of this package uses; tests isolate by prefix (`<ns>/`). */
+export const BUCKET = 'edgeplane-test';
+
+/** A raw SDK client for checks (the settings s3rver needs, see services.md "S3"). */
+export function rawClient(server: S3TestServer, endpoint = server.url): S3Client {
+  return new S3Client({
+    endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  });
+}
+
+/** Starts s3rver (or uses EDGEPLANE_S3_URL) and creates `BUCKET` there. */
+export async function startS3WithBucket(bucket = BUCKET): Promise<S3TestServer> {
+  const server = await startS3();
+  const client = rawClient(server);
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  } finally {
+    client.destroy();
+  }
+  return server;
+}
+
+/** Transport options for `server` (credentials given as options). */
+export function optionsFor(server: S3TestServer, prefix: string, endpoint = server.url) {
+  return {
+    endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    bucket: BUCKET,
+    prefix,
+    accessKeyId: server.accessKeyId,
+    secretAccessKey: server.secretAccessKey,
+  } as const;
+}
