@@ -1,5 +1,5 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { type S3TestServer, startS3 } from '@edgeplane/test-servers';
+import { type S3TestServer, startS3, startS3Proxy } from '@edgeplane/test-servers';
 
 /** The bucket every test of this package uses; tests isolate by prefix (`<ns>/`). */
 export const BUCKET = 'edgeplane-test';
@@ -16,9 +16,8 @@ export function rawClient(server: S3TestServer, endpoint = server.url): S3Client
   });
 }
 
-/** Starts s3rver (or uses EDGEPLANE_S3_URL) and creates `BUCKET` there. */
-export async function startS3WithBucket(bucket = BUCKET): Promise<S3TestServer> {
-  const server = await startS3();
+/** Creates `bucket` on `server` (an existing one is fine). */
+export async function createBucket(server: S3TestServer, bucket = BUCKET): Promise<void> {
   const client = rawClient(server);
   try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -28,6 +27,19 @@ export async function startS3WithBucket(bucket = BUCKET): Promise<S3TestServer> 
   } finally {
     client.destroy();
   }
+}
+
+/** Starts s3rver (or uses EDGEPLANE_S3_URL) and creates `BUCKET` there. */
+export async function startS3WithBucket(): Promise<S3TestServer> {
+  const server = await startS3();
+  await createBucket(server);
+  return server;
+}
+
+/** Starts a private S3Proxy (filesystem backend, signatures checked) and creates `BUCKET`. */
+export async function startS3ProxyWithBucket(): Promise<Awaited<ReturnType<typeof startS3Proxy>>> {
+  const server = await startS3Proxy();
+  await createBucket(server);
   return server;
 }
 
