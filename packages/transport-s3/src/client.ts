@@ -71,6 +71,10 @@ export class S3Connection {
     const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
     this.agents = [httpsAgent, httpAgent];
     const when = o.checksums === 'when-required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+    // The SDK warns on Node < 22 (once per process, on stderr) that *future* SDK releases will
+    // need Node 22; this package pins its SDK version, so the warning says nothing to an
+    // operator. Its documented opt-out, unless the environment already decides.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client ??= new S3Client({
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       region: o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',

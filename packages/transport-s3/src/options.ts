@@ -174,10 +174,14 @@ const schema = z.object({
     description:
       'Access key id. Absent: the standard AWS credential chain (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, `AWS_PROFILE`, web identity, ECS/EC2 metadata).',
   }),
-  secretAccessKey: kv.secret().optional().meta({
-    description:
-      'Secret access key; needs `accessKeyId`. Secret: redacted wherever the config is printed (write `${VAR}` in an adapter config).',
-  }),
+  secretAccessKey: kv
+    .secret()
+    .optional()
+    .meta({
+      description:
+        'Secret access key; needs `accessKeyId`. Secret: redacted wherever the config is printed (write `$' +
+        '{VAR}` in an adapter config).',
+    }),
   sessionToken: kv.secret().optional().meta({
     description: 'Session token of temporary credentials (STS); needs `accessKeyId`. Secret.',
   }),
@@ -296,14 +300,17 @@ const checked = schema.superRefine((o, ctx) => {
   if (o.secretAccessKey !== undefined && o.accessKeyId === undefined)
     issue('accessKeyId', 'is required with `secretAccessKey`');
   if (o.accessKeyId !== undefined && o.secretAccessKey === undefined)
-    issue('secretAccessKey', 'is required with `accessKeyId` (set it from a secret: `${VAR}`)');
+    issue(
+      'secretAccessKey',
+      'is required with `accessKeyId` (set it from a secret: `$' + '{VAR}`)',
+    );
   if (o.sessionToken !== undefined && o.accessKeyId === undefined)
     issue('sessionToken', 'needs `accessKeyId` and `secretAccessKey`');
   if (o.afterAck === 'move' && o.moveToPrefix === undefined)
     issue('moveToPrefix', 'is required with `afterAck=move`');
   if (o.moveToPrefix !== undefined && o.afterAck !== 'move')
     issue('moveToPrefix', 'is set but `afterAck` is not `move` (it would be ignored)');
-  if (o.moveToPrefix !== undefined && o.moveToPrefix.startsWith(o.prefix))
+  if (o.moveToPrefix?.startsWith(o.prefix))
     issue(
       'moveToPrefix',
       'starts with `prefix`: moved objects would be read again; choose a prefix outside it',

@@ -140,8 +140,10 @@ export class S3Source {
 
   private batch(raw: RawMessage[]): InboundBatch {
     const bucket = this.conn.options.bucket;
+    const whole = this.conn.options.framing === 'object';
     const messages: InboundMessage[] = raw.map((m) => ({
-      id: `${m.key}@${m.start}`,
+      // An object's key (framing=object), or `<key>@<byte offset>` of a line: stable across redelivery.
+      id: whole ? m.key : `${m.key}@${m.start}`,
       position: formatPosition({ key: m.key, offset: m.end }),
       origin: `object s3://${bucket}/${m.key} byte ${m.start}`,
       body: m.body,
