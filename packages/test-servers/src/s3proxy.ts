@@ -27,6 +27,8 @@ export interface S3ProxyOptions {
   readonly accessKeyId?: string;
   /** Secret access key. Default `edgeplane-secret`. */
   readonly secretAccessKey?: string;
+  /** Buckets that exist from the start (directories of the filesystem backend). */
+  readonly buckets?: readonly string[];
 }
 
 /**
@@ -48,6 +50,7 @@ export async function startS3Proxy(options: S3ProxyOptions = {}): Promise<Privat
   removeAtExit(dir);
   const data = join(dir, 'data');
   mkdirSync(data);
+  for (const bucket of options.buckets ?? []) mkdirSync(join(data, bucket));
   const port = await freePort();
   const accessKeyId = options.accessKeyId ?? 'edgeplane';
   const secretAccessKey = options.secretAccessKey ?? 'edgeplane-secret';
