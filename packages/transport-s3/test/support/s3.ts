@@ -1,4 +1,10 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import {
   type PrivateS3Proxy,
   type S3TestServer,
@@ -74,4 +80,45 @@ export function optionsFor(
     accessKeyId: server.accessKeyId,
     secretAccessKey: server.secretAccessKey,
   };
+}
+
+/** Writes `lines` as objects of `perObject` lines each (`<prefix>00000.log`, ...), 8 at a time. */
+export async function seedLines(
+  client: S3Client,
+  prefix: string,
+  lines: readonly string[],
+  perObject: number,
+): Promise<void> {
+  const keys: [string, string][] = [];
+  for (let i = 0; i < lines.length; i += perObject)
+    keys.push([
+      `${prefix}${String(i / perObject).padStart(5, '0')}.log`,
+      `${lines.slice(i, i + perObject).join('\n')}\n`,
+    ]);
+  for (let i = 0; i < keys.length; i += 8)
+    await Promise.all(
+      keys
+        .slice(i, i + 8)
+        .map(([Key, Body]) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }))),
+    );
+}
+
+/** Every line of every object under `prefix`, objects in key order. */
+export async function readLinesUnder(client: S3Client, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const c of page.Contents ?? []) if (c.Key && !c.Key.endsWith('/')) keys.push(c.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const bodies = await Promise.all(
+    keys.map(async (Key) => {
+      const answer = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+      return answer.Body?.transformToString() ?? '';
+    }),
+  );
+  return bodies.flatMap((b) => b.split('\n').slice(0, -1));
 }
