@@ -10,7 +10,7 @@
 import { s3Transport } from './transport.js';
 
 export type { ResolvedS3Options, S3TransportOptions } from './options.js';
-export { CHECKPOINT_FILE, formatPosition, parsePosition } from './position.js';
+export { CHECKPOINT_FILE, formatPosition, parsePosition, readCheckpointFile } from './position.js';
 export { SEQUENCE_FILE } from './sequence.js';
 export type { S3Transport } from './transport.js';
 export { createS3Transport, s3Capabilities, s3CapabilitiesFor, s3Transport } from './transport.js';

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badPosition, foreignCheckpoint } from './errors.js';
 
@@ -31,24 +31,58 @@ export function compareCursors(a: Cursor, b: Cursor): number {
 }
 
 /** The checkpoint file of a source in its lane directory. */
-export const CHECKPOINT_FILE = 's3-checkpoint.json';
+export const CHECKPOINT_FILE = 's3-checkpoint';
 
-interface CheckpointFile {
+/** Bytes of one slot: room for the bucket, a 1024-byte prefix and key, JSON-escaped. */
+const SLOT = 16_384;
+
+/** One slot of the checkpoint file. */
+export interface Saved {
+  readonly n: number;
   readonly bucket: string;
   readonly prefix: string;
   readonly key: string;
   readonly offset: number;
 }
 
+function parseSlot(bytes: Buffer): Saved | undefined {
+  try {
+    const saved = JSON.parse(bytes.toString('utf8').trim()) as Saved;
+    return typeof saved.n === 'number' && typeof saved.key === 'string' ? saved : undefined;
+  } catch {
+    return undefined; // empty, or torn by a power loss: the other slot holds the one before
+  }
+}
+
+/**
+ * Reads the checkpoint in `dir` (the newest valid of its two slots).
+ * @returns `{ n, bucket, prefix, key, offset }` (`n`: the write counter), or undefined when
+ *   there is none.
+ */
+export async function readCheckpointFile(dir: string): Promise<Saved | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, CHECKPOINT_FILE));
+  } catch {
+    return undefined;
+  }
+  const slots = [parseSlot(bytes.subarray(0, SLOT)), parseSlot(bytes.subarray(SLOT, 2 * SLOT))];
+  return slots.reduce<Saved | undefined>((a, b) => (b && (!a || b.n > a.n) ? b : a), undefined);
+}
+
 /**
  * The source's checkpoint: the position after the last acknowledged message, kept in
- * `<stateDir>/s3-checkpoint.json` (written to a temporary file, fsynced, renamed). Writes are
- * serialised and never go backwards.
+ * `<stateDir>/s3-checkpoint`: two fixed 16 KiB slots written in turn in place (one `pwrite` and
+ * one `fdatasync` per acknowledgement, no rename), each with a counter; reading takes the newest
+ * slot that parses, so a write torn by a power loss falls back to the checkpoint before it
+ * (redelivery, never loss). Writes are serialised, coalesced and never go backwards.
  */
 export class Checkpoint {
   current: Cursor | undefined;
   private written: Cursor | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private handle: FileHandle | undefined;
+  private n = 0;
 
   constructor(
     readonly stateDir: string | undefined,
@@ -59,16 +93,13 @@ export class Checkpoint {
   /** @throws EdgeplaneError `invalid-config` when the file belongs to another bucket or prefix. */
   async load(): Promise<Cursor | undefined> {
     if (!this.stateDir) return undefined;
-    const file = join(this.stateDir, CHECKPOINT_FILE);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      return undefined;
-    }
-    const saved = JSON.parse(text) as CheckpointFile;
+    const saved = await readCheckpointFile(this.stateDir);
+    if (!saved) return undefined;
     if (saved.bucket !== this.bucket || saved.prefix !== this.prefix)
-      throw foreignCheckpoint(file, `bucket "${saved.bucket}" prefix "${saved.prefix}"`);
+      throw foreignCheckpoint(
+        join(this.stateDir, CHECKPOINT_FILE),
+        `bucket "${saved.bucket}" prefix "${saved.prefix}"`,
+      );
     this.current = { key: saved.key, offset: saved.offset };
     return this.current;
   }
@@ -84,19 +115,28 @@ export class Checkpoint {
       const latest = this.current;
       if (!latest || latest === this.written) return;
       this.written = latest;
-      const body = JSON.stringify({ bucket: this.bucket, prefix: this.prefix, ...latest });
-      await mkdir(dir, { recursive: true });
-      const file = join(dir, CHECKPOINT_FILE);
-      const tmp = `${file}.tmp`;
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(body);
-        await handle.datasync();
-      } finally {
-        await handle.close();
+      if (!this.handle) {
+        await mkdir(dir, { recursive: true });
+        const file = join(dir, CHECKPOINT_FILE);
+        const before = await readCheckpointFile(dir).catch(() => undefined);
+        this.handle = await open(file, before ? 'r+' : 'w+');
+        // The counter goes on from the file's: the newest slot must stay the newest.
+        this.n = Math.max(Date.now(), before?.n ?? 0);
       }
-      await rename(tmp, file);
+      const n = ++this.n;
+      const slot = Buffer.alloc(SLOT, 0x20);
+      slot[SLOT - 1] = 0x0a;
+      slot.write(JSON.stringify({ n, bucket: this.bucket, prefix: this.prefix, ...latest }));
+      await this.handle.write(slot, 0, SLOT, (n % 2) * SLOT);
+      await this.handle.datasync();
     });
     return this.chain;
+  }
+
+  /** Closes the file (after the writes under way). Never rejects. */
+  async close(): Promise<void> {
+    await this.chain.catch(() => {});
+    await this.handle?.close().catch(() => {});
+    this.handle = undefined;
   }
 }

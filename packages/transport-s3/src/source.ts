@@ -54,8 +54,9 @@ export class S3Source {
     this.loaded = true;
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.closing.abort();
+    return this.checkpoint.close();
   }
 
   async *receive(options: ReceiveOptions): AsyncGenerator<InboundBatch> {

@@ -117,8 +117,8 @@ function buildS3Transport(options: ResolvedS3Options): S3Transport {
       return { lag: left?.bytes ?? null, unit: 'bytes' };
     },
     async close() {
-      source?.close();
       conn.close();
+      await source?.close();
     },
   };
 }

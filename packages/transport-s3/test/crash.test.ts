@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PrivateS3Proxy } from '@edgeplane/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECKPOINT_FILE, SEQUENCE_FILE } from '../src/index.js';
+import { readCheckpointFile, SEQUENCE_FILE } from '../src/index.js';
 import {
   adapters,
   exited,
@@ -69,10 +69,8 @@ describe('kill -9 mid-run (built CLI, S3Proxy)', () => {
     await exited(first);
     const written = (await readLinesUnder(raw, 'crash/out/')).length;
     expect(written).toBeLessThan(total); // really mid-way
-    const checkpoint = JSON.parse(
-      readFileSync(join(cwd, 'lane', 'ingress', CHECKPOINT_FILE), 'utf8'),
-    );
-    expect(checkpoint.key).toMatch(/^crash\/in\//);
+    const checkpoint = await readCheckpointFile(join(cwd, 'lane', 'ingress'));
+    expect(checkpoint?.key).toMatch(/^crash\/in\//);
     const seqBefore = readFileSync(join(cwd, 'lane', 'egress', SEQUENCE_FILE), 'utf8');
     const second = await runCli(['run', '--spec=spec.kv', '--lane-path=lane', '--json'], cwd);
     expect(second.code, second.stderr).toBe(0);
@@ -80,7 +78,7 @@ describe('kill -9 mid-run (built CLI, S3Proxy)', () => {
     expect(new Set(out)).toEqual(new Set(sent));
     const duplicates = out.length - total;
     console.log(
-      `kill -9 after ${written} of ${total} stored (checkpoint ${checkpoint.key}@${checkpoint.offset}): ` +
+      `kill -9 after ${written} of ${total} stored (checkpoint ${checkpoint?.key}@${checkpoint?.offset}): ` +
         `${duplicates} duplicates after restart (window ${window}); sink sequence file ${seqBefore}`,
     );
     expect(duplicates).toBeGreaterThanOrEqual(0);

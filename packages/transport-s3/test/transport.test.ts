@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -11,7 +11,7 @@ import {
 import { type InboundMessage, isEdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import type { PrivateS3Proxy } from '@edgeplane/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECKPOINT_FILE, createS3Transport, type S3Transport } from '../src/index.js';
+import { createS3Transport, readCheckpointFile, type S3Transport } from '../src/index.js';
 import { BUCKET, optionsFor, rawClient, startS3ProxyWithBucket } from './support/s3.js';
 
 let server: PrivateS3Proxy;
@@ -142,7 +142,7 @@ describe('S3 transport against S3Proxy', () => {
       if (seen.length >= 4) break;
     }
     await first.close();
-    expect(JSON.parse(readFileSync(join(dir, CHECKPOINT_FILE), 'utf8'))).toMatchObject({
+    expect(await readCheckpointFile(dir)).toMatchObject({
       key: `${p}x.log`,
       offset: 9,
     });
