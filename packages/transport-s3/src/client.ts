@@ -13,6 +13,15 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { COMPONENT, nativeCode, s3Error } from './errors.js';
 import { type ResolvedS3Options, TLS_ENABLE_HINT, tlsEnabled } from './options.js';
 
+/** Codes that mean the server refuses this adapter for good (reported as state `failed`). */
+const FATAL: ReadonlySet<string> = new Set([
+  'unauthenticated',
+  'permission-denied',
+  'tls',
+  'invalid-config',
+  'not-found',
+]);
+
 /** Host and port of the endpoint, for messages (never credentials). */
 export function serverOf(options: ResolvedS3Options): {
   host: string;
@@ -149,10 +158,17 @@ export class S3Connection {
     }
   }
 
-  /** A request failed: `reconnecting` (retryable) or `failed` (permanent), with the error. */
+  /**
+   * A request failed: `reconnecting` when it may pass (the connection or the server), `failed`
+   * when the server refuses this adapter for good (credentials, permissions, TLS, a missing
+   * bucket, a wrong region): the loop stops on it. A refusal of one request's content
+   * (`invalid-input`, `too-large`) changes no state.
+   */
   failed(error: EdgeplaneError): void {
     if (this.closed) return;
     this.lastError = error;
+    const fatal = FATAL.has(error.code);
+    if (!error.retryable && !fatal) return;
     this.state = error.retryable ? 'reconnecting' : 'failed';
     this.emit(this.state, error);
   }
