@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TestServerError } from './errors.js';
 import { tail } from './exec.js';
 import { ensureMavenClasspath, javaBinary } from './kafka-dist.js';
+import { withLock } from './lock.js';
 import { freePort, waitForTcp } from './net.js';
 import { cacheDir, packageRoot } from './paths.js';
 import { removeAtExit, signalControls, spawnPrivate, terminate } from './private-process.js';
@@ -27,7 +28,7 @@ export interface S3ProxyOptions {
   readonly accessKeyId?: string;
   /** Secret access key. Default `edgeplane-secret`. */
   readonly secretAccessKey?: string;
-  /** Buckets that exist from the start (directories of the filesystem backend). */
+  /** Buckets that exist from the start (directories of the filesystem backend; valid S3 names, 3-63 characters, or S3Proxy ignores them). */
   readonly buckets?: readonly string[];
 }
 
@@ -39,11 +40,16 @@ export interface S3ProxyOptions {
  * @throws TestServerError when Java or Maven is missing, or it does not start.
  */
 export async function startS3Proxy(options: S3ProxyOptions = {}): Promise<PrivateS3Proxy> {
-  const libs = await ensureMavenClasspath(
-    join(cacheDir(), `s3proxy-${S3PROXY_VERSION}`),
-    join(packageRoot(), 's3proxy', 'pom.xml'),
-    's3',
-    'or set EDGEPLANE_S3_URL (and use startS3)',
+  // Several test files start one each, in parallel: one of them resolves the classpath.
+  const home = join(cacheDir(), `s3proxy-${S3PROXY_VERSION}`);
+  mkdirSync(home, { recursive: true });
+  const libs = await withLock(join(home, 'resolve.lock'), 15 * 60_000, () =>
+    ensureMavenClasspath(
+      home,
+      join(packageRoot(), 's3proxy', 'pom.xml'),
+      's3',
+      'or set EDGEPLANE_S3_URL (and use startS3)',
+    ),
   );
   const java = javaBinary();
   const dir = mkdtempSync(join(tmpdir(), 'edgeplane-s3proxy-'));
