@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import type { S3Connection } from './client.js';
-import { nativeCode, objectTooLarge, s3Error } from './errors.js';
+import { COMPONENT, nativeCode, objectTooLarge, s3Error } from './errors.js';
 
 /** One message read from an object: its bytes and where it lies (decoded byte offsets). */
 export interface RawMessage {
@@ -66,6 +67,18 @@ export async function listPage(
   }
 }
 
+/** An object being read: the decoded stream, and the bytes of the answer counted as they come. */
+interface Opened {
+  readonly stream: Readable;
+  /** Leading decoded bytes to drop (gzip resumes). */
+  readonly skip: number;
+  /** `Content-Length` of the answer (bytes on the wire), if given. */
+  readonly size: number | undefined;
+  /** Bytes of the answer received so far (counted for gzip; the plain reader counts its own). */
+  readonly received: () => number;
+  readonly gzip: boolean;
+}
+
 /**
  * Opens object `key` at decoded byte `from`: a ranged GET for a plain object, the whole object
  * decoded (the first `from` bytes dropped) for gzip.
@@ -77,7 +90,7 @@ async function openObject(
   key: string,
   from: number,
   signal: AbortSignal,
-): Promise<{ stream: Readable; skip: number; size: number | undefined } | undefined> {
+): Promise<Opened | undefined> {
   const client = await conn.prepare();
   const o = conn.options;
   const get = async (ranged: boolean) => {
@@ -110,11 +123,53 @@ async function openObject(
   }
   const body = answer.Body as Readable;
   const size = answer.ContentLength === undefined ? undefined : Number(answer.ContentLength);
-  if (!gzip) return { stream: body, skip: 0, size };
+  if (!gzip) return { stream: body, skip: 0, size, received: () => 0, gzip: false };
   const gunzip = createGunzip();
+  let received = 0;
+  body.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+  });
   body.on('error', (error) => gunzip.destroy(error));
   body.pipe(gunzip);
-  return { stream: gunzip, skip: from, size: undefined };
+  return { stream: gunzip, skip: from, size, received: () => received, gzip: true };
+}
+
+/** An answer that ended before its `Content-Length`: the connection dropped (retryable). */
+function cutShort(key: string, got: number, size: number): EdgeplaneError {
+  return new EdgeplaneError(
+    'unavailable',
+    COMPONENT,
+    `reading object ${JSON.stringify(key)} ended after ${got} of ${size} bytes (connection lost)`,
+    { details: { key, got, size } },
+  );
+}
+
+/**
+ * The error of a read: a gzip stream that is not gzip (all of it arrived) is `invalid-input` and
+ * stops the source; one cut short is the connection's (retryable); the rest as `s3Error`.
+ */
+function readError(
+  error: unknown,
+  key: string,
+  opened: Opened,
+  conn: S3Connection,
+): EdgeplaneError {
+  const zlib = (error as { code?: unknown } | undefined)?.code;
+  if (opened.gzip && typeof zlib === 'string' && zlib.startsWith('Z_')) {
+    if (opened.size !== undefined && opened.received() < opened.size)
+      return cutShort(key, opened.received(), opened.size);
+    return new EdgeplaneError(
+      'invalid-input',
+      COMPONENT,
+      `object ${JSON.stringify(key)} is not valid gzip (${zlib}), though its key ends in .gz or it is stored with Content-Encoding: gzip`,
+      {
+        cause: error,
+        details: { key },
+        hint: 'remove or rename the object (or re-upload it compressed), then run again',
+      },
+    );
+  }
+  return s3Error(error, { action: `read object "${key}"`, server: conn.server.label });
 }
 
 /**
@@ -134,6 +189,7 @@ export async function* readLines(
   if (!opened) return;
   const { stream } = opened;
   let skip = opened.skip;
+  let plainBytes = 0; // bytes of a plain answer, to tell a complete object from a cut one
   let carry: Buffer | undefined; // bytes of an unfinished line
   let carryStart = from; // decoded offset of carry[0] (or of the next byte)
   let pending: RawMessage[] = [];
@@ -150,6 +206,7 @@ export async function* readLines(
   };
   try {
     for await (const raw of stream as AsyncIterable<Buffer>) {
+      plainBytes += raw.length;
       let chunk = raw;
       if (skip > 0) {
         if (chunk.length <= skip) {
@@ -174,9 +231,11 @@ export async function* readLines(
       // Keep one message back: only the end of the object tells which one is `last`.
       while (pending.length > maxBatch) yield pending.splice(0, maxBatch);
     }
+    const got = opened.gzip ? opened.received() : plainBytes;
+    if (opened.size !== undefined && got < opened.size) throw cutShort(key, got, opened.size);
   } catch (error) {
     if (signal.aborted) return;
-    throw s3Error(error, { action: `read object "${key}"`, server: conn.server.label });
+    throw readError(error, key, opened, conn);
   } finally {
     stream.destroy();
   }
@@ -225,8 +284,12 @@ export async function readWhole(
       if (size > limit) throw objectTooLarge(key, size, limit);
       parts.push(chunk);
     }
+    if (opened.size !== undefined && !opened.gzip && size < opened.size)
+      throw cutShort(key, size, opened.size);
+    if (opened.gzip && opened.size !== undefined && opened.received() < opened.size)
+      throw cutShort(key, opened.received(), opened.size);
   } catch (error) {
-    throw s3Error(error, { action: `read object "${key}"`, server: conn.server.label });
+    throw readError(error, key, opened, conn);
   } finally {
     opened.stream.destroy();
   }

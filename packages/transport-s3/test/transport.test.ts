@@ -119,6 +119,17 @@ describe('S3 transport against S3Proxy', () => {
     expect(got[2]?.origin).toBe(`object s3://${BUCKET}/${p}b.log byte 0`);
   });
 
+  it('a .gz object that is not gzip stops the source with invalid-input naming it', async () => {
+    const p = prefix();
+    await put(`${p}a.log.gz`, 'plain text, not gzip\n');
+    const t = transport(p);
+    await t.open({ role: 'ingress' });
+    const e = await rejection(readAll(t));
+    expect(e.code).toBe('invalid-input');
+    expect(e.message).toContain(`${p}a.log.gz`);
+    expect(e.message).toContain('not valid gzip');
+  });
+
   it('startAfter skips the keys up to it', async () => {
     const p = prefix();
     await put(`${p}1`, 'one\n');
