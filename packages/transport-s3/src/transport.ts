@@ -50,6 +50,9 @@ export function s3CapabilitiesFor(
     : s3Capabilities;
 }
 
+/** The lag is a listing of the prefix: it is taken again at most this often (ms). */
+const LAG_EVERY_MS = 2000;
+
 const definition = defineS3Transport((options) => buildS3Transport(options));
 
 /**
@@ -83,6 +86,7 @@ function buildS3Transport(options: ResolvedS3Options): S3Transport {
     return source;
   };
   let opening: Promise<void> | undefined;
+  let lagReading: { at: number; reading: Promise<LagReading> } | undefined;
   return {
     name: 's3',
     capabilities: s3CapabilitiesFor(options),
@@ -109,12 +113,20 @@ function buildS3Transport(options: ResolvedS3Options): S3Transport {
     },
     send: (batch, signal) => sink.send(batch, signal),
     receive: (receiveOptions) => theSource().receive(receiveOptions),
+    /** Bytes left after the checkpoint: a listing, so taken at most every `LAG_EVERY_MS` (2 s). */
     async lag() {
       if (conn.closed) return { lag: null, unit: 'bytes' };
-      const left = await theSource()
-        .lagBytes(AbortSignal.timeout(options.requestTimeoutMs))
-        .catch(() => null);
-      return { lag: left?.bytes ?? null, unit: 'bytes' };
+      const now = Date.now();
+      if (!lagReading || now - lagReading.at >= LAG_EVERY_MS) {
+        lagReading = {
+          at: now,
+          reading: theSource()
+            .lagBytes(AbortSignal.timeout(options.requestTimeoutMs))
+            .then((left) => ({ lag: left?.bytes ?? null, unit: 'bytes' }))
+            .catch(() => ({ lag: null, unit: 'bytes' })),
+        };
+      }
+      return lagReading.reading;
     },
     async close() {
       conn.close();

@@ -283,6 +283,8 @@ describe('S3 transport against S3Proxy', () => {
       await batch.ack();
       break;
     }
+    expect(await t.lag()).toEqual({ lag: 15, unit: 'bytes' }); // a listing: at most every 2 s
+    await new Promise((r) => setTimeout(r, 2000));
     expect(await t.lag()).toEqual({ lag: 10, unit: 'bytes' });
   });
 });
