@@ -7,13 +7,22 @@ import {
 } from '@edgeplane/adapter-loop/transport';
 import type { S3Connection } from './client.js';
 import { COMPONENT, closedError, s3Error } from './errors.js';
-import { Checkpoint, type Cursor, formatPosition, parsePosition } from './position.js';
+import {
+  Checkpoint,
+  type Cursor,
+  compareCursors,
+  formatPosition,
+  parsePosition,
+} from './position.js';
 import { listPage, type RawMessage, readLines, readWhole } from './read.js';
 
 /** Where the reader goes on: in `key` from `offset`, unless `done` (then the keys after it). */
 interface Resume extends Cursor {
   readonly done: boolean;
 }
+
+const compareKeys = (a: string, b: string): number =>
+  compareCursors({ key: a, offset: 0 }, { key: b, offset: 0 });
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -71,11 +80,22 @@ export class S3Source {
     const start =
       options.from !== undefined ? parsePosition(options.from) : this.checkpoint.current;
     let resume: Resume | undefined = start ? { ...start, done: false } : undefined;
+    // The last key read to its end, messages or not (an empty object yields none): the next
+    // listing starts after it.
+    let finished: string | undefined;
+    const seen = (key: string) => {
+      finished = key;
+    };
     let delay = 100;
     while (!signal.aborted) {
+      if (
+        finished !== undefined &&
+        (!resume || (resume.done && compareKeys(finished, resume.key) > 0))
+      )
+        resume = { key: finished, offset: 0, done: true };
       try {
         let rewound = false;
-        for await (const raw of this.scan(resume, maxBatch, signal)) {
+        for await (const raw of this.scan(resume, maxBatch, signal, seen)) {
           const last = raw[raw.length - 1] as RawMessage;
           resume = { key: last.key, offset: last.end, done: last.last };
           this.conn.ok();
@@ -85,6 +105,7 @@ export class S3Source {
             const { cursor, afterMs } = this.rewind;
             this.rewind = undefined;
             resume = { ...cursor, done: false };
+            finished = undefined;
             if (afterMs > 0) await sleep(afterMs, signal);
             rewound = true;
             break;
@@ -110,16 +131,21 @@ export class S3Source {
     resume: Resume | undefined,
     maxBatch: number,
     signal: AbortSignal,
+    seen: (key: string) => void,
   ): AsyncGenerator<RawMessage[]> {
     const o = this.conn.options;
     let after = resume?.key ?? o.startAfter;
-    if (resume && !resume.done) yield* this.readObject(resume.key, resume.offset, maxBatch, signal);
+    if (resume && !resume.done) {
+      yield* this.readObject(resume.key, resume.offset, maxBatch, signal);
+      seen(resume.key);
+    }
     for (;;) {
       const page = await listPage(this.conn, after, signal);
       for (const object of page.objects) {
         if (signal.aborted) return;
         yield* this.readObject(object.key, 0, maxBatch, signal);
         after = object.key;
+        seen(object.key);
       }
       if (!page.more || page.objects.length === 0) return;
     }

@@ -130,6 +130,26 @@ describe('S3 transport against S3Proxy', () => {
     expect(e.message).toContain('not valid gzip');
   });
 
+  it('follow: new keys are read as they appear, past empty objects, until aborted', async () => {
+    const p = prefix();
+    await put(`${p}1-empty`, '');
+    await put(`${p}2`, 'two\n');
+    const t = transport(p, { follow: true, pollIntervalMs: 50 });
+    await t.open({ role: 'ingress', stateDir: stateDir() });
+    const controller = new AbortController();
+    const got: string[] = [];
+    const reading = (async () => {
+      for await (const batch of t.receive({ signal: controller.signal })) {
+        got.push(...batch.messages.map(text));
+        await batch.ack();
+        if (got.length === 1) await put(`${p}3`, 'three\nfour\n');
+        if (got.length === 3) controller.abort();
+      }
+    })();
+    await reading;
+    expect(got).toEqual(['two', 'three', 'four']);
+  });
+
   it('startAfter skips the keys up to it', async () => {
     const p = prefix();
     await put(`${p}1`, 'one\n');
