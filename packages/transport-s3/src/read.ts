@@ -4,18 +4,10 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import type { S3Connection } from './client.js';
 import { COMPONENT, nativeCode, objectTooLarge, s3Error } from './errors.js';
+import { type ObjectRef, S3Message } from './message.js';
 
-/** One message read from an object: its bytes and where it lies (decoded byte offsets). */
-export interface RawMessage {
-  readonly key: string;
-  readonly body: Uint8Array;
-  /** Offset of its first byte. */
-  readonly start: number;
-  /** Offset after it (after its LF): the position to resume after it. */
-  readonly end: number;
-  /** The last message of its object: acknowledging it finishes the object (`afterAck`). */
-  readonly last: boolean;
-}
+/** One message read from an object (see `S3Message`). */
+export type RawMessage = S3Message;
 
 /** One object of a listing. */
 export interface Listed {
@@ -193,16 +185,11 @@ export async function* readLines(
   let carry: Buffer | undefined; // bytes of an unfinished line
   let carryStart = from; // decoded offset of carry[0] (or of the next byte)
   let pending: RawMessage[] = [];
+  const ref: ObjectRef = { bucket: conn.options.bucket, key, whole: false };
   const lineOf = (buf: Buffer, start: number, lf: number, base: number): RawMessage => {
     let stop = lf;
     while (stop > start && buf[stop - 1] === CR) stop--;
-    return {
-      key,
-      body: buf.subarray(start, stop),
-      start: base + start,
-      end: base + lf + 1,
-      last: false,
-    };
+    return new S3Message(ref, buf.subarray(start, stop), base + start, base + lf + 1);
   };
   try {
     for await (const raw of stream as AsyncIterable<Buffer>) {
@@ -242,17 +229,12 @@ export async function* readLines(
   if (carry && carry.length > 0) {
     let stop = carry.length;
     while (stop > 0 && carry[stop - 1] === CR) stop--;
-    pending.push({
-      key,
-      body: carry.subarray(0, stop),
-      start: carryStart,
-      end: carryStart + carry.length,
-      last: false,
-    });
+    pending.push(
+      new S3Message(ref, carry.subarray(0, stop), carryStart, carryStart + carry.length),
+    );
   }
   if (pending.length === 0) return;
-  const tail = pending[pending.length - 1] as RawMessage;
-  pending[pending.length - 1] = { ...tail, last: true };
+  (pending[pending.length - 1] as RawMessage).last = true;
   while (pending.length > 0) yield pending.splice(0, maxBatch);
   pending = [];
 }
@@ -294,5 +276,12 @@ export async function readWhole(
     opened.stream.destroy();
   }
   // The end of a whole object is never 0, even for an empty one: `from` 1 means "read".
-  return { key, body: Buffer.concat(parts), start: 0, end: Math.max(size, 1), last: true };
+  const whole = new S3Message(
+    { bucket: conn.options.bucket, key, whole: true },
+    Buffer.concat(parts),
+    0,
+    Math.max(size, 1),
+  );
+  whole.last = true;
+  return whole;
 }

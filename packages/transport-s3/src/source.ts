@@ -7,13 +7,7 @@ import {
 } from '@edgeplane/adapter-loop/transport';
 import type { S3Connection } from './client.js';
 import { COMPONENT, closedError, s3Error } from './errors.js';
-import {
-  Checkpoint,
-  type Cursor,
-  compareCursors,
-  formatPosition,
-  parsePosition,
-} from './position.js';
+import { Checkpoint, type Cursor, compareCursors, parsePosition } from './position.js';
 import { listPage, type RawMessage, readLines, readWhole } from './read.js';
 
 /** Where the reader goes on: in `key` from `offset`, unless `done` (then the keys after it). */
@@ -97,7 +91,7 @@ export class S3Source {
         let rewound = false;
         for await (const raw of this.scan(resume, maxBatch, signal, seen)) {
           const last = raw[raw.length - 1] as RawMessage;
-          resume = { key: last.key, offset: last.end, done: last.last };
+          resume = { key: last.objectKey, offset: last.end, done: last.last };
           this.conn.ok();
           delay = 100;
           yield this.batch(raw);
@@ -166,15 +160,7 @@ export class S3Source {
   }
 
   private batch(raw: RawMessage[]): InboundBatch {
-    const bucket = this.conn.options.bucket;
-    const whole = this.conn.options.framing === 'object';
-    const messages: InboundMessage[] = raw.map((m) => ({
-      // An object's key (framing=object), or `<key>@<byte offset>` of a line: stable across redelivery.
-      id: whole ? m.key : `${m.key}@${m.start}`,
-      position: formatPosition({ key: m.key, offset: m.end }),
-      origin: `object s3://${bucket}/${m.key} byte ${m.start}`,
-      body: m.body,
-    }));
+    const messages: readonly InboundMessage[] = raw;
     let acked = 0;
     return {
       messages,
@@ -185,15 +171,15 @@ export class S3Source {
         const done = raw.slice(acked, n).filter((m) => m.last);
         acked = n;
         const m = raw[n - 1] as RawMessage;
-        await this.checkpoint.advance({ key: m.key, offset: m.end });
-        for (const finished of done) await this.finish(finished.key);
+        await this.checkpoint.advance({ key: m.objectKey, offset: m.end });
+        for (const finished of done) await this.finish(finished.objectKey);
       },
       nack: async (nackOptions) => {
         if (this.conn.closed) return;
         const first = raw[acked];
         if (!first) return;
         this.rewind = {
-          cursor: { key: first.key, offset: first.start },
+          cursor: { key: first.objectKey, offset: first.start },
           afterMs: nackOptions?.retryAfterMs ?? 0,
         };
       },
