@@ -5,7 +5,7 @@ import { TestServerError } from './errors.js';
 import { tail } from './exec.js';
 import { ensureMavenClasspath, javaBinary } from './kafka-dist.js';
 import { withLock } from './lock.js';
-import { freePort, waitForTcp } from './net.js';
+import { canConnect, freePort, waitForTcp } from './net.js';
 import { cacheDir, packageRoot } from './paths.js';
 import { removeAtExit, signalControls, spawnPrivate, terminate } from './private-process.js';
 import type { S3TestServer } from './s3.js';
@@ -76,6 +76,12 @@ export async function startS3Proxy(options: S3ProxyOptions = {}): Promise<Privat
   const log = join(dir, 's3proxy.log');
   let pid = 0;
   const start = async (): Promise<void> => {
+    // After kill() the old process may hold the port for a moment while it exits: wait for it
+    // to be free, or waitForTcp below would see the old one.
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      if (!(await canConnect('127.0.0.1', port, 200))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const fd = openSync(log, 'a');
     const child = spawnPrivate(
       java,

@@ -39,6 +39,12 @@ describe('startS3Proxy', () => {
     } finally {
       await server.stop();
     }
-    expect(await canConnectForTest(server.port)).toBe(false);
+    // The port is closed once the process has finished exiting.
+    let open = true;
+    for (let i = 0; i < 50 && open; i++) {
+      open = await canConnectForTest(server.port);
+      if (open) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(open).toBe(false);
   }, 120_000);
 });
