@@ -25,6 +25,7 @@ describe('s3Error', () => {
       ['ServiceUnavailable', 503, 'unavailable', undefined],
       ['SomethingNew', 502, 'unavailable', undefined],
       ['SomethingNew', 400, 'invalid-input', undefined],
+      ['NotFound', 404, 'unavailable', 'endpoint'],
       ['Forbidden', 403, 'permission-denied', undefined],
     ];
     for (const [name, status, code, option] of cases) {
@@ -52,6 +53,7 @@ describe('s3Error', () => {
     const wrapped = new Error('socket hang up', { cause: errno('EPIPE') });
     expect(s3Error(wrapped, at).code).toBe('unavailable');
     expect(nativeCode(wrapped)).toBe('EPIPE');
+    expect(s3Error(errno('ERR_STREAM_PREMATURE_CLOSE'), at).retryable).toBe(true);
     // unknown host
     expect(s3Error(errno('ENOTFOUND'), at).hint).toContain('endpoint');
   });

@@ -112,6 +112,8 @@ const ERRNO: Readonly<Record<string, Rule>> = {
   // errors.test.ts "unknown host"
   ENOTFOUND: { code: 'unavailable', text: 'host not found', hint: 'check the host in `endpoint`' },
   EAI_AGAIN: { code: 'unavailable', text: 'temporary failure resolving the host' },
+  // The answer's body stream closed before its end (the server went away mid-answer).
+  ERR_STREAM_PREMATURE_CLOSE: { code: 'unavailable', text: 'the connection closed mid-answer' },
 };
 
 /** Where and what: `cannot PutObject logs/1.ndjson in bucket "b" on 127.0.0.1:9000`. */
@@ -234,13 +236,16 @@ export function s3Error(error: unknown, context: ErrorContext): EdgeplaneError {
       );
     if (status === 403)
       return build(S3_CODES.AccessDenied as Rule, context, code ?? '403', error, { status });
+    // A 404 without an S3 error code is not S3 saying "no such bucket/key" (those have codes):
+    // a server still starting (its HTTP layer up before its S3 handler), or not an S3 endpoint.
+    // Retryable; at open it ends as `unavailable` naming `endpoint`. server-restart.test.ts
     if (status === 404)
       return build(
         {
-          code: 'not-found',
-          text: 'not found',
-          option: 'bucket',
-          hint: 'check `bucket` and `prefix`',
+          code: 'unavailable',
+          text: 'the server answered 404 without an S3 error (starting up, or not an S3 endpoint)',
+          option: 'endpoint',
+          hint: 'check that `endpoint` is an S3 server',
         },
         context,
         code ?? '404',

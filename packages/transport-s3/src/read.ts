@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
+import { EdgeplaneError, isEdgeplaneError } from '@edgeplane/adapter-loop/transport';
 import type { S3Connection } from './client.js';
 import { COMPONENT, nativeCode, objectTooLarge, s3Error } from './errors.js';
 import { type ObjectRef, S3Message } from './message.js';
@@ -222,6 +222,10 @@ export async function* readLines(
     if (opened.size !== undefined && got < opened.size) throw cutShort(key, got, opened.size);
   } catch (error) {
     if (signal.aborted) return;
+    // Whatever the stream said, an answer short of its Content-Length lost its connection.
+    const got = opened.gzip ? opened.received() : plainBytes;
+    if (opened.size !== undefined && got < opened.size && !isEdgeplaneError(error))
+      throw cutShort(key, got, opened.size);
     throw readError(error, key, opened, conn);
   } finally {
     stream.destroy();
