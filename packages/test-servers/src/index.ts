@@ -77,6 +77,12 @@ export {
   privateRedisTls,
 } from './redis-tls.js';
 export { type S3TestServer, s3Server, startS3 } from './s3.js';
+export {
+  type PrivateS3Proxy,
+  S3PROXY_VERSION,
+  type S3ProxyOptions,
+  startS3Proxy,
+} from './s3proxy.js';
 export { streamPeerProperties } from './stream-protocol.js';
 export { type TlsProxy, type TlsProxyOptions, tlsProxy } from './tls-proxy.js';
 export type { PrivateServer, Provenance, ServerFactory, TestServer } from './types.js';

@@ -47,14 +47,19 @@ export function ensureKafkaTools(): Promise<string> {
  * `<home>/libs` filled with the runtime dependencies of the dependency-list `pom` (resolved once;
  * a changed pom, by its sha-256, resolves again). Returns the libs directory.
  */
-async function ensureMavenClasspath(home: string, pom: string): Promise<string> {
+export async function ensureMavenClasspath(
+  home: string,
+  pom: string,
+  server = 'kafka',
+  envHint = 'or set EDGEPLANE_KAFKA_BROKERS to a running broker',
+): Promise<string> {
   const libs = join(home, 'libs');
   const marker = join(home, 'libs.complete');
   const pomHash = createHash('sha256').update(readFileSync(pom)).digest('hex');
   if (existsSync(marker) && readFileSync(marker, 'utf8') === pomHash) return libs;
 
   const mvn = which('mvn');
-  if (!mvn) throw new TestServerError('kafka', 'no `mvn` found on PATH', INSTALL_HINT);
+  if (!mvn) throw new TestServerError(server, 'no `mvn` found on PATH', INSTALL_HINT);
   mkdirSync(home, { recursive: true });
   const staging = join(home, `libs.tmp-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
@@ -71,10 +76,10 @@ async function ensureMavenClasspath(home: string, pom: string): Promise<string> 
   if (result.code !== 0) {
     rmSync(staging, { recursive: true, force: true });
     throw new TestServerError(
-      'kafka',
+      server,
       `\`mvn ${args.join(' ')}\` failed (exit ${result.code}):\n${tail(`${result.stdout}\n${result.stderr}`)}`,
       'check that Maven Central is reachable (`mvn -v`, ~/.m2/settings.xml), then retry; ' +
-        'or set EDGEPLANE_KAFKA_BROKERS to a running broker',
+        envHint,
     );
   }
   rmSync(libs, { recursive: true, force: true });
