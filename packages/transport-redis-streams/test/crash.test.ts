@@ -129,12 +129,24 @@ describe('crashes (built CLI, real Redis)', () => {
         'both runs busy',
         () => lines(cwd, 'a.log').length > 2000 && lines(cwd, 'b.log').length > 2000,
       );
+      // Kill A while it holds pending entries: freeze it (SIGSTOP), read its pending count, and
+      // kill it only when there are some (an idle A between two reads has none to reclaim). Read
+      // at once: B claims them after claimMinIdleMs.
+      const pendingOfA = async () => {
+        const info = (await redis.client.xinfo('CONSUMERS', stream, 'workers')) as unknown[][];
+        return Number(info.find((c) => c[1] === consumers[0])?.[3] ?? 0);
+      };
+      let deadPending = 0;
+      for (let tries = 0; tries < 200 && deadPending === 0; tries++) {
+        a.kill('SIGSTOP');
+        deadPending = await pendingOfA();
+        if (deadPending === 0) {
+          a.kill('SIGCONT');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
       a.kill('SIGKILL');
       await exited(a);
-      // Read A's pending entries at once: B claims them after claimMinIdleMs, and on a loaded
-      // machine the rest of the feeding can take longer than that.
-      const info = (await redis.client.xinfo('CONSUMERS', stream, 'workers')) as unknown[][];
-      const deadPending = Number(info.find((c) => c[1] === consumers[0])?.[3] ?? 0);
       await feeding;
       const byA = lines(cwd, 'a.log').length;
       // B alone finishes the job, A's pending entries included (after claimMinIdleMs).
