@@ -250,12 +250,14 @@ describe('createLoop', () => {
   });
 
   it.each([
-    ['a Retry-After of 60 s', 60_000, 10],
-    ['a backoff of 30 s', undefined, 30_000],
+    ['a Retry-After of 60 s', 60_000, 10, true],
+    ['a backoff of 30 s', undefined, 30_000, true],
+    // stop() after the end of the input used to be ignored: the drain ran until retries ran out
+    ['the input already ended', undefined, 30_000, false],
   ])(
     'the shutdown timeout ends a drain whose egress keeps answering retryable (%s)',
-    async (_name, retryAfterMs, minDelayMs) => {
-      const source = new MemorySource(bodies(10), 10, true);
+    async (_name, retryAfterMs, minDelayMs, idleForever) => {
+      const source = new MemorySource(bodies(10), 10, idleForever);
       const busy = {
         status: 'retryable' as const,
         error: new EdgeplaneError('unavailable', 'memory', 'busy'),

@@ -42,6 +42,8 @@ export class AdapterLoop implements Loop {
   private endedAt: number | undefined;
   /** `stop()` came before the transports were open: the open is abandoned, not failed. */
   private stoppedWhileOpening = false;
+  /** `stop()` was called (once is enough: the drain deadline is armed). */
+  private stopRequested = false;
   /** The shutdown timeout passed: closing gets `CLOSE_GRACE_MS`, not forever. */
   private deadlinePassed = false;
   /** When the egress `send()` now in progress began (ms clock), and its size in messages. */
@@ -105,8 +107,12 @@ export class AdapterLoop implements Loop {
   }
 
   stop(): void {
-    if (this.flags.producerDone || this.state === 'stopped' || this.state === 'failed') return;
-    if (this.reason === 'end-of-input') this.reason = 'stopped';
+    if (this.stopRequested || this.state === 'stopped' || this.state === 'failed') return;
+    this.stopRequested = true;
+    // After the end of the input the loop is already draining what is left: a stop still bounds
+    // that drain by shutdownTimeoutMs (an egress retrying a peer that is down would otherwise
+    // hold it until its retries run out), and the run still ended at the end of its input.
+    if (this.reason === 'end-of-input' && !this.flags.producerDone) this.reason = 'stopped';
     if (this.started && this.phase === 'open') {
       // Nothing is in flight yet: stop opening at once (a transport stuck in open() included).
       // A stop is not a failure: the run ends `stopped`, and nothing was moved.
