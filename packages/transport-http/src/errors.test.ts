@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mapRequestError, mapStatus, parseRetryAfter } from './errors.js';
 
-const ctx = { action: 'POST http://127.0.0.1:9/in', server: '127.0.0.1:9' };
+const ctx = { action: 'POST to 127.0.0.1:9/in (http)', server: '127.0.0.1:9' };
 const withCode = (code: string) => Object.assign(new Error('x'), { code });
 
 describe('mapStatus (statuses)', () => {
@@ -24,7 +24,7 @@ describe('mapStatus (statuses)', () => {
     expect(o.kind).toBe(kind);
     expect(o.error.code).toBe(code);
     expect(o.error.message).toBe(
-      `[transport:http] POST http://127.0.0.1:9/in answered ${status}: said`,
+      `[transport:http] POST to 127.0.0.1:9/in (http) answered ${status}: said`,
     );
   });
 });

@@ -58,7 +58,7 @@ const CODES: Readonly<Record<string, Rule>> = {
 
 /** What a failed request was doing and where, for messages: never the URL's userinfo or query. */
 export interface ErrorContext {
-  /** `POST http://127.0.0.1:8080/ingest` (no userinfo, no query). */
+  /** `POST to 127.0.0.1:8080/ingest (http)` (no userinfo, no query, not the configured URL). */
   readonly action: string;
   /** `127.0.0.1:8080`, for `classifyTlsError`. */
   readonly server: string;

@@ -70,3 +70,19 @@ describe('options', () => {
       expect(secret.get(name), name).toBe(true);
   });
 });
+
+describe('neither side given', () => {
+  it('no listen and no url is refused at parse time (validate), naming both', () => {
+    const error = (() => {
+      try {
+        parse({});
+      } catch (e) {
+        return e as EdgeplaneError;
+      }
+      return undefined;
+    })();
+    expect(error?.code).toBe('invalid-config');
+    expect(error?.message).toMatch(/"url"/);
+    expect(error?.message).toMatch(/`listen` for the ingress/);
+  });
+});

@@ -255,6 +255,13 @@ export function tlsEnabled(options: {
 
 /** Checks across options, so `validate` refuses what `open()` would. */
 const checked = schema.superRefine((o, ctx) => {
+  if (o.listen === undefined && o.url === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['url'],
+      message:
+        'is required for the egress (`listen` for the ingress): set `url=http://127.0.0.1:8080/in`, or `listen=127.0.0.1:8080` on an ingress',
+    });
   const https = o.url?.startsWith('https:') ?? false;
   if (o.tls === false && https)
     ctx.addIssue({
