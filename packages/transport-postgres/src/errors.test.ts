@@ -23,14 +23,34 @@ describe('postgres error mapping', () => {
   });
 
   it('pg_hba refusing a plaintext connection is tls naming option "tls"', () => {
-    const e = postgresError(serverError('28000'), at);
+    const e = postgresError(
+      serverError(
+        '28000',
+        'no pg_hba.conf entry for host "127.0.0.1", user "u", database "d", no encryption',
+      ),
+      at,
+    );
     expect(e.code).toBe('tls');
     expect(e.message).toMatch(/option "tls"/);
     expect(e.hint).toMatch(/tls=true/);
   });
 
+  it('an unknown role (28000 too) over plaintext is unauthenticated, not a TLS problem', () => {
+    const e = postgresError(serverError('28000', 'role "nosuchuser" does not exist'), at);
+    expect(e.code).toBe('unauthenticated');
+    expect(e.message).toMatch(/role "nosuchuser" does not exist/);
+    expect(e.hint).toMatch(/`username`/);
+  });
+
   it('refused over TLS without a client certificate is tls naming "tlsCertFile"', () => {
-    const e = postgresError(serverError('28000'), { ...at, tls: true, clientCert: false });
+    const e = postgresError(
+      serverError('28000', 'connection requires a valid client certificate'),
+      {
+        ...at,
+        tls: true,
+        clientCert: false,
+      },
+    );
     expect(e.code).toBe('tls');
     expect(e.message).toMatch(/option "tlsCertFile"/);
   });

@@ -142,7 +142,9 @@ export function postgresError(error: unknown, context: ErrorContext): EdgeplaneE
     const message = (error as Error).message.slice(0, 300);
     // pg_hba refused (28000): with TLS on and no client certificate, the likely cause is a
     // `clientcert=` rule; with TLS off, a `hostssl`-only rule. tls/postgres.test.ts pins both.
-    if (state === '28000' && context.tls && !context.clientCert)
+    // Only a pg_hba refusal: 28000 is also "role does not exist" (an authentication problem).
+    const hba = /pg_hba\.conf|client certificate/i.test(message);
+    if (state === '28000' && hba && context.tls && !context.clientCert)
       return new EdgeplaneError(
         'tls',
         COMPONENT,
@@ -153,7 +155,7 @@ export function postgresError(error: unknown, context: ErrorContext): EdgeplaneE
           hint: 'set `tlsCertFile` and `tlsKeyFile` to a client certificate the server’s CA signed',
         },
       );
-    if (state === '28000' && context.tls === false)
+    if (state === '28000' && hba && context.tls === false)
       return new EdgeplaneError(
         'tls',
         COMPONENT,
