@@ -41,6 +41,15 @@ export class S3Source {
   private loaded = false;
   /** Set by `nack()`: where the reader must go back to (the first unacknowledged message). */
   private rewind: { cursor: Cursor; afterMs: number } | undefined;
+  /** Messages handed out so far: each message's ordinal is its batch's base plus its index. */
+  private delivered = 0;
+  /**
+   * Objects whose last message was handed out and not yet acknowledged, in delivery order. The
+   * loop acknowledges cumulatively (an ack of a later batch covers every earlier one, whose own
+   * `ack` may never be called), so `afterAck` finishes every object up to the acknowledged
+   * ordinal, not only those of the batch acked.
+   */
+  private unfinished: { readonly ordinal: number; readonly key: string }[] = [];
   private readonly closing = new AbortController();
 
   constructor(
@@ -161,6 +170,11 @@ export class S3Source {
 
   private batch(raw: RawMessage[]): InboundBatch {
     const messages: readonly InboundMessage[] = raw;
+    const base = this.delivered;
+    this.delivered += raw.length;
+    raw.forEach((m, i) => {
+      if (m.last) this.unfinished.push({ ordinal: base + i, key: m.objectKey });
+    });
     let acked = 0;
     return {
       messages,
@@ -168,16 +182,21 @@ export class S3Source {
         if (this.conn.closed) throw closedError();
         const n = Math.min(Math.max(0, count), raw.length);
         if (n <= acked) return;
-        const done = raw.slice(acked, n).filter((m) => m.last);
         acked = n;
         const m = raw[n - 1] as RawMessage;
         await this.checkpoint.advance({ key: m.objectKey, offset: m.end });
-        for (const finished of done) await this.finish(finished.objectKey);
+        const upTo = base + n;
+        while (this.unfinished.length > 0 && (this.unfinished[0]?.ordinal ?? upTo) < upTo) {
+          const next = this.unfinished.shift() as { key: string };
+          await this.finish(next.key);
+        }
       },
       nack: async (nackOptions) => {
         if (this.conn.closed) return;
         const first = raw[acked];
         if (!first) return;
+        // What is handed back comes again with new ordinals: forget its objects here.
+        this.unfinished = this.unfinished.filter((u) => u.ordinal < base + acked);
         this.rewind = {
           cursor: { key: first.objectKey, offset: first.start },
           afterMs: nackOptions?.retryAfterMs ?? 0,

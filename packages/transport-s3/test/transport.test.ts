@@ -292,6 +292,20 @@ describe('S3 transport against S3Proxy', () => {
     expect((await get(`${q}done/x`)).toString()).toBe('x1\n');
   });
 
+  it('afterAck: acknowledging a later batch finishes the objects of the earlier ones too (the loop acks cumulatively)', async () => {
+    const p = prefix();
+    for (const k of ['a', 'b', 'c']) await put(`${p}${k}`, `${k}1\n`);
+    const t = transport(p, { afterAck: 'delete', batchMaxMessages: 1 });
+    await t.open({ role: 'ingress', stateDir: stateDir() });
+    const it = t.receive({ signal: AbortSignal.timeout(10_000) })[Symbol.asyncIterator]();
+    await it.next(); // a: never acked itself
+    await it.next(); // b: never acked itself
+    const third = (await it.next()).value;
+    await third.ack(); // covers a and b
+    expect(await keys(p)).toEqual([]);
+    await it.return?.();
+  });
+
   it('lag: the bytes after the checkpoint', async () => {
     const p = prefix();
     await put(`${p}a`, 'aaaa\n'); // 5 bytes
