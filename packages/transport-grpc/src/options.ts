@@ -203,7 +203,7 @@ const checked = schema.superRefine((o, ctx) => {
     ctx.addIssue({
       code: 'custom',
       path: [set],
-      message: `is set but TLS is off (it would be ignored): ${TLS_ENABLE_HINT}`,
+      message: `is set but TLS is off (it would be ignored): ${TLS_ENABLE_HINT}; for the listener's own certificate (an ingress), use listenTlsCertFile / listenTlsKeyFile`,
     });
   if (o.maxBodyBytes > o.maxRequestBytes)
     ctx.addIssue({

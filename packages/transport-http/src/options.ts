@@ -280,7 +280,7 @@ const checked = schema.superRefine((o, ctx) => {
     ctx.addIssue({
       code: 'custom',
       path: [set],
-      message: `is set but TLS is off (it would be ignored): ${TLS_ENABLE_HINT}`,
+      message: `is set but TLS is off (it would be ignored): ${TLS_ENABLE_HINT}; for the listener's own certificate (an ingress), use listenTlsCertFile / listenTlsKeyFile`,
     });
   for (const name of Object.keys(o.headers ?? {}))
     if (!TOKEN.test(name))
