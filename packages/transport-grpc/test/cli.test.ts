@@ -103,8 +103,11 @@ describe('edgeplane run with grpc (built CLI, two processes)', () => {
         cwd,
       );
       const out = collect(reader);
-      await waitForTcp('127.0.0.1', port, 20_000);
-      return { done: exited(reader), out };
+      const done = exited(reader);
+      // The writer is retrying: a reader may take its 500 messages and exit before a TCP probe
+      // sees it listening. Its exit code and output are checked by the caller either way.
+      await Promise.race([waitForTcp('127.0.0.1', port, 20_000), done]);
+      return { done, out };
     };
     let reader = await readOnce();
     const writer = runCli(
