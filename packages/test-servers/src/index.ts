@@ -7,6 +7,25 @@
  */
 
 export { type CliIo, runCli } from './cli-run.js';
+export {
+  type AdapterDoc,
+  adapters,
+  type CliResult,
+  cliSpec,
+  cliWorkdir,
+  collect,
+  crlfInput,
+  EDGEPLANE_CLI,
+  exited,
+  fileLines,
+  readSnapshot,
+  removeWorkdirs,
+  runEdgeplane,
+  type SnapshotDoc,
+  sleep,
+  startCli,
+  until,
+} from './edgeplane-cli.js';
 export { TestServerError } from './errors.js';
 export {
   DEFAULT_KAFKA_PORT,
