@@ -1,6 +1,6 @@
 import type { EdgeplaneError } from '@edgeplane/errors';
 import { redactText } from './redact.js';
-import type { AdapterSnapshot, GroupSnapshot } from './snapshot/types.js';
+import type { AdapterRole, AdapterSnapshot, GroupSnapshot } from './snapshot/types.js';
 import type { ConnectionState, GroupEvent, LagReading } from './transport/types.js';
 
 /** Window of `recent_failures`, in ms (reference decision 3: failures in the last 60 s). */
@@ -30,12 +30,12 @@ export class AdapterHealth {
 
   constructor(
     readonly name: string,
-    readonly role: 'ingress' | 'egress',
+    readonly role: AdapterRole,
     readonly transport: string,
     private readonly secrets: readonly string[] = [],
     private readonly onFailure?: (event: {
       adapter: string;
-      role: 'ingress' | 'egress';
+      role: AdapterRole;
       code: string;
     }) => void,
   ) {}

@@ -57,7 +57,15 @@ export type {
   StageFactory,
   StageFactoryContext,
   StageMessage,
+  StageOutput,
+  StageRejection,
   StageResolver,
 } from './stages.js';
-export { createStageResolver, identityStage, unknownStage } from './stages.js';
+export {
+  createStageResolver,
+  identityStage,
+  isStageRejection,
+  rejectMessage,
+  unknownStage,
+} from './stages.js';
 export * from './transport/index.js';

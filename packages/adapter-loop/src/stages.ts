@@ -15,11 +15,47 @@ export interface StageContext {
   readonly signal: AbortSignal;
 }
 
+const REJECTION: unique symbol = Symbol.for('edgeplane.stage-rejection');
+
+/**
+ * A stage's refusal of one message (see `rejectMessage`): returned in that message's place.
+ * The loop applies its failure policy: `stop_pipeline` acknowledges what precedes the message
+ * and stops; `dead_letter` sends the message, as the stage received it, to the dead-letter
+ * binding with the error, and goes on.
+ */
+export interface StageRejection {
+  readonly [REJECTION]: true;
+  /** Why: a permanent error, usually `invalid-input` (the message does not parse or conform). */
+  readonly error: EdgeplaneError;
+}
+
+/**
+ * Refuses one message in a stage's output (instead of throwing, which stops the loop whatever
+ * the failure policy). `error` must be permanent (`invalid-input`, `too-large`, ...): a refusal
+ * that may pass later is the stage's to retry, or a thrown error.
+ * @example
+ * process: (ms) => ms.map((m) => (isJson(m.body) ? m : rejectMessage(new EdgeplaneError('invalid-input', 'stage:parse', 'not JSON'))))
+ */
+export function rejectMessage(error: EdgeplaneError): StageRejection {
+  return { [REJECTION]: true, error };
+}
+
+/** True for a `rejectMessage()` value. */
+export function isStageRejection(value: unknown): value is StageRejection {
+  return typeof value === 'object' && value !== null && REJECTION in value;
+}
+
+/** One output slot of a stage: a message, `null` (dropped: filtered) or a rejection. */
+export type StageOutput = StageMessage | null | StageRejection;
+
 /**
  * One stage of a SingleRing. `process` gets a run of consecutive ring slots and returns one
- * output per input, in order: a message (the same object, or a new one) or `null` to drop it.
+ * output per input, in order: a message (the same object, or a new one), `null` to drop it
+ * (filtered: counted, acknowledged once the egress took what precedes it), or
+ * `rejectMessage(error)` to refuse it (the loop's failure policy applies).
  * Returning the input array itself means "unchanged" (the fast path of `identity`).
- * Throwing stops the loop without acknowledging (policy `stop_pipeline`, reference 3.1).
+ * Throwing stops the loop without acknowledging, whatever the failure policy (a bug, or a
+ * failure of the stage itself rather than of one message).
  */
 export interface Stage {
   /** The stage key it was resolved from, e.g. `identity`, `http_post:http://127.0.0.1/x`. */
@@ -29,7 +65,7 @@ export interface Stage {
   process(
     messages: readonly StageMessage[],
     context: StageContext,
-  ): readonly (StageMessage | null)[] | Promise<readonly (StageMessage | null)[]>;
+  ): readonly StageOutput[] | Promise<readonly StageOutput[]>;
   /** Releases resources when the loop ends. */
   close?(): Promise<void>;
 }

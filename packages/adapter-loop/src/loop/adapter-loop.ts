@@ -5,16 +5,16 @@ import { SingleRing } from '../ring/single-ring.js';
 import { writeSnapshotFile } from '../snapshot/lane.js';
 import { acquireLaneLock } from '../snapshot/lane-lock.js';
 import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
-import { createStageResolver, type Stage } from '../stages.js';
+import { createStageResolver, type Stage, type StageMessage } from '../stages.js';
 import { AckTracker } from './ack-tracker.js';
 import { type EgressBatch, EgressBatcher, seqOf } from './egress.js';
 import { Incidents } from './incidents.js';
 import { openBoth } from './open.js';
 import type { Loop, LoopOptions, LoopResult, StopReason } from './options.js';
-import { firstRejected, isMessageLevel, isolateRejects, rejectedMessageError } from './rejects.js';
+import { isMessageLevel, isolateRejects, type Refusal, refusalError } from './rejects.js';
 import { everyInterval, pollLag, reportEgressBatch } from './reporting.js';
 import { sendWithRetry } from './retry.js';
-import { type RunFlags, runRelease, runStage } from './ring-tasks.js';
+import { type RunFlags, runRelease, runStage, type StageCounts } from './ring-tasks.js';
 import { watchStalls } from './watchdog.js';
 
 /** After the shutdown timeout, how long outstanding acks and `close()` may still take, in ms. */
@@ -36,7 +36,7 @@ export class AdapterLoop implements Loop {
   private state: LoopState = 'idle';
   private reason: StopReason = 'end-of-input';
   private failure: EdgeplaneError | undefined;
-  private dropped = 0;
+  private readonly stageCounts: StageCounts = { filtered: [], rejected: [] };
   private started = false;
   private phase: 'open' | 'run' = 'open';
   private endedAt: number | undefined;
@@ -97,7 +97,7 @@ export class AdapterLoop implements Loop {
       ingress_messages: this.ingress.messageCount,
       egress_messages: this.egressHealth.messageCount,
       acked_messages: this.tracker.acked,
-      dropped_messages: this.dropped,
+      dropped_messages: this.dropped(),
       adapters: [this.ingress.toSnapshot(now), this.egressHealth.toSnapshot(now)],
       ring: this.ring.state(),
       ended_at: this.endedAt === undefined ? null : new Date(this.endedAt).toISOString(),
@@ -190,15 +190,12 @@ export class AdapterLoop implements Loop {
       this.incidents.recovered(this.ingress);
       this.incidents.recovered(this.egressHealth);
       await this.writeSnapshot();
-      const onDrop = (n: number): void => {
-        this.dropped += n;
-      };
       const guard = (p: Promise<void>): Promise<void> =>
         p.catch((e: unknown) => this.halt(EdgeplaneError.from(e, 'adapter-loop')));
       await Promise.all([
         guard(this.produce()),
         ...stages.map((stage, i) =>
-          guard(runStage(this.ring, i, stage, this.flags, signal, onDrop)),
+          guard(runStage(this.ring, i, stage, this.flags, signal, this.stageCounts)),
         ),
         guard(runRelease(this.ring, this.batcher, this.flags)),
         guard(this.sendLoop()),
@@ -221,6 +218,13 @@ export class AdapterLoop implements Loop {
     return this.result(t0);
   }
 
+  /** Messages dropped (filtered) by stages, in all. */
+  private dropped(): number {
+    let n = 0;
+    for (const k of this.stageCounts.filtered) n += k ?? 0;
+    return n;
+  }
+
   private result(t0: number): LoopResult {
     return {
       state: this.failure ? 'failed' : 'stopped',
@@ -228,7 +232,7 @@ export class AdapterLoop implements Loop {
       ingressMessages: this.ingress.messageCount,
       egressMessages: this.egressHealth.messageCount,
       ackedMessages: this.tracker.acked,
-      droppedMessages: this.dropped,
+      droppedMessages: this.dropped(),
       durationMs: performance.now() - t0,
       failedDuring: this.failure ? this.phase : undefined,
       stoppedDuring: this.reason === 'stopped' && !this.failure ? this.phase : undefined,
@@ -317,7 +321,11 @@ export class AdapterLoop implements Loop {
       const batch = this.batcher.queue.shift();
       if (batch) {
         this.ring.notifier.fire();
-        if (batch.messages.length > 0 && !(await this.sendBatch(batch))) return;
+        if (
+          (batch.messages.length > 0 || batch.rejects.length > 0) &&
+          !(await this.sendBatch(batch))
+        )
+          return;
         this.tracker.advance(batch.lastSeq);
         if (this.flags.halted) return;
         // The next batch goes out only once this one's ingress acks are done: what is written but
@@ -336,6 +344,54 @@ export class AdapterLoop implements Loop {
    * refused message, halts the loop (`stop_pipeline`) and returns false.
    */
   private async sendBatch(batch: EgressBatch): Promise<boolean> {
+    // stop_pipeline: nothing after the first message a stage refused is sent (it would only be
+    // a duplicate after the restart that stops at that message again).
+    const firstStageReject = batch.rejects[0];
+    const messages = firstStageReject
+      ? batch.messages.filter((_, i) => seqOf(batch, i) < firstStageReject.seq)
+      : batch.messages;
+    const egressRejects = messages.length > 0 ? await this.sendToEgress(batch, messages) : [];
+    if (egressRejects === false) return false;
+    const refusals: Refusal[] = [
+      ...batch.rejects.map((r) => ({
+        seq: r.seq,
+        message: r.slot.message,
+        error: r.slot.error,
+        by: `stage "${r.slot.stage.id}"`,
+      })),
+      ...egressRejects,
+    ].sort((a, b) => a.seq - b.seq);
+    const first = refusals[0];
+    if (!first) return true;
+    // stop_pipeline: what precedes the refused message is delivered; acknowledge it, then stop.
+    this.tracker.advance(first.seq - 1);
+    await this.tracker.idle();
+    let before = 0;
+    for (let i = 0; i < batch.messages.length; i++) if (seqOf(batch, i) < first.seq) before++;
+    for (const r of batch.rejects) if (r.seq < first.seq) before++;
+    const error = refusalError(first, {
+      ingress: this.ingress.name,
+      inbound: this.tracker.inboundAt(first.seq),
+      refusals: refusals.length,
+      before,
+      after: batch.messages.length + batch.rejects.length - before - 1,
+    });
+    const health = first.egress ? this.egressHealth : this.ingress;
+    if (first.egress) this.egressHealth.fail(error);
+    this.incidents.emit(health, 'rejected', error.message);
+    this.halt(error);
+    return false;
+  }
+
+  /**
+   * Sends messages of one batch to the egress with retries (isolating a refused message when
+   * the transport could not say which). Resolves to the messages the egress refused permanently
+   * (empty: all taken), or false when the loop halts (the batch failed as a whole, or a stop).
+   */
+  private async sendToEgress(
+    batch: EgressBatch,
+    messages: readonly StageMessage[],
+  ): Promise<Refusal[] | false> {
     const transport = this.options.egress.transport;
     const t0 = performance.now();
     let attempts = 0;
@@ -348,21 +404,21 @@ export class AdapterLoop implements Loop {
       },
       onAttempt: () => {
         attempts++;
-        this.sending = { since: Date.now(), messages: batch.messages.length };
+        this.sending = { since: Date.now(), messages: messages.length };
       },
       onSettled: () => {
         this.sending = undefined;
       },
     };
-    let result = await sendWithRetry(transport, batch.messages, hooks);
-    if (isMessageLevel(result, batch.messages.length) && !this.flags.halted)
-      result = await isolateRejects(transport, batch.messages, hooks);
-    this.reportBatch(batch.messages, performance.now() - t0, attempts, result.status === 'ok');
+    let result = await sendWithRetry(transport, messages, hooks);
+    if (isMessageLevel(result, messages.length) && !this.flags.halted)
+      result = await isolateRejects(transport, messages, hooks);
+    this.reportBatch(messages, performance.now() - t0, attempts, result.status === 'ok');
     if (result.status === 'ok') {
       // Taken durably: count it and let its acks go out, even when the loop is halting.
-      this.egressHealth.messageCount += batch.messages.length;
+      this.egressHealth.messageCount += messages.length;
       this.incidents.recovered(this.egressHealth);
-      return true;
+      return [];
     }
     if (this.flags.halted) return false;
     if (result.status !== 'partial') {
@@ -370,27 +426,14 @@ export class AdapterLoop implements Loop {
       this.halt(result.error);
       return false;
     }
-    const reject = firstRejected(result.rejected);
-    if (!reject) return true;
-    this.egressHealth.messageCount += batch.messages.length - result.rejected.length;
-    const seq = seqOf(batch, reject.index);
-    const inbound = this.tracker.inboundAt(seq);
-    // stop_pipeline: what precedes the refused message is delivered; acknowledge it, then stop.
-    this.tracker.advance(seq - 1);
-    await this.tracker.idle();
-    const error = rejectedMessageError({
+    this.egressHealth.messageCount += messages.length - result.rejected.length;
+    return result.rejected.map((r) => ({
+      seq: seqOf(batch, r.index),
+      message: messages[r.index] as StageMessage,
+      error: r.error,
+      by: `egress "${this.egressHealth.name}"`,
       egress: this.egressHealth.name,
-      ingress: this.ingress.name,
-      inbound,
-      message: batch.messages[reject.index],
-      reject,
-      batchSize: batch.messages.length,
-      rejectedCount: result.rejected.length,
-    });
-    this.egressHealth.fail(error);
-    this.incidents.emit(this.egressHealth, 'rejected', error.message);
-    this.halt(error);
-    return false;
+    }));
   }
 
   private startWatchdog(): NodeJS.Timeout {

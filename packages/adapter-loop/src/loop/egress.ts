@@ -1,5 +1,6 @@
 import type { EdgeplaneError } from '@edgeplane/errors';
 import type { Notifier } from '../ring/notifier.js';
+import { RejectedSlot, type Slot } from '../ring/slot.js';
 import type { StageMessage } from '../stages.js';
 
 /** Egress batching limits: a batch closes at whichever comes first. */
@@ -20,7 +21,17 @@ export interface EgressBatch {
   readonly firstSeq: number;
   /** Ring sequence of each message, present only when drops made them non-consecutive. */
   readonly seqs: readonly number[] | undefined;
+  /** Slots a stage refused, in ring order, with their sequences (the failure policy applies). */
+  readonly rejects: readonly StageReject[];
 }
+
+/** A slot a stage refused, at ring sequence `seq`. */
+export interface StageReject {
+  readonly seq: number;
+  readonly slot: RejectedSlot;
+}
+
+const NO_REJECTS: readonly StageReject[] = Object.freeze([]);
 
 /** Ring sequence of `batch.messages[index]`. */
 export function seqOf(batch: EgressBatch, index: number): number {
@@ -37,6 +48,7 @@ export class EgressBatcher {
   private firstSeq = -1;
   /** Explicit sequences of `current`, once a drop inside the batch made them non-consecutive. */
   private seqs: number[] | undefined;
+  private rejects: StageReject[] | undefined;
   private bytes = 0;
   private lastSeq = -1;
   private closedSeq = -1;
@@ -62,10 +74,12 @@ export class EgressBatcher {
   }
 
   /** Adds released slots starting at ring sequence `firstSeq` (null = dropped by a stage). */
-  add(values: readonly (StageMessage | null)[], firstSeq: number): void {
+  add(values: readonly Slot[], firstSeq: number): void {
     for (let i = 0; i < values.length; i++) {
       const m = values[i];
-      if (m) {
+      if (m instanceof RejectedSlot) {
+        (this.rejects ??= []).push({ seq: firstSeq + i, slot: m });
+      } else if (m) {
         const seq = firstSeq + i;
         if (this.current.length === 0) this.firstSeq = seq;
         else if (!this.seqs && seq !== this.firstSeq + this.current.length)
@@ -93,10 +107,17 @@ export class EgressBatcher {
     }
     if (this.lastSeq <= this.closedSeq) return;
     const firstSeq = this.current.length > 0 ? this.firstSeq : -1;
-    this.queue.push({ messages: this.current, lastSeq: this.lastSeq, firstSeq, seqs: this.seqs });
+    this.queue.push({
+      messages: this.current,
+      lastSeq: this.lastSeq,
+      firstSeq,
+      seqs: this.seqs,
+      rejects: this.rejects ?? NO_REJECTS,
+    });
     this.closedSeq = this.lastSeq;
     this.current = [];
     this.seqs = undefined;
+    this.rejects = undefined;
     this.bytes = 0;
     this.notifier.fire();
   }
@@ -115,6 +136,7 @@ export class EgressBatcher {
     this.queue.length = 0;
     this.current = [];
     this.seqs = undefined;
+    this.rejects = undefined;
     this.finished = true;
     this.notifier.fire();
   }

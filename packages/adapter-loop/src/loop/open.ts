@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { EdgeplaneError } from '@edgeplane/errors';
 import type { AdapterHealth } from '../health.js';
+import type { AdapterRole } from '../snapshot/types.js';
 import type { ConnectionState, GroupEvent, Transport } from '../transport/types.js';
 
 /** Where an adapter's transport reports while open (the loop's handlers). */
@@ -10,10 +11,7 @@ export interface AdapterHooks {
 }
 
 /** `<lanePath>/<role>`, the transport's private state directory, or undefined without a lane path. */
-export function stateDirFor(
-  lanePath: string | undefined,
-  role: 'ingress' | 'egress',
-): string | undefined {
+export function stateDirFor(lanePath: string | undefined, role: AdapterRole): string | undefined {
   return lanePath ? join(lanePath, role) : undefined;
 }
 
@@ -31,7 +29,7 @@ export async function openAdapter(
     await transport.open({
       signal,
       stateDir,
-      role: health.role,
+      role: health.role === 'ingress' ? 'ingress' : 'egress',
       onStateChange: (state, error) => {
         if (hooks) hooks.onState(health, state, error);
         else {

@@ -1,6 +1,6 @@
 import type { EdgeplaneError } from '@edgeplane/errors';
 import type { RingSpecInput } from '@edgeplane/spec-kv';
-import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
+import type { AdapterRole, LoopSnapshot, LoopState } from '../snapshot/types.js';
 import type { StageResolver } from '../stages.js';
 import type { Transport } from '../transport/types.js';
 import type { BatchOptions } from './egress.js';
@@ -66,7 +66,7 @@ export interface LoopOptions {
 export interface AdapterEvent {
   /** Adapter name as in the snapshot. */
   readonly adapter: string;
-  readonly role: 'ingress' | 'egress';
+  readonly role: AdapterRole;
   /**
    * `state`: connection state changed (`state` says to what); `group`: consumer-group change;
    * `stall` / `recovered`: work outstanding too long / the adapter works again; `rejected`: the
@@ -97,7 +97,7 @@ export interface EgressBatchEvent {
 export interface AdapterFailureEvent {
   /** Adapter name as in the snapshot. */
   readonly adapter: string;
-  readonly role: 'ingress' | 'egress';
+  readonly role: AdapterRole;
   /** The EdgeplaneError code (`unavailable`, `timeout`, ...). */
   readonly code: string;
 }

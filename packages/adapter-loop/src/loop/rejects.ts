@@ -47,52 +47,63 @@ export async function isolateRejects(
   return sendPartial(rejected);
 }
 
-/** The first rejection of a `partial` result (lowest index). */
-export function firstRejected(rejected: readonly RejectedMessage[]): RejectedMessage | undefined {
-  let first: RejectedMessage | undefined;
-  for (const r of rejected) if (!first || r.index < first.index) first = r;
-  return first;
+/** A message refused permanently, by a stage or by the egress, at ring sequence `seq`. */
+export interface Refusal {
+  readonly seq: number;
+  /** The message as the refusing stage or egress got it. */
+  readonly message: OutboundMessage;
+  /** The stage's or the egress's error (permanent). */
+  readonly error: EdgeplaneError;
+  /** Who refused it, for messages: `stage "parse"`, `egress "kafka-egress"`. */
+  readonly by: string;
+  /** The egress adapter's name when the egress refused it (a stage otherwise). */
+  readonly egress?: string | undefined;
 }
 
 /**
- * The error of a message the egress refused permanently, under `stop_pipeline`: names the
- * egress, the message's origin at the ingress (`InboundMessage.origin`, else its id), its size
- * (bytes) and the reason; says what was acknowledged and what comes back on restart.
+ * The error of a message refused permanently, under `stop_pipeline`: names who refused it, the
+ * message's origin at the ingress (`InboundMessage.origin`, else its id), its size (bytes) and
+ * the reason; says what was acknowledged and what comes back on restart.
  */
-export function rejectedMessageError(input: {
-  readonly egress: string;
-  readonly ingress: string;
-  readonly inbound: InboundMessage | undefined;
-  readonly message: OutboundMessage | undefined;
-  readonly reject: RejectedMessage;
-  readonly batchSize: number;
-  readonly rejectedCount: number;
-}): EdgeplaneError {
-  const { reject, inbound, message } = input;
+export function refusalError(
+  refusal: Refusal,
+  input: {
+    readonly ingress: string;
+    readonly inbound: InboundMessage | undefined;
+    /** Refusals in the batch, this one included. */
+    readonly refusals: number;
+    /** Messages of its egress batch before it and after it. */
+    readonly before: number;
+    readonly after: number;
+  },
+): EdgeplaneError {
+  const { message, error } = refusal;
+  const { inbound } = input;
   const where = inbound ? (inbound.origin ?? inbound.id) : 'an unknown position';
-  const bytes = message ? (message.bodyLength ?? message.body.byteLength) : 0;
-  const others = input.rejectedCount > 1 ? ` (${input.rejectedCount - 1} more in the batch)` : '';
-  const after = input.batchSize - reject.index - 1;
+  const bytes = message.bodyLength ?? message.body.byteLength;
+  const others = input.refusals > 1 ? ` (${input.refusals - 1} more in the batch)` : '';
   return new EdgeplaneError(
-    reject.error.code,
+    error.code,
     'adapter-loop',
-    `egress "${input.egress}" refused a message permanently${others}: ${reject.error.message}; ` +
+    `${refusal.by} refused a message permanently${others}: ${error.message}; ` +
       `the message came from ingress "${input.ingress}" at ${where} (${bytes} bytes); ` +
-      `stop_pipeline: the ${reject.index} message(s) before it in its batch were delivered and acknowledged, ` +
-      `it and the ${after} after it stay unacknowledged and come back on restart`,
+      `stop_pipeline: the ${input.before} message(s) before it in its batch were delivered and acknowledged, ` +
+      `it and the ${input.after} after it stay unacknowledged and come back on restart`,
     {
-      cause: reject.error,
+      cause: error,
       details: {
-        egress: input.egress,
+        ...error.details,
+        refused_by: refusal.by,
+        ...(refusal.egress === undefined ? {} : { egress: refusal.egress }),
         ingress: input.ingress,
         origin: where,
         id: inbound?.id,
         bytes,
-        reason: reject.error.code,
+        reason: error.code,
       },
       hint:
-        reject.error.hint ??
-        'fix or remove that message at its source (or the stage that produces it): a restart stops at it again',
+        error.hint ??
+        'fix or remove that message at its source (or the stage that produces it), or route refusals to a dead letter with loop.failurePolicy=dead_letter: a restart stops at it again',
     },
   );
 }

@@ -1,6 +1,13 @@
 import { EdgeplaneError, isEdgeplaneError } from '@edgeplane/errors';
 import type { SingleRing } from '../ring/single-ring.js';
-import type { Stage, StageMessage } from '../stages.js';
+import { isLive, RejectedSlot, type Slot } from '../ring/slot.js';
+import {
+  isStageRejection,
+  type Stage,
+  type StageContext,
+  type StageMessage,
+  type StageOutput,
+} from '../stages.js';
 import type { EgressBatcher } from './egress.js';
 
 /** Largest run of slots a stage or the release step takes at once. */
@@ -21,11 +28,7 @@ function isPromise<T>(value: unknown): value is Promise<T> {
  * `unavailable`), or `internal` for anything else (a bug), always naming the stage id, index
  * and key; the original error is the `cause`.
  */
-function stageFailure(
-  error: unknown,
-  stage: Stage,
-  ctx: Parameters<Stage['process']>[1],
-): EdgeplaneError {
+function stageFailure(error: unknown, stage: Stage, ctx: StageContext): EdgeplaneError {
   const own = isEdgeplaneError(error) ? error : undefined;
   const what = own
     ? own.message
@@ -46,29 +49,54 @@ function stageFailure(
   );
 }
 
-/** Applies a stage to a run of slots; dropped (null) slots are skipped. Returns drops added. */
+/** Per-stage counts for the snapshot, indexed like the spec's stages, in messages. */
+export interface StageCounts {
+  /** Dropped by the stage (`null`: filtered), counted as done. */
+  readonly filtered: number[];
+  /** Refused by the stage (`rejectMessage`). */
+  readonly rejected: number[];
+}
+
+/** The error of a message a stage refused: names the stage; the stage's error is the cause. */
+function rejectionError(error: EdgeplaneError, stage: Stage, ctx: StageContext): EdgeplaneError {
+  return new EdgeplaneError(
+    error.code,
+    'adapter-loop',
+    `stage "${ctx.id}" (index ${ctx.index}, ${stage.key}) refused a message: ${error.message}`,
+    {
+      cause: error,
+      details: { ...error.details, stage: ctx.id, index: ctx.index, key: stage.key },
+      hint:
+        error.hint ??
+        'fix the message at its source, or route refusals with loop.failurePolicy=dead_letter',
+    },
+  );
+}
+
+/**
+ * Applies a stage to a run of slots; dropped and refused slots are skipped (not given to the
+ * stage). Returns the new slots and the drops (`null`) and refusals this stage added.
+ */
 async function applyStage(
   stage: Stage,
-  input: readonly (StageMessage | null)[],
-  ctx: Parameters<Stage['process']>[1],
-): Promise<{ output: readonly (StageMessage | null)[]; dropped: number }> {
+  input: readonly Slot[],
+  ctx: StageContext,
+): Promise<{ output: readonly Slot[]; dropped: number; rejected: number }> {
   let dense = true;
   for (const m of input)
-    if (m === null) {
+    if (!isLive(m)) {
       dense = false;
       break;
     }
-  const live = dense
-    ? (input as readonly StageMessage[])
-    : (input.filter((m) => m !== null) as StageMessage[]);
-  let result: readonly (StageMessage | null)[];
+  const live = dense ? (input as readonly StageMessage[]) : input.filter(isLive);
+  let result: readonly StageOutput[];
   try {
     const produced = stage.process(live, ctx);
-    result = isPromise<readonly (StageMessage | null)[]>(produced) ? await produced : produced;
+    result = isPromise<readonly StageOutput[]>(produced) ? await produced : produced;
   } catch (error) {
     throw stageFailure(error, stage, ctx);
   }
-  if (result === live) return { output: input, dropped: 0 };
+  if (result === live) return { output: input, dropped: 0, rejected: 0 };
   if (result.length !== live.length) {
     throw new EdgeplaneError(
       'internal',
@@ -77,12 +105,28 @@ async function applyStage(
     );
   }
   let dropped = 0;
-  for (const m of result) if (m === null) dropped++;
-  if (dense) return { output: result, dropped };
-  const output: (StageMessage | null)[] = new Array(input.length).fill(null);
+  let rejected = 0;
+  const slots: Slot[] = new Array(result.length);
+  for (let j = 0; j < result.length; j++) {
+    const out = result[j] ?? null;
+    if (out === null) {
+      dropped++;
+      slots[j] = null;
+    } else if (isStageRejection(out)) {
+      rejected++;
+      const ref = { id: ctx.id, index: ctx.index, key: stage.key };
+      slots[j] = new RejectedSlot(
+        live[j] as StageMessage,
+        rejectionError(out.error, stage, ctx),
+        ref,
+      );
+    } else slots[j] = out;
+  }
+  if (dense) return { output: slots, dropped, rejected };
+  const output: Slot[] = input.slice();
   for (let i = 0, j = 0; i < input.length; i++)
-    if (input[i] !== null) output[i] = result[j++] ?? null;
-  return { output, dropped };
+    if (isLive(input[i] ?? null)) output[i] = slots[j++] ?? null;
+  return { output, dropped, rejected };
 }
 
 /**
@@ -95,7 +139,7 @@ export async function runStage(
   stage: Stage,
   flags: RunFlags,
   signal: AbortSignal,
-  onDrop: (n: number) => void,
+  counts: StageCounts,
 ): Promise<void> {
   const ctx = { id: ring.stageIds[index] ?? String(index), index, signal };
   for (;;) {
@@ -105,9 +149,10 @@ export async function runStage(
     if (barrier > done) {
       const to = Math.min(barrier, done + CHUNK);
       const input = ring.read(done + 1, to);
-      const { output, dropped } = await applyStage(stage, input, ctx);
+      const { output, dropped, rejected } = await applyStage(stage, input, ctx);
       if (output !== input) ring.write(done + 1, output);
-      if (dropped > 0) onDrop(dropped);
+      if (dropped > 0) counts.filtered[index] = (counts.filtered[index] ?? 0) + dropped;
+      if (rejected > 0) counts.rejected[index] = (counts.rejected[index] ?? 0) + rejected;
       ring.gating[index] = to;
       ring.notifier.fire();
       continue;

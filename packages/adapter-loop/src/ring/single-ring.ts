@@ -1,6 +1,7 @@
 import { EdgeplaneError } from '@edgeplane/errors';
 import type { StageMessage } from '../stages.js';
 import { Notifier } from './notifier.js';
+import type { Slot } from './slot.js';
 
 /** The ring's state for snapshots: producer cursor and one gating sequence per stage. */
 export interface RingState {
@@ -26,7 +27,7 @@ export class SingleRing {
   /** @internal Wakes the ring tasks; not part of the public API. */
   readonly notifier: Notifier = new Notifier();
   private readonly mask: number;
-  private readonly slots: (StageMessage | null)[];
+  private readonly slots: Slot[];
   cursor = -1;
   released = -1;
   readonly gating: number[];
@@ -44,7 +45,7 @@ export class SingleRing {
     }
     this.capacity = capacity;
     this.mask = capacity - 1;
-    this.slots = new Array<StageMessage | null>(capacity).fill(null);
+    this.slots = new Array<Slot>(capacity).fill(null);
     this.gating = stages.map(() => -1);
     this.stageIds = stages.map((s) => s.id);
     this.deps = stages.map((s) => s.dependsOn);
@@ -83,20 +84,20 @@ export class SingleRing {
   }
 
   /** Reads sequences `[from, to]` (inclusive) into a new array. */
-  read(from: number, to: number): (StageMessage | null)[] {
-    const out = new Array<StageMessage | null>(to - from + 1);
+  read(from: number, to: number): Slot[] {
+    const out = new Array<Slot>(to - from + 1);
     for (let s = from, i = 0; s <= to; s++, i++) out[i] = this.slots[s & this.mask] ?? null;
     return out;
   }
 
-  /** Writes stage outputs back for sequences starting at `from` (null = dropped). */
-  write(from: number, values: readonly (StageMessage | null)[]): void {
+  /** Writes stage outputs back for sequences starting at `from` (null = dropped, `RejectedSlot` = refused). */
+  write(from: number, values: readonly Slot[]): void {
     for (let i = 0; i < values.length; i++) this.slots[(from + i) & this.mask] = values[i] ?? null;
   }
 
   /** Takes sequences `[from, to]` out of the ring (release), clearing the slots. */
-  take(from: number, to: number): (StageMessage | null)[] {
-    const out = new Array<StageMessage | null>(to - from + 1);
+  take(from: number, to: number): Slot[] {
+    const out = new Array<Slot>(to - from + 1);
     for (let s = from, i = 0; s <= to; s++, i++) {
       const k = s & this.mask;
       out[i] = this.slots[k] ?? null;

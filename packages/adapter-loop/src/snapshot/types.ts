@@ -3,10 +3,16 @@ import type { ConnectionState } from '../transport/types.js';
 /** Loop state (reference decision 3). */
 export type LoopState = 'idle' | 'running' | 'draining' | 'stopped' | 'failed';
 
+/**
+ * What an adapter is to the loop: the ingress, the egress, or the dead-letter binding (where
+ * messages refused permanently go under `loop.failurePolicy=dead_letter`).
+ */
+export type AdapterRole = 'ingress' | 'egress' | 'dead_letter';
+
 /** One adapter's health entry in a snapshot (reference decision 3). */
 export interface AdapterSnapshot {
   readonly name: string;
-  readonly role: 'ingress' | 'egress';
+  readonly role: AdapterRole;
   readonly transport: string;
   readonly connection_state: ConnectionState;
   /** Messages received (ingress) or durably sent (egress). */

@@ -18,6 +18,7 @@ export {
  * schema made with it, so an author needs no zod dependency of their own and the types always agree.
  */
 export { z } from 'zod';
+export { checkFailed, checkResult, checkSkipped } from './check.js';
 export type { TransportDefinition } from './options.js';
 export { defineTransport, describeOptions, formatOptionIssues, kv } from './options.js';
 export { sendFailed, sendOk, sendPartial, sendRetryable } from './results.js';
@@ -38,6 +39,7 @@ export { listenTlsOptionFields, loadListenTls } from './tls-listen.js';
 export type { OptionalField, TlsOptionFields, TlsOptions } from './tls-options.js';
 export { TLS_ONLY_OPTIONS, tlsOptionFields, tlsOptionSetWhileOff } from './tls-options.js';
 export type {
+  CheckContext,
   ConnectionState,
   GroupEvent,
   InboundBatch,
@@ -51,5 +53,6 @@ export type {
   SendResult,
   Transport,
   TransportCapabilities,
+  TransportCheck,
   TransportDescriptor,
 } from './types.js';

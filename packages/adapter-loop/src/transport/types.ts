@@ -210,6 +210,45 @@ export interface Transport {
   lag?(): Promise<LagReading>;
   /** Idempotent. Afterwards `send` returns `failed` with code `closed` and iterators end. */
   close(): Promise<void>;
+  /**
+   * Checks the endpoint for `edgeplane doctor`, on a transport that was created but not opened:
+   * reachable (and how long it took), credentials accepted, the topic / stream / subject /
+   * group / table / bucket / path exists or will be created, the permissions the role needs,
+   * the server version within the tested range. It opens its own connection and closes it
+   * before resolving; it never consumes, acknowledges or writes to a real destination (a probe
+   * that must write uses a documented scratch name and removes it). Checks that depend on a
+   * failed one are returned as `skip`. Resolves within `context.timeoutMs`; never throws for a
+   * remote failure (that is a `fail` result); details and fixes never contain secrets.
+   * Helpers: `checkResult`, `checkFailed`, `checkSkipped`.
+   */
+  check?(context: CheckContext): Promise<readonly TransportCheck[]>;
+}
+
+/** Context of `Transport.check()`. */
+export interface CheckContext {
+  /** The role the deployment config gives this transport. */
+  readonly role: 'ingress' | 'egress';
+  /** Aborts when doctor gives up (Ctrl-C, or the timeout). */
+  readonly signal: AbortSignal;
+  /** Budget for all of this transport's checks, in ms (doctor's `--timeout-ms`, default 5000). */
+  readonly timeoutMs: number;
+}
+
+/**
+ * One endpoint check of `edgeplane doctor`. `fail` makes doctor exit 3; `warn` works but needs
+ * attention (a server version outside the tested range, a topic that will be auto-created);
+ * `skip` was not run because a check it depends on failed.
+ */
+export interface TransportCheck {
+  /** Short kebab-case name: `reachable`, `credentials`, `topic`, `consumer-group`, `permissions`, `server-version`, ... */
+  readonly name: string;
+  readonly status: 'ok' | 'warn' | 'fail' | 'skip';
+  /** What was found, one line: `127.0.0.1:6379 answered PING in 2.1 ms (Redis 7.0.15)`. */
+  readonly detail: string;
+  /** One line telling the operator what to do, for `warn` and `fail`. */
+  readonly fix?: string | undefined;
+  /** How long the probe took, in ms. */
+  readonly durationMs?: number | undefined;
 }
 
 /** Describes one option of a transport, for help text and generated docs. */
