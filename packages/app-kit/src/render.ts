@@ -54,7 +54,8 @@ export function renderSnapshot(snapshot: LoopSnapshot, status?: string): string 
     head.push(`ended       ${snapshot.ended_at}  reason ${snapshot.stop_reason ?? '-'}`);
   if (snapshot.error !== null) head.push(`error       ${snapshot.error}`);
   head.push(
-    `messages    ingress ${snapshot.ingress_messages}  egress ${snapshot.egress_messages}  acked ${snapshot.acked_messages}  dropped ${snapshot.dropped_messages}`,
+    `messages    ingress ${snapshot.ingress_messages}  egress ${snapshot.egress_messages}  acked ${snapshot.acked_messages}  dropped ${snapshot.dropped_messages}${snapshot.dead_lettered_messages ? `  dead-lettered ${snapshot.dead_lettered_messages}` : ''}`,
+    ...stageLines(snapshot),
     `ring        capacity ${snapshot.ring.capacity}  cursor ${snapshot.ring.cursor}  released ${snapshot.ring.released}  gating ${snapshot.ring.gating.map((g) => `${g.stage}=${g.sequence}`).join(' ')}`,
     '',
   );
@@ -101,4 +102,12 @@ export function renderSummary(result: LoopResult): string {
   ];
   if (result.error) lines.push(`  error: ${result.error.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** One line for the stages that dropped or refused messages (older snapshots have no `stages`). */
+function stageLines(snapshot: LoopSnapshot): string[] {
+  const busy = (snapshot.stages ?? []).filter((s) => s.filtered > 0 || s.rejected > 0);
+  if (busy.length === 0) return [];
+  const parts = busy.map((s) => `${s.id} filtered ${s.filtered} rejected ${s.rejected}`);
+  return [`stages      ${parts.join('  ')}`];
 }
