@@ -8,28 +8,34 @@ import {
   rejectMessage,
   type StageMessage,
 } from '../src/index.js';
-import type { OutboundMessage, SendResult } from '../src/transport/types.js';
+import type {
+  OutboundMessage,
+  SendResult,
+  Transport,
+  TransportCapabilities,
+} from '../src/transport/types.js';
 import { bodies, MemorySink, MemorySource, spec } from './memory.js';
 
 const text = (m: OutboundMessage) => Buffer.from(m.body).toString();
 
-/** A sink that keeps whole messages and, when `committed` is given, the source's ack position at each send. */
-class RecordingSink extends MemorySink {
+/** A sink that keeps whole messages and, when `source` is given, the source's ack position at each send. */
+class RecordingSink implements Transport {
+  readonly name = 'recording';
   readonly messages: OutboundMessage[] = [];
   readonly committedAtSend: number[] = [];
+  private readonly inner: MemorySink;
   constructor(
-    script: (SendResult | 'hang' | 'deaf')[] = [],
+    script: SendResult[] = [],
     private readonly source?: MemorySource,
-    readonly capabilities: MemorySink['capabilities'] = new MemorySink().capabilities,
+    readonly capabilities: TransportCapabilities = new MemorySink().capabilities,
   ) {
-    super(script);
+    this.inner = new MemorySink(script);
   }
-  override async send(
-    batch: readonly OutboundMessage[],
-    signal?: AbortSignal,
-  ): Promise<SendResult> {
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+  async send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult> {
     if (this.source) this.committedAtSend.push(this.source.committed);
-    const r = await super.send(batch, signal);
+    const r = await this.inner.send(batch, signal);
     if (r.status === 'ok') this.messages.push(...batch);
     return r;
   }
