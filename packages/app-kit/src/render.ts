@@ -98,7 +98,7 @@ export function renderSummary(result: LoopResult): string {
   const rate = secs > 0 ? Math.round(result.egressMessages / secs) : 0;
   const lines = [
     `run ${result.state} (${result.reason === 'stopped' ? 'stop requested' : result.reason}) in ${secs.toFixed(2)} s`,
-    `  ingress ${result.ingressMessages}  egress ${result.egressMessages}  acked ${result.ackedMessages}  dropped ${result.droppedMessages}  (${rate} msg/s)`,
+    `  ingress ${result.ingressMessages}  egress ${result.egressMessages}  acked ${result.ackedMessages}  dropped ${result.droppedMessages}${result.deadLetteredMessages ? `  dead-lettered ${result.deadLetteredMessages}` : ''}  (${rate} msg/s)`,
   ];
   if (result.error) lines.push(`  error: ${result.error.message}`);
   return `${lines.join('\n')}\n`;
