@@ -13,14 +13,17 @@ import {
   startCli,
   until,
 } from '@edgeplane/test-servers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers.js';
+
+const children: ChildProcess[] = [];
 
 /** `edgeplane top <args>` (or any command line through `script`), output collected. */
 function spawnCollect(command: string, args: readonly string[], cwd: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, COLUMNS: '80', SHELL: '/bin/sh' };
   delete env.NO_COLOR;
   const child = spawn(command, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(child);
   const got = { stdout: '', stderr: '' };
   child.stdout.on('data', (c: Buffer) => {
     got.stdout += c.toString();
@@ -41,6 +44,16 @@ function inRow(text: string): [number, number] {
   if (!m) throw new Error(`no "in" row in:\n${text}`);
   return [Number(m[1]?.replace(/,/g, '')), Number(m[2]?.replace(/,/g, ''))];
 }
+
+// A test that failed half-way leaves nothing running (`script` ends its session on SIGTERM).
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  }
+});
 
 describe('edgeplane top against a running loop (file → file, the input appended to)', () => {
   let cwd = '';

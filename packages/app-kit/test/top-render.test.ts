@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import {
+  awaitingEgress,
   createTopView,
   renderTop,
   renderTopWaiting,
@@ -44,6 +45,8 @@ describe('renderTop: figures from two fixed snapshots', () => {
     expect(topRates(SECOND, FIRST)).toBeUndefined();
     expect(ringOccupancy(SECOND)).toEqual({ used: 768, capacity: 1024, ratio: 0.75 });
     expect(slowestStage(SECOND)).toEqual({ stage: 'enrich', behind: 699 });
+    expect(awaitingEgress(SECOND)).toBe(69);
+    expect(awaitingEgress({ ...SECOND, ring: { ...SECOND.ring, released: 29_300 } })).toBe(0);
   });
 
   it('80 columns: the whole frame, exactly', () => {
@@ -57,6 +60,7 @@ describe('renderTop: figures from two fixed snapshots', () => {
       'acked           8,000  25,000',
       'dropped             1      12',
       'RING  [########..] 768/1,024 (75%)  slowest stage enrich (699 behind)',
+      '      69 processed, waiting for the egress',
       '',
       'ADAPTER     ROLE  TRANSPORT      STATE          MSG/S     LAG  FAIL/60S',
       'orders-in   in    kafka          ready         10,000  56,789         0',
@@ -184,7 +188,7 @@ describe('renderTop: what kind of document', () => {
     });
     expect(lines).toHaveLength(10);
     expect(lines[0]).toMatch(/^edgeplane top {2}orders {2}running/);
-    expect(lines[7]).toBe('… 10 more lines: enlarge the terminal');
+    expect(lines[7]).toBe('… 11 more lines: enlarge the terminal');
     expect(lines.slice(8)).toEqual(['', 'q quit']);
   });
 

@@ -55,6 +55,15 @@ export function ringOccupancy(s: TopSnapshot): { used: number; capacity: number;
   return { used, capacity, ratio: capacity > 0 ? Math.min(1, used / capacity) : 0 };
 }
 
+/**
+ * Messages every stage has processed that the egress has not taken yet (the release boundary
+ * `released` behind the slowest stage), in messages: the egress is the bottleneck when it grows.
+ */
+export function awaitingEgress(s: TopSnapshot): number {
+  const done = Math.min(s.ring.cursor, ...s.ring.gating.map((g) => g.sequence));
+  return Math.max(0, done - s.ring.released);
+}
+
 /** How far each stage's gating sequence is behind the ring cursor, in messages. */
 export function stagesBehind(s: TopSnapshot): { stage: string; behind: number }[] {
   return s.ring.gating.map((g) => ({

@@ -1,5 +1,6 @@
 export {
   adapterKey,
+  awaitingEgress,
   ringOccupancy,
   slowestStage,
   stagesBehind,

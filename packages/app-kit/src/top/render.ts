@@ -2,6 +2,7 @@ import type { AdapterSnapshot } from '@edgeplane/adapter-loop';
 import {
   adapterKey,
   ago,
+  awaitingEgress,
   clock,
   count,
   lagText,
@@ -90,15 +91,19 @@ function messages(s: TopSnapshot, r: TopRates | undefined, o: TopRenderOptions, 
   return out;
 }
 
-/** Ring occupancy with a bar, and the stage furthest behind the cursor. */
-function ring(s: TopSnapshot, color: boolean): string {
+/** Ring occupancy with a bar, the stage furthest behind the cursor, what waits for the egress. */
+function ring(s: TopSnapshot, color: boolean): string[] {
   const o = ringOccupancy(s);
   const filled = Math.round(o.ratio * 10);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(10 - filled)}]`;
   const style: Style | undefined = o.ratio >= 0.9 ? 'red' : o.ratio >= 0.5 ? 'yellow' : undefined;
   const slow = slowestStage(s);
   const slowest = slow ? `  slowest stage ${slow.stage} (${count(slow.behind)} behind)` : '';
-  return `${paint('RING', 'bold', color)}  ${paint(bar, style, color)} ${count(o.used)}/${count(o.capacity)} (${Math.round(o.ratio * 100)}%)${slowest}`;
+  const waiting = awaitingEgress(s);
+  return [
+    `${paint('RING', 'bold', color)}  ${paint(bar, style, color)} ${count(o.used)}/${count(o.capacity)} (${Math.round(o.ratio * 100)}%)${slowest}`,
+    ...(waiting > 0 ? [`      ${count(waiting)} processed, waiting for the egress`] : []),
+  ];
 }
 
 function adapters(s: TopSnapshot, r: TopRates | undefined, width: number, color: boolean) {
@@ -193,7 +198,7 @@ export function renderTop(
     ...head(current, options, width, color),
     '',
     ...messages(current, rates, options, width),
-    ring(current, color),
+    ...ring(current, color),
     '',
     ...adapters(current, rates, width, color),
     ...stages(current, width, color),

@@ -18,6 +18,8 @@ export interface TopView {
   frame(options: Omit<TopRenderOptions, 'status' | 'staleAfterMs'>): string[];
   /** True when the latest snapshot is a final one (the run ended: `stopped` / `failed`). */
   readonly ended: boolean;
+  /** True when the latest reading is a snapshot whose writer runs (`live`, not ended). */
+  readonly live: boolean;
 }
 
 /** The loop's default `loop.snapshotIntervalMs`, assumed until two snapshots show the real one. */
@@ -54,6 +56,9 @@ export function createTopView(lanePath: string): TopView {
         status: current.status,
         staleAfterMs: 3 * intervalMs,
       });
+    },
+    get live() {
+      return current?.status === 'live' && !this.ended;
     },
     get ended() {
       const state = current?.snapshot.state;
