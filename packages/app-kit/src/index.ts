@@ -33,6 +33,7 @@ export * from './ops/index.js';
 export { renderCauses, renderSnapshot, renderSummary } from './render.js';
 export * from './reporting/index.js';
 export { RUNTIME } from './runtime.js';
+export * from './top/index.js';
 export { runSinglePass } from './single-pass.js';
 export { checkStageSettings } from './stage-settings.js';
 export { checkTlsSettings } from './tls-check.js';
