@@ -35,6 +35,7 @@ export { validateLoopOptions, verifyLoopSpec } from './loop/validate.js';
 export { isSecretKey, REDACTED, redactText } from './redact.js';
 export type { RingState } from './ring/single-ring.js';
 export { SingleRing } from './ring/single-ring.js';
+export type { RejectedSlot, Slot, StageRef } from './ring/slot.js';
 export { idleSnapshot } from './snapshot/idle.js';
 export type { SnapshotFileReading } from './snapshot/lane.js';
 export {
