@@ -15,6 +15,8 @@ describe('server-version', () => {
       fix: 'this transport was tested with RabbitMQ 3.10: run the lane against this broker in a test setup first',
     });
     expect(serverVersionCheck('3.9.29').status).toBe('warn');
-    expect(serverVersionCheck('').detail).toBe('RabbitMQ (no version sent): outside the tested 3.10');
+    expect(serverVersionCheck('').detail).toBe(
+      'RabbitMQ (no version sent): outside the tested 3.10',
+    );
   });
 });
