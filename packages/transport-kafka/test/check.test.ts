@@ -180,6 +180,21 @@ describe('kafka check() on the shared broker', () => {
     expect(byName(checks).topic?.detail).toBe('not checked: reachable failed');
   });
 
+  it('doctor interrupted (signal aborted): resolves at once, nothing checked', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const began = performance.now();
+    const checks = await check(
+      { brokers: server.brokers, topic: 'x' },
+      { role: 'egress', signal: controller.signal, timeoutMs: 10_000 },
+    );
+    expect(performance.now() - began).toBeLessThan(1000);
+    expect(byName(checks).reachable?.detail).toBe(
+      '[transport:kafka] cannot connect to the brokers: doctor was interrupted',
+    );
+    expect(byName(checks).topic?.status).toBe('skip');
+  });
+
   it('a port that never answers: resolves within timeoutMs with a timeout', async () => {
     const silent: Server = createServer(() => {});
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
