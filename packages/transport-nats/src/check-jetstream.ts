@@ -1,3 +1,4 @@
+import type { CheckRun } from '@edgeplane/adapter-loop/transport';
 import {
   type CheckContext,
   checkFailed,
@@ -5,7 +6,6 @@ import {
   type EdgeplaneError,
 } from '@edgeplane/adapter-loop/transport';
 import type { ConsumerInfo, JetStreamManager, StreamInfo } from 'nats';
-import type { CheckRun } from './check-run.js';
 import type { Connection } from './connection.js';
 import {
   COMPONENT,

@@ -1,12 +1,15 @@
 import {
   type CheckContext,
+  CheckRun,
   checkFailed,
   checkResult,
   type EdgeplaneError,
   type TransportCheck,
+  timedOk,
+  type VersionRange,
+  versionCheck,
 } from '@edgeplane/adapter-loop/transport';
 import { checkJetStream } from './check-jetstream.js';
-import { CheckRun, timedOk, type VersionRange, versionCheck } from './check-run.js';
 import { Connection } from './connection.js';
 import { COMPONENT, natsError, scrubUrls, serversText } from './errors.js';
 import type { ResolvedNatsOptions } from './options.js';
@@ -82,7 +85,7 @@ export async function checkNats(
   o: ResolvedNatsOptions,
   context: CheckContext,
 ): Promise<TransportCheck[]> {
-  const run = new CheckRun(context);
+  const run = new CheckRun(context, COMPONENT);
   const at = performance.now();
   const servers = serversText(o.servers);
   let c: Connection | undefined;

@@ -1,5 +1,5 @@
+import type { CheckRun } from '@edgeplane/adapter-loop/transport';
 import { type CheckContext, checkFailed, checkResult } from '@edgeplane/adapter-loop/transport';
-import type { CheckRun } from './check-run.js';
 import type { Sql } from './connection.js';
 import { badColumns, COMPONENT } from './errors.js';
 import type { ResolvedPostgresOptions } from './options.js';

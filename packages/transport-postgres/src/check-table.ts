@@ -1,3 +1,4 @@
+import type { CheckRun } from '@edgeplane/adapter-loop/transport';
 import {
   type CheckContext,
   checkFailed,
@@ -5,7 +6,6 @@ import {
   checkSkipped,
 } from '@edgeplane/adapter-loop/transport';
 import { checkColumns } from './check-columns.js';
-import type { CheckRun } from './check-run.js';
 import { ident, type Sql } from './connection.js';
 import { COMPONENT, missingPrivileges } from './errors.js';
 import type { ResolvedPostgresOptions } from './options.js';

@@ -1,12 +1,15 @@
 import {
   type CheckContext,
+  CheckRun,
   checkFailed,
   checkResult,
   type EdgeplaneError,
   isEdgeplaneError,
   type TransportCheck,
+  timedOk,
+  type VersionRange,
+  versionCheck,
 } from '@edgeplane/adapter-loop/transport';
-import { CheckRun, timedOk, type VersionRange, versionCheck } from './check-run.js';
 import { checkTable } from './check-table.js';
 import { Connections, type Sql, target } from './connection.js';
 import { COMPONENT, postgresError } from './errors.js';
@@ -88,7 +91,7 @@ export async function checkPostgres(
   o: ResolvedPostgresOptions,
   context: CheckContext,
 ): Promise<TransportCheck[]> {
-  const run = new CheckRun(context);
+  const run = new CheckRun(context, COMPONENT);
   const connections = new Connections(o);
   const server = connections.server;
   const at = performance.now();

@@ -1,10 +1,11 @@
 import {
   type CheckContext,
+  type CheckRun,
   checkFailed,
   checkResult,
   checkSkipped,
+  compareVersions,
 } from '@edgeplane/adapter-loop/transport';
-import { type CheckRun, compareVersions } from './check-run.js';
 import type { Connections } from './connection.js';
 import { aclDenied, COMPONENT, redisError, replyCode } from './errors.js';
 import type { ResolvedRedisStreamsOptions } from './options.js';

@@ -1,10 +1,10 @@
+import type { CheckRun } from '@edgeplane/adapter-loop/transport';
 import {
   type CheckContext,
   checkFailed,
   checkResult,
   checkSkipped,
 } from '@edgeplane/adapter-loop/transport';
-import type { CheckRun } from './check-run.js';
 import type { Connections } from './connection.js';
 import { COMPONENT, redisError, replyCode } from './errors.js';
 import { missingGroup } from './group.js';

@@ -1,14 +1,17 @@
 import {
   type CheckContext,
+  CheckRun,
   checkFailed,
   checkResult,
   checkSkipped,
   type EdgeplaneError,
   isEdgeplaneError,
   type TransportCheck,
+  timedOk,
+  type VersionRange,
+  versionCheck,
 } from '@edgeplane/adapter-loop/transport';
 import { checkPermissions } from './check-acl.js';
-import { CheckRun, timedOk, type VersionRange, versionCheck } from './check-run.js';
 import { checkGroup, checkStream } from './check-stream.js';
 import { Connections, clientOptions } from './connection.js';
 import { COMPONENT, redisError } from './errors.js';
@@ -91,7 +94,7 @@ export async function checkRedisStreams(
   o: ResolvedRedisStreamsOptions,
   context: CheckContext,
 ): Promise<TransportCheck[]> {
-  const run = new CheckRun(context);
+  const run = new CheckRun(context, COMPONENT);
   const connections = new Connections(o);
   const server = connections.server;
   const at = performance.now();

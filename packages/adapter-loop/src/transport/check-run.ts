@@ -1,11 +1,6 @@
-import {
-  type CheckContext,
-  checkResult,
-  checkSkipped,
-  EdgeplaneError,
-  type TransportCheck,
-} from '@edgeplane/adapter-loop/transport';
-import { COMPONENT } from './errors.js';
+import { EdgeplaneError } from '@edgeplane/errors';
+import { checkResult, checkSkipped } from './check.js';
+import type { CheckContext, TransportCheck } from './types.js';
 
 /**
  * The bookkeeping of one `check()`: its time budget (`timeoutMs`, less a margin to close the
@@ -18,7 +13,11 @@ export class CheckRun {
   private readonly results: TransportCheck[] = [];
   private readonly endsAt: number;
 
-  constructor(private readonly context: CheckContext) {
+  /** `component` names the transport in errors, e.g. `transport:nats`. */
+  constructor(
+    private readonly context: CheckContext,
+    private readonly component: string,
+  ) {
     const margin = Math.min(250, Math.floor(context.timeoutMs / 10));
     this.endsAt = performance.now() + context.timeoutMs;
     this.signal = AbortSignal.any([
@@ -30,10 +29,10 @@ export class CheckRun {
   /** The error of a probe cut short by the budget (`timeout`) or by doctor (`cancelled`). */
   stopped(what: string): EdgeplaneError {
     if (this.context.signal.aborted)
-      return new EdgeplaneError('cancelled', COMPONENT, `${what}: cancelled`);
+      return new EdgeplaneError('cancelled', this.component, `${what}: cancelled`);
     return new EdgeplaneError(
       'timeout',
-      COMPONENT,
+      this.component,
       `${what}: no answer within the check's ${this.context.timeoutMs} ms`,
       { hint: "raise doctor's `--timeout-ms`, or look at the server's load and the network" },
     );
