@@ -139,8 +139,14 @@ describe('createLoop({ capture })', () => {
     }).run();
     expect(result.state).toBe('stopped');
     const read = (f: string) => readFile(join(lanePath, 'capture', f), 'utf8');
-    const ingress = (await read('ingress.ndjson')).trim().split('\n').map((l) => JSON.parse(l));
-    const egress = (await read('egress.ndjson')).trim().split('\n').map((l) => JSON.parse(l));
+    const ingress = (await read('ingress.ndjson'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const egress = (await read('egress.ndjson'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ingress.map((r) => r.body)).toEqual(bodies.slice(30));
     expect(ingress[0]).toEqual({ seq: 30, id: 'm30', position: '31', body: 'line 30' });
     expect(egress.slice(0, 2)).toEqual([

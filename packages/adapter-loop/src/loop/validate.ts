@@ -96,7 +96,7 @@ export function validateLoopOptions(options: LoopOptions): void {
   limit('snapshotIntervalMs', options.snapshotIntervalMs, 'snapshotIntervalMs');
   limit('stallAfterMs', options.stallAfterMs, 'stallAfterMs');
   if (options.capture) {
-    if (!options.lanePath)
+    if (options.lanePath === undefined)
       throw invalid(
         'capture',
         'capture is written into the lane path, and no lanePath is given',
