@@ -1,14 +1,8 @@
 import { type EgressBatch, seqOf } from '../loop/egress.js';
-import { redactText } from '../redact.js';
 import type { StageMessage } from '../stages.js';
 import type { InboundMessage, RejectedMessage } from '../transport/types.js';
-import {
-  type CapturedEgress,
-  type CapturedIngress,
-  type CaptureMeta,
-  encodeBody,
-  redactHeaders,
-} from './records.js';
+import { type CaptureEntry, linesOf } from './entry.js';
+import type { CapturedEgress, CapturedIngress, CaptureMeta } from './records.js';
 import { writeCaptureFiles } from './write.js';
 
 /** Bounds of a capture: the last `messages` ingress messages, at most `maxBytes` bytes kept. */
@@ -17,28 +11,6 @@ export interface CaptureLimits {
   readonly messages: number;
   /** Bytes kept: bodies, keys and headers of the ingress messages and of their egress outcome. */
   readonly maxBytes: number;
-}
-
-/** Key and headers of a message: kept without the message (its body may pin a large buffer). */
-interface Meta {
-  readonly key: string | undefined;
-  readonly headers: Readonly<Record<string, string>> | undefined;
-}
-
-type Outcome =
-  | ({ readonly status: 'sent'; readonly body: Uint8Array } & Meta)
-  | { readonly status: 'dropped' }
-  | { readonly status: 'rejected'; readonly error: string };
-
-interface Entry extends Meta {
-  readonly seq: number;
-  readonly id: string;
-  readonly origin: string | undefined;
-  readonly position: string | undefined;
-  /** A copy of the body: the transport's buffer may be reused or far larger than the message. */
-  readonly body: Uint8Array;
-  bytes: number;
-  out: Outcome | undefined;
 }
 
 const sizeOf = (m: StageMessage, body: Uint8Array): number => {
@@ -54,10 +26,10 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
  * The opt-in capture of a loop (`loop.captureMessages`): a bounded ring of the last N ingress
  * messages by ring sequence, each paired with what the egress durably took for it (after the
  * stages), or `dropped` / `rejected`. Bounded by `limits.messages` and `limits.maxBytes` (the
- * oldest go first). Written as files by `writeCapture`; secrets are redacted then, not here.
+ * oldest go first). `write()` puts it in the lane path; secrets are redacted then, not here.
  */
 export class Capture {
-  private readonly slots: (Entry | undefined)[];
+  private readonly slots: (CaptureEntry | undefined)[];
   /** Oldest sequence kept; `next` is one past the newest. */
   private first = 0;
   private next = 0;
@@ -80,7 +52,7 @@ export class Capture {
       hash: null,
     },
   ) {
-    this.slots = new Array<Entry | undefined>(limits.messages);
+    this.slots = new Array<CaptureEntry | undefined>(limits.messages);
   }
 
   /**
@@ -90,9 +62,9 @@ export class Capture {
    */
   write(lanePath: string): Promise<void> {
     if (!this.dirty) return this.writing;
-    const records = this.records();
+    const text = this.text();
     this.writing = this.writing
-      .then(() => writeCaptureFiles(lanePath, records))
+      .then(() => writeCaptureFiles(lanePath, text))
       .catch(() => {
         this.dirty = true;
       });
@@ -107,7 +79,7 @@ export class Capture {
       const m = messages[i] as InboundMessage;
       if (this.next - this.first >= this.limits.messages) this.evictOldest();
       const body = Buffer.from(m.body);
-      const entry: Entry = {
+      const entry: CaptureEntry = {
         seq,
         id: m.id,
         origin: m.origin,
@@ -117,6 +89,8 @@ export class Capture {
         body,
         bytes: sizeOf(m, body),
         out: undefined,
+        inLine: undefined,
+        outLine: undefined,
       };
       this.slots[seq % this.limits.messages] = entry;
       this.next = seq + 1;
@@ -169,55 +143,57 @@ export class Capture {
     this.dirty = true;
   }
 
-  /** The capture as file records, secrets redacted (header names by `isSecretKey`, values by `secrets`). */
-  records(): { meta: CaptureMeta; ingress: CapturedIngress[]; egress: CapturedEgress[] } {
+  /** The capture as file text (one JSON line per record), secrets redacted (see `linesOf`). */
+  text(): { meta: CaptureMeta; ingress: string; egress: string } {
     this.dirty = false;
-    const { secrets, spec } = this;
-    const ingress: CapturedIngress[] = [];
-    const egress: CapturedEgress[] = [];
-    const text = (s: string | undefined) => (s === undefined ? undefined : redactText(s, secrets));
-    for (let seq = this.first; seq < this.next; seq++) {
-      const e = this.get(seq);
-      if (!e) continue;
-      ingress.push({
-        seq,
-        id: redactText(e.id, secrets),
-        origin: text(e.origin),
-        position: text(e.position),
-        key: text(e.key),
-        headers: redactHeaders(e.headers, secrets),
-        ...encodeBody(e.body, secrets),
-      });
-      const out = e.out;
-      if (out?.status === 'sent') {
-        egress.push({
-          seq,
-          status: 'sent',
-          key: text(out.key),
-          headers: redactHeaders(out.headers, secrets),
-          ...encodeBody(out.body, secrets),
-        });
-      } else if (out?.status === 'rejected')
-        egress.push({ seq, status: 'rejected', error: redactText(out.error, secrets) });
-      else if (out) egress.push({ seq, status: 'dropped' });
+    let ingress = '';
+    let egress = '';
+    let kept = 0;
+    let settled = 0;
+    for (const e of this.entries()) {
+      const { inLine, outLine } = linesOf(e, this.secrets);
+      ingress += inLine;
+      kept++;
+      if (outLine !== undefined) {
+        egress += outLine;
+        settled++;
+      }
     }
     const meta: CaptureMeta = {
       v: 1,
       written_at: new Date().toISOString(),
       pid: process.pid,
-      spec_name: spec.name,
-      spec_hash: spec.hash,
+      spec_name: this.spec.name,
+      spec_hash: this.spec.hash,
       limit_messages: this.limits.messages,
       limit_bytes: this.limits.maxBytes,
-      kept: ingress.length,
+      kept,
       bytes: this.bytes,
       evicted: this.evicted,
-      settled: egress.length,
+      settled,
     };
     return { meta, ingress, egress };
   }
 
-  private get(seq: number): Entry | undefined {
+  /** `text()` as records (for tests and tools). */
+  records(): { meta: CaptureMeta; ingress: CapturedIngress[]; egress: CapturedEgress[] } {
+    const { meta, ingress, egress } = this.text();
+    const parse = <T>(t: string): T[] =>
+      t
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => JSON.parse(l) as T);
+    return { meta, ingress: parse(ingress), egress: parse(egress) };
+  }
+
+  private *entries(): Generator<CaptureEntry> {
+    for (let seq = this.first; seq < this.next; seq++) {
+      const e = this.get(seq);
+      if (e) yield e;
+    }
+  }
+
+  private get(seq: number): CaptureEntry | undefined {
     if (seq < this.first || seq >= this.next) return undefined;
     return this.slots[seq % this.limits.messages];
   }

@@ -1,12 +1,6 @@
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CAPTURE_DIR,
-  CAPTURE_FILES,
-  type CapturedEgress,
-  type CapturedIngress,
-  type CaptureMeta,
-} from './records.js';
+import { CAPTURE_DIR, CAPTURE_FILES, type CaptureMeta } from './records.js';
 
 /** Writes `text` to `path` atomically: a temp file beside it, then a rename. */
 async function writeAtomic(path: string, text: string): Promise<void> {
@@ -20,24 +14,17 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   await rename(temp, path);
 }
 
-const ndjson = (records: readonly unknown[]): string =>
-  records.map((r) => `${JSON.stringify(r)}\n`).join('');
-
 /**
- * Writes capture records into `<lanePath>/capture/` (`CAPTURE_FILES`), each file atomically
- * (temp file + rename), in the order egress, ingress, summary.
+ * Writes a capture into `<lanePath>/capture/` (`CAPTURE_FILES`; `ingress` and `egress` are
+ * NDJSON text), each file atomically (temp file + rename), in the order egress, ingress, summary.
  */
 export async function writeCaptureFiles(
   lanePath: string,
-  records: {
-    readonly meta: CaptureMeta;
-    readonly ingress: readonly CapturedIngress[];
-    readonly egress: readonly CapturedEgress[];
-  },
+  records: { readonly meta: CaptureMeta; readonly ingress: string; readonly egress: string },
 ): Promise<void> {
   const dir = join(lanePath, CAPTURE_DIR);
   await mkdir(dir, { recursive: true });
-  await writeAtomic(join(dir, CAPTURE_FILES.egress), ndjson(records.egress));
-  await writeAtomic(join(dir, CAPTURE_FILES.ingress), ndjson(records.ingress));
+  await writeAtomic(join(dir, CAPTURE_FILES.egress), records.egress);
+  await writeAtomic(join(dir, CAPTURE_FILES.ingress), records.ingress);
   await writeAtomic(join(dir, CAPTURE_FILES.meta), `${JSON.stringify(records.meta, null, 2)}\n`);
 }
