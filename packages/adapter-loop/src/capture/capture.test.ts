@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { EdgeplaneError } from '@edgeplane/errors';
 import { describe, expect, it } from 'vitest';
 import { MemorySink, MemorySource, spec } from '../../test/memory.js';
+import { parseAdapterConfig } from '../config/adapter-config.js';
 import { createLoop } from '../loop/create-loop.js';
 import type { EgressBatch } from '../loop/egress.js';
 import { createStageResolver } from '../stages.js';
@@ -174,5 +175,22 @@ describe('createLoop({ capture })', () => {
         capture: { messages: 10, maxBytes: 4096 },
       }),
     ).toThrow('capture: capture is written into the lane path, and no lanePath is given');
+  });
+});
+
+describe('loop.captureMessages / loop.captureMaxBytes', () => {
+  const base =
+    'ingress.transport=file\ningress.path=in.log\negress.transport=file\negress.path=out.log\n';
+  const parse = (extra: string) => parseAdapterConfig(`${base}${extra}`, { env: {} }).loop;
+
+  it('off by default (0), 16 MiB; ranges checked naming the key', () => {
+    expect(parse('')).toMatchObject({ captureMessages: 0, captureMaxBytes: 16 * 1024 * 1024 });
+    expect(parse('loop.captureMessages=500\nloop.captureMaxBytes=4096\n')).toMatchObject({
+      captureMessages: 500,
+      captureMaxBytes: 4096,
+    });
+    expect(() => parse('loop.captureMessages=100001\n')).toThrow(
+      'adapters.kv:5:22: loop.captureMessages: expected an integer in [0, 100000], got "100001"',
+    );
   });
 });
