@@ -1,3 +1,4 @@
+import type { StageFactory } from '@edgeplane/adapter-loop';
 import type { SignalHub } from './signals.js';
 
 /** Where a command reads and writes: injectable so tests need no child process. */
@@ -11,6 +12,11 @@ export interface Io {
   readonly argv: readonly string[];
   /** The Node.js version running the CLI (default `process.version`; tests set an old one). */
   readonly nodeVersion?: string | undefined;
+  /**
+   * Stage factories added to the CLI's own (`identity`, `http_post:`, `exec:`), by key: what a
+   * program embedding `main()` registers, and how tests run a stage that changes messages.
+   */
+  readonly stages?: Readonly<Record<string, StageFactory>> | undefined;
   /** Installs a handler for SIGINT/SIGTERM; returns an uninstall function. */
   readonly onSignal: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
 }

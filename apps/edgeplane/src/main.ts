@@ -6,6 +6,7 @@ import { describe } from './commands/describe.js';
 import { doctor } from './commands/doctor.js';
 import { dot } from './commands/dot.js';
 import { incidentBundle } from './commands/incident-bundle.js';
+import { replay } from './commands/replay.js';
 import { run as runCommand } from './commands/run.js';
 import { snapshot } from './commands/snapshot.js';
 import { top } from './commands/top.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   snapshot,
   top,
   incidentBundle,
+  replay,
   transports,
   approval,
 ];

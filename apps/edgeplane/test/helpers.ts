@@ -29,6 +29,8 @@ export async function cli(
     stdin?: string;
     nodeVersion?: string;
     signal?: (fire: (s: 'SIGINT' | 'SIGTERM') => void) => void;
+    /** Stages added to the CLI's own (`Io.stages`). */
+    stages?: Io['stages'];
   } = { cwd: process.cwd() },
 ): Promise<CliResult> {
   const stdout = new Capture();
@@ -43,6 +45,7 @@ export async function cli(
     cwd: options.cwd,
     argv,
     nodeVersion: options.nodeVersion,
+    stages: options.stages,
     onSignal(handler) {
       options.signal?.(handler);
       return () => {};

@@ -5,6 +5,13 @@
  * @module
  */
 
+export type {
+  CapturedBody,
+  CapturedEgress,
+  CapturedIngress,
+  CaptureMeta,
+} from './capture/records.js';
+export { CAPTURE_DIR, CAPTURE_FILES, decodeBody, encodeBody } from './capture/records.js';
 export type { AdapterConfig, BindingConfig, ConfigEntry, LoopSettings } from './config/index.js';
 export {
   bindingOptions,

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { type LoopSnapshot, redactText } from '@edgeplane/adapter-loop';
 import { EdgeplaneError, INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
 import { describeSpec, parseSpec } from '@edgeplane/spec-kv';
+import { BUNDLE_CAPTURE_MAX_BYTES, copyCapture } from './capture-bundle.js';
 import { bundleSecrets, type ConfigVariable, environmentRecord } from './environment.js';
 import { readLaneSnapshot } from './lane-snapshot.js';
 import { renderSnapshot } from './render.js';
@@ -46,6 +47,13 @@ export interface BundleInput {
    * recorded in `environment.json`, redacted when they feed a secret.
    */
   readonly configVariables?: readonly ConfigVariable[] | undefined;
+  /**
+   * Cap on the lane's capture (`loop.captureMessages`) copied into `capture/`, in bytes of capture
+   * lines (default `BUNDLE_CAPTURE_MAX_BYTES`, 32 MiB): the newest messages that fit are kept.
+   */
+  readonly captureMaxBytes?: number | undefined;
+  /** Called with a line for the operator when something was left out (a capture cut to the cap). */
+  readonly onNote?: ((line: string) => void) | undefined;
 }
 
 /** JSON with secrets redacted inside strings only, so a secret like `true` cannot break it. */
@@ -54,7 +62,8 @@ const redactedJson = (value: unknown, secrets: readonly string[]): string =>
 
 /**
  * Writes an incident bundle directory: the reference's required files, the live (or last, or
- * idle) snapshot with its status, the ring snapshot and the redacted adapter config. Works on an
+ * idle) snapshot with its status, the ring snapshot, the redacted adapter config and, when the
+ * lane holds one, the capture (`capture/`, see `copyCapture`; capped by `captureMaxBytes`). Works on an
  * invalid spec too (that is when it is needed): `spec_validation.json` then holds the error.
  * Known secret values (`secrets`, secret-named variables, config variables feeding a secret) are
  * redacted from every file; `environment.json` records values of an allow-list of variables only
@@ -134,6 +143,15 @@ export async function writeIncidentBundle(input: BundleInput): Promise<string[]>
   if (snapshot) await put('snapshot.txt', renderSnapshot(snapshot, lane.status));
   await putJson('single_ring_snapshot.json', snapshot ? snapshot.ring : null);
   if (input.redactedConfig !== undefined) await put('adapters.kv', input.redactedConfig);
+  if (input.lanePath) {
+    const maxBytes = input.captureMaxBytes ?? BUNDLE_CAPTURE_MAX_BYTES;
+    const copy = await copyCapture({ lanePath: input.lanePath, out, secrets, maxBytes });
+    if (copy) files.push(...copy.files);
+    if (copy && copy.cut > 0)
+      input.onNote?.(
+        `capture: kept the newest ${copy.kept} messages, cut ${copy.cut} older ones to stay within ${maxBytes} bytes (capture/capture.json, "bundle")`,
+      );
+  }
   return files;
 }
 

@@ -7,6 +7,10 @@
 
 export type { BundleInput } from './bundle.js';
 export { BUNDLE_FILES, writeIncidentBundle } from './bundle.js';
+export type { CaptureCopy } from './capture-bundle.js';
+export { BUNDLE_CAPTURE_MAX_BYTES, copyCapture } from './capture-bundle.js';
+export type { CaptureSet } from './capture-read.js';
+export { readCapture } from './capture-read.js';
 export type { Deployment, LoadedSpec, ResolvedBinding } from './deployment.js';
 export {
   configPathFor,
@@ -31,6 +35,13 @@ export type { LaneSnapshot, LaneSnapshotStatus } from './lane-snapshot.js';
 export { readLaneSnapshot } from './lane-snapshot.js';
 export * from './ops/index.js';
 export { renderCauses, renderSnapshot, renderSummary } from './render.js';
+export type { ReplayReport } from './replay.js';
+export { replayBundle } from './replay.js';
+export type { ReplayBundle } from './replay-bundle.js';
+export { loadReplayBundle } from './replay-bundle.js';
+export type { ReplayDifference, ReplayOutcome } from './replay-compare.js';
+export { compareCapture, previewBytes } from './replay-compare.js';
+export { renderReplay } from './replay-render.js';
 export * from './reporting/index.js';
 export { RUNTIME } from './runtime.js';
 export { runSinglePass } from './single-pass.js';

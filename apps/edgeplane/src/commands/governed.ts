@@ -32,9 +32,12 @@ export const GOVERNANCE_FLAGS = {
   },
 } as const;
 
-/** The stage resolver of a run: `identity` plus the governed `http_post:` and `exec:` families. */
+/**
+ * The stage resolver of a run: `identity` plus the governed `http_post:` and `exec:` families, plus
+ * any stages the embedding program adds (`io.stages`).
+ */
 export function runStages(io: Io, dryRun: boolean): StageResolver {
-  return createStageResolver(actionStageFactories(io.env, { dryRun }));
+  return createStageResolver({ ...actionStageFactories(io.env, { dryRun }), ...io.stages });
 }
 
 /**

@@ -9,7 +9,7 @@ import { CONFIG_FLAG, discoveredConfig, LANE_FLAG, printJson, SPEC_FLAG } from '
 export const incidentBundle: Command = defineCommand({
   name: 'incident-bundle',
   summary:
-    'Export an incident bundle: spec, validation, runtime, policy audit, environment, snapshot, redacted config',
+    'Export an incident bundle: spec, validation, runtime, policy audit, environment, snapshot, redacted config, capture',
   usage:
     'edgeplane incident-bundle --out=DIR --spec=spec.kv [--config=adapters.kv] [--lane-path=DIR] [--json]',
   flags: {
@@ -78,6 +78,7 @@ export const incidentBundle: Command = defineCommand({
       idle: config instanceof Error ? undefined : config?.idle,
       secrets: config instanceof Error ? [] : (config?.secrets ?? []),
       configVariables: config instanceof Error ? undefined : config?.variables,
+      onNote: (line) => io.stderr.write(`note: ${line}\n`),
     });
     if (flags.json) printJson(io, { out, files });
     else

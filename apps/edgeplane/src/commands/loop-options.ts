@@ -45,6 +45,10 @@ export function loopOptions(d: Deployment, extra: LoopExtras): LoopOptions {
     shutdownTimeoutMs: settings.shutdownTimeoutMs,
     snapshotIntervalMs: settings.snapshotIntervalMs,
     stallAfterMs: settings.stallAfterMs,
+    capture:
+      settings.captureMessages > 0
+        ? { messages: settings.captureMessages, maxBytes: settings.captureMaxBytes }
+        : undefined,
     maxMessages: extra.maxMessages,
     lanePath: extra.lanePath,
     secrets: d.secrets,

@@ -17,6 +17,13 @@ export interface NumericLoopSettings {
   readonly stallAfterMs: number;
   /** An adapter failing this long without recovering makes `/healthz` answer 503. */
   readonly healthFailureWindowMs: number;
+  /**
+   * Capture the last this many ingress messages and what the egress took for them into
+   * `<lane path>/capture/` (0: off). For `incident-bundle` and `edgeplane replay`.
+   */
+  readonly captureMessages: number;
+  /** Most bytes the capture keeps (bodies, keys and headers, ingress and egress together). */
+  readonly captureMaxBytes: number;
 }
 
 /** `loop.*` settings of the adapter config, with defaults. Units: messages, bytes, ms. */
@@ -42,6 +49,8 @@ export const LOOP_LIMITS: Readonly<
   snapshotIntervalMs: [50, 3_600_000, 1000],
   stallAfterMs: [100, 3_600_000, 30_000],
   healthFailureWindowMs: [1000, 3_600_000, 60_000],
+  captureMessages: [0, 100_000, 0],
+  captureMaxBytes: [1024, 1 << 30, 16 * 1024 * 1024],
 };
 
 const schema: z.ZodType<LoopSettings> & { shape: Record<string, unknown> } = z.strictObject({

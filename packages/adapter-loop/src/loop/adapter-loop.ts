@@ -1,4 +1,5 @@
 import { EdgeplaneError } from '@edgeplane/errors';
+import { Capture } from '../capture/capture.js';
 import { AdapterHealth } from '../health.js';
 import { redactText } from '../redact.js';
 import { SingleRing } from '../ring/single-ring.js';
@@ -54,6 +55,8 @@ export class AdapterLoop implements Loop {
   private deadlinePassed = false;
   /** When the egress `send()` now in progress began (ms clock), and its size in messages. */
   private sending: { since: number; messages: number } | undefined;
+  /** The opt-in capture (`options.capture`); undefined when off. */
+  private readonly capture: Capture | undefined;
 
   constructor(private readonly options: LoopOptions) {
     const { spec, ingress, egress } = options;
@@ -97,6 +100,11 @@ export class AdapterLoop implements Loop {
       this.ingress.fail(EdgeplaneError.from(error, `transport:${ingress.transport.name}`)),
     );
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
+    if (options.capture && options.lanePath)
+      this.capture = new Capture(options.capture, secrets, {
+        name: spec.name,
+        hash: options.specHash ?? null,
+      });
   }
 
   snapshot(): LoopSnapshot {
@@ -319,6 +327,7 @@ export class AdapterLoop implements Loop {
           }
           const k = Math.min(free, n - i);
           this.ring.publish(messages, i, i + k);
+          if (this.capture) this.capture.ingress(messages, i, i + k, this.ring.cursor);
           this.ingress.messageCount += k;
           i += k;
         }
@@ -357,6 +366,7 @@ export class AdapterLoop implements Loop {
           !(await this.sendBatch(batch))
         )
           return;
+        this.capture?.settle(batch);
         this.tracker.advance(batch.lastSeq);
         if (this.flags.halted) return;
         // The next batch goes out only once this one's ingress acks are done: what is written but
@@ -450,6 +460,7 @@ export class AdapterLoop implements Loop {
     if (result.status === 'ok') {
       // Taken durably: count it and let its acks go out, even when the loop is halting.
       this.egressHealth.messageCount += messages.length;
+      this.capture?.egress(batch, messages);
       this.incidents.recovered(this.egressHealth);
       return [];
     }
@@ -460,6 +471,7 @@ export class AdapterLoop implements Loop {
       return false;
     }
     this.egressHealth.messageCount += messages.length - result.rejected.length;
+    this.capture?.egress(batch, messages, result.rejected);
     return result.rejected.map((r) => ({
       seq: seqOf(batch, r.index),
       message: messages[r.index] as StageMessage,
@@ -601,6 +613,7 @@ export class AdapterLoop implements Loop {
   private async writeSnapshot(): Promise<void> {
     if (!this.options.lanePath) return;
     await writeSnapshotFile(this.options.lanePath, this.snapshot()).catch(() => undefined);
+    await this.capture?.write(this.options.lanePath);
   }
 
   private async closeAll(stages: readonly Stage[]): Promise<void> {

@@ -75,6 +75,15 @@ export interface LoopOptions {
    * `stalled` (ms, default 30000; adapter config `loop.stallAfterMs`).
    */
   readonly stallAfterMs?: number | undefined;
+  /**
+   * Opt-in capture for `incident-bundle` and `edgeplane replay` (adapter config
+   * `loop.captureMessages` / `loop.captureMaxBytes`): keeps the last `messages` ingress messages
+   * (1 to 100000) and what the egress durably took for each (or that a stage dropped or refused
+   * it), at most `maxBytes` bytes of bodies, keys and headers in all (1024 to 1 GiB; the oldest
+   * go first), and writes them to `<lanePath>/capture/` at every snapshot and at the end, with
+   * secret-named headers and `secrets` redacted. Needs `lanePath`. Absent: off (no cost).
+   */
+  readonly capture?: { readonly messages: number; readonly maxBytes: number } | undefined;
 }
 
 /** A log-worthy adapter event (see `LoopOptions.onAdapterEvent`). */

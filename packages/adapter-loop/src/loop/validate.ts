@@ -120,4 +120,14 @@ export function validateLoopOptions(options: LoopOptions): void {
   limit('shutdownTimeoutMs', options.shutdownTimeoutMs, 'shutdownTimeoutMs');
   limit('snapshotIntervalMs', options.snapshotIntervalMs, 'snapshotIntervalMs');
   limit('stallAfterMs', options.stallAfterMs, 'stallAfterMs');
+  if (options.capture) {
+    if (options.lanePath === undefined)
+      throw invalid(
+        'capture',
+        'capture is written into the lane path, and no lanePath is given',
+        'pass lanePath too, or leave capture out',
+      );
+    integer('capture.messages', options.capture.messages, 1, LOOP_LIMITS.captureMessages[1]);
+    limit('capture.maxBytes', options.capture.maxBytes, 'captureMaxBytes');
+  }
 }
