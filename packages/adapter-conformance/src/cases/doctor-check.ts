@@ -61,7 +61,9 @@ export function doctorCheck<S>(ctx: ConformanceContext<S>): void {
       }
       const seeded = handoff !== 'synchronous' && declares.source && declares.sink;
       const sent = numbered(5, 'before the doctor');
-      if (seeded) await ctx.seed(sent);
+      // The source first (a source may subscribe in open()), then the messages, then the checks.
+      const pair = seeded ? await ctx.pair() : undefined;
+      if (pair) await ctx.seed(sent);
       for (const role of roles) {
         // A synchronous sink's peer is the source: it must listen before the sink is checked.
         if (handoff === 'synchronous' && role === 'sink') await ctx.open('source');
@@ -71,9 +73,8 @@ export function doctorCheck<S>(ctx: ConformanceContext<S>): void {
           [],
         );
       }
-      if (seeded) {
-        const source = await ctx.open('source');
-        const { messages } = await ctx.drain(source, { count: sent.length });
+      if (pair) {
+        const { messages } = await ctx.drain(pair.source, { count: sent.length });
         expect(messages.length, 'messages seeded before check() still arrive').toBe(sent.length);
       }
     },
