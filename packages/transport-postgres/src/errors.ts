@@ -66,6 +66,12 @@ const SQLSTATE: Readonly<Record<string, Rule>> = {
     text: 'there is no unique index on the message-id column for ON CONFLICT',
     hint: 'add a unique index on `messageIdColumn`, or set `dedupe=false`',
   },
+  // test/check.test.ts "a role with SELECT only" (the send then fails with 42501)
+  '42501': {
+    code: 'permission-denied',
+    text: 'insufficient privilege',
+    hint: 'grant what the role needs on the table: `edgeplane doctor --config=...` lists the exact GRANTs (an egress with dedupe needs INSERT and SELECT on the message-id column, and TEMP on the database for COPY)',
+  },
   '3D000': {
     code: 'not-found',
     text: 'the database does not exist',

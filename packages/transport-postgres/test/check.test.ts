@@ -251,7 +251,9 @@ describe('postgres check() against a private cluster with passwords and roles', 
     );
     expect(denied.privileges?.fix).toContain('GRANT SELECT ("message_id") ON "orders" TO "writer"');
     const message = { id: 'm1', headers: {}, body: Buffer.from('x') };
-    expect((await sendOne(writer, message)).status).toBe('failed');
+    const refused = await sendOne(writer, message);
+    expect(refused.status).toBe('failed');
+    expect(refused.status === 'failed' && refused.error.code).toBe('permission-denied');
     await pg.psql('GRANT SELECT (message_id) ON orders TO writer');
     expect((await check(writer)).privileges?.status).toBe('ok');
     expect((await sendOne(writer, message)).status).toBe('ok');
