@@ -237,7 +237,8 @@ export interface CheckContext {
 /**
  * One endpoint check of `edgeplane doctor`. `fail` makes doctor exit 3; `warn` works but needs
  * attention (a server version outside the tested range, a topic that will be auto-created);
- * `skip` was not run because a check it depends on failed.
+ * `skip` was not run: a check it depends on failed, or running it could take data that is not
+ * doctor's to take (the detail says which).
  */
 export interface TransportCheck {
   /** Short kebab-case name: `reachable`, `credentials`, `topic`, `consumer-group`, `permissions`, `server-version`, ... */
