@@ -66,10 +66,13 @@ async function checkSide(
     ];
   const { timeoutMs } = options;
   const controller = new AbortController();
-  const abort = () => controller.abort();
+  const abort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', abort, { once: true });
   if (options.signal?.aborted) abort();
-  const timer = setTimeout(abort, timeoutMs);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  );
   let backstop: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     backstop = setTimeout(() => resolve('late'), timeoutMs + CHECK_GRACE_MS);
@@ -112,11 +115,11 @@ async function checkSide(
 /**
  * Checks the endpoints of a deployment for `edgeplane doctor`: calls `check({ role, signal,
  * timeoutMs })` of the ingress and of the egress transport at once. Each is bounded by
- * `timeoutMs`: its signal aborts then, and a transport that has still not answered
- * `CHECK_GRACE_MS` later is one `fail` ("no answer within N ms"). A `check()` that throws is
- * one `fail` with the error's message and hint; a transport without `check()` one `warn`. Every
- * detail and fix is redacted with the deployment's secrets. Both transports (created, never
- * opened) are closed afterwards: load the deployment again to run it.
+ * `timeoutMs`: its signal aborts then (reason: a `TimeoutError` DOMException), and a transport
+ * that has still not answered `CHECK_GRACE_MS` later is one `fail` ("no answer within N ms").
+ * A `check()` that throws is one `fail` with the error's message and hint; a transport without
+ * `check()` one `warn`. Every detail and fix is redacted with the deployment's secrets. Both
+ * transports (created, never opened) are closed afterwards: load the deployment again to run it.
  * @returns the ingress's checks, then the egress's; never throws.
  */
 export async function checkEndpoints(

@@ -64,7 +64,7 @@ async function emptyCall(
       ),
     ];
   } catch (error) {
-    if (timeout.aborted && !signal.aborted)
+    if (timeout.aborted || signal.aborted)
       return [
         checkResult('call', 'fail', `${options.method}: no answer within ${budget} ms`, {
           fix: 'the server accepts connections but does not answer gRPC: check the port in `url` (or raise --timeout-ms)',

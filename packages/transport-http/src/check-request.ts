@@ -94,7 +94,7 @@ export async function optionsRequest(
     return readAnswer(response.statusCode, target, options, context, startedAt);
   } catch (error) {
     let failed: TransportCheck;
-    if (timeout.aborted && !signal.aborted)
+    if (timeout.aborted || signal.aborted)
       failed = checkResult(
         'request',
         'fail',

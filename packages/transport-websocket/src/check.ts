@@ -69,11 +69,11 @@ async function upgrade(
 ): Promise<TransportCheck[]> {
   const startedAt = performance.now();
   const settings = { ...options, connectTimeoutMs: budget, tls };
+  const path = new URL(options.url).pathname;
   try {
     const ws = await dial(settings, signal);
     const protocol = ws.protocol === '' ? 'no subprotocol' : `subprotocol ${ws.protocol}`;
     await closeQuietly(ws);
-    const path = new URL(options.url).pathname;
     return [
       checkResult('upgrade', 'ok', `upgraded ${path} (${protocol}) and closed, no message sent`, {
         startedAt,
@@ -87,17 +87,23 @@ async function upgrade(
     ];
   } catch (error) {
     const first = EdgeplaneError.from(error, COMPONENT);
-    const timedOut = first.details?.errno === 'ETIMEDOUT';
-    // no TLS diagnosis after a timeout: the budget is spent, and the port did answer TCP
-    const e = timedOut ? first : await explainFirstFailure(first, options.url);
-    const fix = timedOut ? { fix: TIMEOUT_FIX } : {};
+    // no TLS diagnosis after the budget: it is spent, and the port did answer TCP
+    if (signal.aborted || first.details?.errno === 'ETIMEDOUT')
+      return [
+        checkResult('upgrade', 'fail', `${path}: no answer to the upgrade within ${budget} ms`, {
+          fix: 'the server accepts connections but does not answer a WebSocket upgrade: check the port and path in `url` (or raise --timeout-ms)',
+          startedAt,
+        }),
+        checkSkipped('credentials', 'the upgrade failed'),
+      ];
+    const e = await explainFirstFailure(first, options.url);
     if (e.code === 'unauthenticated' || e.code === 'permission-denied')
       return [
         checkSkipped('upgrade', 'the credentials were refused'),
         checkFailed('credentials', e, COMPONENT, { startedAt }),
       ];
     return [
-      checkFailed('upgrade', e, COMPONENT, { startedAt, ...fix }),
+      checkFailed('upgrade', e, COMPONENT, { startedAt }),
       checkSkipped('credentials', 'the upgrade failed'),
     ];
   }

@@ -67,8 +67,8 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
  * Opens a TCP connection to `host:port` (and makes the TLS handshake when `tls` is given), then
  * closes it **without sending a byte** of application data.
  * @throws the native error (`ECONNREFUSED`, an OpenSSL code such as
- *   `UNABLE_TO_VERIFY_LEAF_SIGNATURE`), an error with code `ETIMEDOUT` after `timeoutMs`, or one
- *   with code `ABORT_ERR` when `signal` aborts.
+ *   `UNABLE_TO_VERIFY_LEAF_SIGNATURE`), an error with code `ETIMEDOUT` after `timeoutMs` or when
+ *   `signal` aborts with a `TimeoutError` reason, else one with code `ABORT_ERR` when it aborts.
  */
 export function probeConnect(
   host: string,
@@ -92,7 +92,13 @@ export function probeConnect(
       else reject(error);
     };
     const coded = (text: string, code: string) => Object.assign(new Error(text), { code });
-    const onAbort = () => finish(coded('the check was cancelled', 'ABORT_ERR'));
+    // doctor aborts with a TimeoutError when the budget ran out: that is a timeout, not a cancel
+    const onAbort = () =>
+      finish(
+        (options.signal?.reason as { name?: unknown } | undefined)?.name === 'TimeoutError'
+          ? coded(`no answer within ${options.timeoutMs} ms`, 'ETIMEDOUT')
+          : coded('the check was cancelled', 'ABORT_ERR'),
+      );
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(

@@ -228,7 +228,10 @@ export interface Transport {
 export interface CheckContext {
   /** The role the deployment config gives this transport. */
   readonly role: 'ingress' | 'egress';
-  /** Aborts when doctor gives up (Ctrl-C, or the timeout). */
+  /**
+   * Aborts when doctor gives up: Ctrl-C, or `timeoutMs` spent (then `signal.reason` is a
+   * `TimeoutError` DOMException: report what is not done as "no answer within N ms").
+   */
   readonly signal: AbortSignal;
   /** Budget for all of this transport's checks, in ms (doctor's `--timeout-ms`, default 5000). */
   readonly timeoutMs: number;
