@@ -17,7 +17,7 @@ describe('host checks: disk and clock', () => {
     expect(diskCheck(at, { at, free: LANE_DISK_FAIL_BYTES - 1, inodes: 10 }).status).toBe('fail');
     expect(diskCheck(at, { at, free: 10 * LANE_DISK_WARN_BYTES, inodes: 0 })).toMatchObject({
       status: 'fail',
-      detail: '1280 MiB free at /lane, no free inode',
+      detail: '1.3 GiB free at /lane, no free inode',
     });
     expect(diskCheck(at, { at, free: 100 * MiB, inodes: -1 })).toMatchObject({ status: 'warn' });
     expect(diskCheck(at, { at, free: 500 * MiB, inodes: -1 })).toEqual({

@@ -14,6 +14,18 @@ export const LANE_DISK_WARN_BYTES: number = 128 * 1024 * 1024;
 
 const MiB = 1024 * 1024;
 
+/** `1.5 GiB`, `300 MiB`, `12 KiB`, `0 B`. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
 /** Free space (bytes, and inodes) of the file system holding `path`, or its nearest ancestor. */
 export function freeSpace(
   path: string,
@@ -46,7 +58,7 @@ export function diskCheck(
       detail: `cannot read the free space at ${lanePath}`,
       fix: `check \`df ${lanePath}\``,
     };
-  const detail = `${Math.floor(space.free / MiB)} MiB free at ${space.at}`;
+  const detail = `${formatBytes(space.free)} free at ${space.at}`;
   if (space.free < LANE_DISK_FAIL_BYTES || space.inodes === 0)
     return {
       name: 'disk',
