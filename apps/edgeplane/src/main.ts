@@ -8,6 +8,7 @@ import { dot } from './commands/dot.js';
 import { incidentBundle } from './commands/incident-bundle.js';
 import { run as runCommand } from './commands/run.js';
 import { snapshot } from './commands/snapshot.js';
+import { top } from './commands/top.js';
 import { transports } from './commands/transports.js';
 import { validate } from './commands/validate.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   doctor,
   snapshot,
+  top,
   incidentBundle,
   transports,
   approval,

@@ -8,6 +8,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { cancellation } from './cases/cancellation.js';
 import { capabilities } from './cases/capabilities.js';
+import { doctorCheck } from './cases/doctor-check.js';
 import { errors, poison } from './cases/errors.js';
 import { flowControl } from './cases/flow-control.js';
 import { lifecycle } from './cases/lifecycle.js';
@@ -54,6 +55,7 @@ const CASES = [
   poison,
   flowControl,
   reconnect,
+  doctorCheck,
 ] as const;
 
 /**

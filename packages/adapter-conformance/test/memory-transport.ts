@@ -1,4 +1,5 @@
 import {
+  checkResult,
   EdgeplaneError,
   type InboundBatch,
   type InboundMessage,
@@ -112,6 +113,10 @@ export function createMemoryTransport(
       return sendOk();
     },
     receive,
+    async check() {
+      const found = `memory namespace "${ns}" holds ${log().length} message(s)`;
+      return [checkResult('reachable', 'ok', found)];
+    },
     async close() {
       closed = true;
       for (const w of [...wake]) w();
@@ -149,6 +154,13 @@ export function unreachableMemory(): Transport {
     ...createMemoryTransport(createMemoryServer(), 'nowhere', ''),
     async open() {
       throw new EdgeplaneError('unavailable', COMPONENT, 'cannot reach memory server "nowhere"');
+    },
+    async check() {
+      return [
+        checkResult('reachable', 'fail', 'cannot reach memory server "nowhere"', {
+          fix: 'give an existing memory server',
+        }),
+      ];
     },
   };
 }

@@ -16,6 +16,8 @@ export {
 } from './config/index.js';
 export { RECENT_FAILURE_WINDOW_MS } from './health.js';
 export { createLoop } from './loop/create-loop.js';
+export type { DeadLetterFormat, FailurePolicy } from './loop/dead-letter.js';
+export { DEAD_LETTER_HEADERS, deadLetterFormat } from './loop/dead-letter.js';
 export type { BatchOptions } from './loop/egress.js';
 export type {
   AdapterBinding,
@@ -33,6 +35,7 @@ export { validateLoopOptions, verifyLoopSpec } from './loop/validate.js';
 export { isSecretKey, REDACTED, redactText } from './redact.js';
 export type { RingState } from './ring/single-ring.js';
 export { SingleRing } from './ring/single-ring.js';
+export type { RejectedSlot, Slot, StageRef } from './ring/slot.js';
 export { idleSnapshot } from './snapshot/idle.js';
 export type { SnapshotFileReading } from './snapshot/lane.js';
 export {
@@ -45,11 +48,13 @@ export {
 } from './snapshot/lane.js';
 export { acquireLaneLock, LOCK_FILE } from './snapshot/lane-lock.js';
 export type {
+  AdapterRole,
   AdapterSnapshot,
   GroupSnapshot,
   LoopSnapshot,
   LoopState,
   RingSnapshot,
+  StageSnapshot,
 } from './snapshot/types.js';
 export type {
   Stage,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   type AdapterConfig,
+  type BindingConfig,
   bindingOptions,
   ConfigError,
   configSecrets,
@@ -112,6 +113,8 @@ export interface Deployment {
   readonly config: AdapterConfig;
   readonly ingress: ResolvedBinding;
   readonly egress: ResolvedBinding;
+  /** The `dead_letter.*` binding (with `loop.failurePolicy=dead_letter`), or undefined. */
+  readonly deadLetter: ResolvedBinding | undefined;
   readonly stages: StageResolver;
   /** Secret values to scrub from anything printed. */
   readonly secrets: readonly string[];
@@ -139,6 +142,7 @@ export async function loadConfig(
   config: AdapterConfig;
   ingress: ResolvedBinding;
   egress: ResolvedBinding;
+  deadLetter: ResolvedBinding | undefined;
   secrets: string[];
   redacted: string;
   variables: ConfigVariable[];
@@ -155,9 +159,7 @@ export async function loadConfig(
       env: { ...env, EDGEPLANE_CONFIG_DIR: dirname(resolve(cwd, path)) },
     },
   );
-  const bind = async (
-    b: AdapterConfig['ingress'],
-  ): Promise<ResolvedBinding & { secretKeys: string[] }> => {
+  const bind = async (b: BindingConfig): Promise<ResolvedBinding & { secretKeys: string[] }> => {
     const searchDirs = [dirname(resolve(cwd, path)), cwd];
     const descriptor = await loadTransport(b.transport, cwd, importer, searchDirs).catch(
       (error: EdgeplaneError) => {
@@ -186,11 +188,17 @@ export async function loadConfig(
   };
   const ingress = await bind(config.ingress);
   const egress = await bind(config.egress);
-  const secretKeys = [...ingress.secretKeys, ...egress.secretKeys];
+  const deadLetter = config.deadLetter ? await bind(config.deadLetter) : undefined;
+  const secretKeys = [
+    ...ingress.secretKeys,
+    ...egress.secretKeys,
+    ...(deadLetter?.secretKeys ?? []),
+  ];
   return {
     config,
     ingress,
     egress,
+    deadLetter,
     secrets: configSecrets(config, secretKeys, env),
     redacted: redactConfig(config, secretKeys),
     variables: configVariables(config, secretKeys),
@@ -233,6 +241,7 @@ export async function loadDeployment(input: {
     config: loaded.config,
     ingress: loaded.ingress,
     egress: loaded.egress,
+    deadLetter: loaded.deadLetter,
     stages,
     secrets: loaded.secrets,
     redactedConfig: loaded.redacted,
@@ -241,7 +250,9 @@ export async function loadDeployment(input: {
 }
 
 /** The idle snapshot of a deployment that is not running: both adapters `ready`, counts 0. */
-export function idleSnapshotFor(d: Pick<Deployment, 'spec' | 'ingress' | 'egress'>): LoopSnapshot {
+export function idleSnapshotFor(
+  d: Pick<Deployment, 'spec' | 'ingress' | 'egress'> & Partial<Pick<Deployment, 'deadLetter'>>,
+): LoopSnapshot {
   const side = (b: ResolvedBinding, role: string) => ({
     name: b.name ?? `${b.descriptor.name}-${role}`,
     transport: b.descriptor.name,
@@ -251,7 +262,9 @@ export function idleSnapshotFor(d: Pick<Deployment, 'spec' | 'ingress' | 'egress
     specHash: d.spec.parsed.hash,
     capacity: d.spec.spec.capacity,
     stageIds: d.spec.spec.stages.map((s) => s.id),
+    stageKeys: d.spec.spec.stages.map((s) => s.stage),
     ingress: side(d.ingress, 'ingress'),
     egress: side(d.egress, 'egress'),
+    deadLetter: d.deadLetter ? side(d.deadLetter, 'dead-letter') : undefined,
   });
 }

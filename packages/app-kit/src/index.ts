@@ -48,4 +48,5 @@ export { RUNTIME } from './runtime.js';
 export { runSinglePass } from './single-pass.js';
 export { checkStageSettings } from './stage-settings.js';
 export { checkTlsSettings } from './tls-check.js';
+export * from './top/index.js';
 export { BUILT_IN_TRANSPORTS, loadTransport } from './transports.js';

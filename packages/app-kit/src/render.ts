@@ -54,7 +54,8 @@ export function renderSnapshot(snapshot: LoopSnapshot, status?: string): string 
     head.push(`ended       ${snapshot.ended_at}  reason ${snapshot.stop_reason ?? '-'}`);
   if (snapshot.error !== null) head.push(`error       ${snapshot.error}`);
   head.push(
-    `messages    ingress ${snapshot.ingress_messages}  egress ${snapshot.egress_messages}  acked ${snapshot.acked_messages}  dropped ${snapshot.dropped_messages}`,
+    `messages    ingress ${snapshot.ingress_messages}  egress ${snapshot.egress_messages}  acked ${snapshot.acked_messages}  dropped ${snapshot.dropped_messages}${snapshot.dead_lettered_messages ? `  dead-lettered ${snapshot.dead_lettered_messages}` : ''}`,
+    ...stageLines(snapshot),
     `ring        capacity ${snapshot.ring.capacity}  cursor ${snapshot.ring.cursor}  released ${snapshot.ring.released}  gating ${snapshot.ring.gating.map((g) => `${g.stage}=${g.sequence}`).join(' ')}`,
     '',
   );
@@ -97,8 +98,16 @@ export function renderSummary(result: LoopResult): string {
   const rate = secs > 0 ? Math.round(result.egressMessages / secs) : 0;
   const lines = [
     `run ${result.state} (${result.reason === 'stopped' ? 'stop requested' : result.reason}) in ${secs.toFixed(2)} s`,
-    `  ingress ${result.ingressMessages}  egress ${result.egressMessages}  acked ${result.ackedMessages}  dropped ${result.droppedMessages}  (${rate} msg/s)`,
+    `  ingress ${result.ingressMessages}  egress ${result.egressMessages}  acked ${result.ackedMessages}  dropped ${result.droppedMessages}${result.deadLetteredMessages ? `  dead-lettered ${result.deadLetteredMessages}` : ''}  (${rate} msg/s)`,
   ];
   if (result.error) lines.push(`  error: ${result.error.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** One line for the stages that dropped or refused messages (older snapshots have no `stages`). */
+function stageLines(snapshot: LoopSnapshot): string[] {
+  const busy = (snapshot.stages ?? []).filter((s) => s.filtered > 0 || s.rejected > 0);
+  if (busy.length === 0) return [];
+  const parts = busy.map((s) => `${s.id} filtered ${s.filtered} rejected ${s.rejected}`);
+  return [`stages      ${parts.join('  ')}`];
 }

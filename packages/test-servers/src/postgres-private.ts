@@ -42,6 +42,11 @@ export interface PrivatePostgres {
   start(): Promise<void>;
   /** Stops the cluster and removes its directory. Idempotent. */
   dispose(): Promise<void>;
+  /**
+   * Runs SQL as the superuser `postgres` (psql over the cluster's own Unix socket, database
+   * `edgeplane`): roles and grants of a test's own. Resolves with psql's output.
+   */
+  psql(sql: string): Promise<string>;
 }
 
 /** The newest installed server's bin directory (`/usr/lib/postgresql/<major>/bin`). */
@@ -155,24 +160,24 @@ export async function privatePostgres(
     await pgCtl('stop', '-m', 'immediate').catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   };
+  const psql = (sql: string, database = 'postgres') =>
+    asPostgres(join(bin, 'psql'), [
+      '-h',
+      dir,
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+      '-d',
+      database,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-qc',
+      sql,
+    ]);
   try {
     await pgCtl('start');
     await waitForTcp('127.0.0.1', port, 20_000);
-    const psql = (sql: string) =>
-      asPostgres(join(bin, 'psql'), [
-        '-h',
-        dir,
-        '-p',
-        String(port),
-        '-U',
-        'postgres',
-        '-d',
-        'postgres',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-qc',
-        sql,
-      ]);
     const password = options.password ? ` PASSWORD '${options.password.replace(/'/g, "''")}'` : '';
     await psql(`CREATE ROLE "${user}" LOGIN${password}`);
     await psql(`CREATE DATABASE edgeplane OWNER "${user}"`);
@@ -202,6 +207,7 @@ export async function privatePostgres(
       await waitForTcp('127.0.0.1', port, 20_000);
     },
     dispose,
+    psql: (sql: string) => psql(sql, 'edgeplane'),
   };
 }
 

@@ -376,6 +376,18 @@ const POISON = new Set([
   'CORRUPT_MESSAGE',
 ]);
 
+/**
+ * Operations the principal lacks (`doctor`'s `permissions` check, from the authorized operations
+ * the brokers report): `the principal lacks WRITE on topic "orders"`.
+ */
+export function permissionsMissing(missing: readonly string[], user?: string): EdgeplaneError {
+  const who = user === undefined ? 'the principal' : `user "${user}"`;
+  return new EdgeplaneError('permission-denied', COMPONENT, `${who} lacks ${missing.join(', ')}`, {
+    details: { missing },
+    hint: HINTS['permission-denied'],
+  });
+}
+
 /** True when the brokers refused a produce for the content of its records (see `POISON`). */
 export function isPoison(error: unknown): boolean {
   const root = rootCause(error) as Native | undefined;

@@ -1,4 +1,5 @@
 import type {
+  CheckContext,
   EdgeplaneError,
   GroupEvent,
   InboundBatch,
@@ -9,9 +10,11 @@ import type {
   SendResult,
   Transport,
   TransportCapabilities,
+  TransportCheck,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
 import { ConnectionPool } from '@platformatic/kafka';
+import { checkKafka } from './check.js';
 import { type KafkaLogEntry, loadKafkaTls } from './client.js';
 import { closedError, connectionLost, kafkaError, noClientCertificate, scrub } from './errors.js';
 import { LagReader } from './lag.js';
@@ -56,6 +59,8 @@ export interface KafkaTransport extends Transport {
   receive(options: ReceiveOptions): AsyncIterable<InboundBatch>;
   /** The group's lag over the source's topics, in messages (refreshed every `lagIntervalMs`). */
   lag(): Promise<LagReading>;
+  /** `edgeplane doctor`'s checks, on connections of their own (see `checkKafka`). */
+  check(context: CheckContext): Promise<readonly TransportCheck[]>;
 }
 
 /** What the Kafka transport promises; the same for every option set but `maxBodyBytes`. */
@@ -209,6 +214,7 @@ function buildKafkaTransport(
     send: (batch, signal) => sink.send(batch, signal),
     receive: (receiveOptions) => receiveBatches(source, receiveOptions),
     lag: () => lag.read(),
+    check: (checkContext) => checkKafka(options, checkContext, secrets),
     async close() {
       if (closed) return;
       closed = true;

@@ -344,3 +344,19 @@ export function consumerDeleted(
     },
   );
 }
+
+/**
+ * JetStream does not answer (`$JS.API.INFO` has no responders): the server runs without `-js`,
+ * or the account has no JetStream. Pinned by test/check.test.ts "a server without JetStream".
+ */
+export function jetStreamDisabled(): EdgeplaneError {
+  return new EdgeplaneError(
+    'not-found',
+    COMPONENT,
+    'cannot use JetStream: no responders to the JetStream API (503): JetStream is not enabled on the server or for the account',
+    {
+      details: { nats: '503' },
+      hint: 'start nats-server with -js (or `jetstream {}` in its config) and enable JetStream for the account, or set `mode=core`',
+    },
+  );
+}

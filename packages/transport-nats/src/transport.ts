@@ -1,4 +1,5 @@
 import type {
+  CheckContext,
   InboundBatch,
   LagReading,
   OpenContext,
@@ -6,10 +7,12 @@ import type {
   ReceiveOptions,
   SendResult,
   Transport,
+  TransportCheck,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
 import { sendFailed } from '@edgeplane/adapter-loop/transport';
 import { natsCapabilities } from './capabilities.js';
+import { checkNats } from './check.js';
 import { CoreSource } from './core-source.js';
 import { cancelledError, closedError, natsError, openCancelled } from './errors.js';
 import {
@@ -31,6 +34,7 @@ export interface NatsTransport extends Transport {
   receive(options: ReceiveOptions): AsyncIterable<InboundBatch>;
   /** JetStream: the durable's `num_pending + num_ack_pending`; core: messages waiting in memory. */
   lag(): Promise<LagReading>;
+  check(context: CheckContext): Promise<readonly TransportCheck[]>;
 }
 
 const definition = defineNatsTransport((options) => buildNatsTransport(options));
@@ -115,5 +119,7 @@ function buildNatsTransport(options: ResolvedNatsOptions): NatsTransport {
       closed = true;
       await session.close();
     },
+    /** Doctor's checks, on a connection of their own (src/check.ts); reads only. */
+    check: (context) => checkNats(options, context),
   };
 }

@@ -240,3 +240,46 @@ export function connectionDown(context: ErrorContext, last?: EdgeplaneError): Ed
     { cause: last, details: { server: context.server }, hint: last?.hint },
   );
 }
+
+/**
+ * The table lacks columns the role uses, or one has the wrong type (doctor's `columns` check;
+ * test/check.test.ts "a missing column, a payload of the wrong type"). Each problem names the
+ * option that names the column.
+ */
+export function badColumns(
+  table: string,
+  server: string,
+  problems: readonly { readonly option: string; readonly text: string }[],
+): EdgeplaneError {
+  const options = [...new Set(problems.map((p) => `\`${p.option}\``))].join(', ');
+  return new EdgeplaneError(
+    'invalid-config',
+    COMPONENT,
+    `table ${JSON.stringify(table)} on ${server}: ${problems.map((p) => p.text).join('; ')}`,
+    {
+      details: { server, table, options: problems.map((p) => p.option) },
+      hint: `set ${options} to the table's columns, or change the table`,
+    },
+  );
+}
+
+/**
+ * The role lacks privileges the transport's statements need (doctor's `privileges` check;
+ * test/check.test.ts "a role without INSERT"). `grants` are the statements that fix it.
+ */
+export function missingPrivileges(
+  role: string,
+  server: string,
+  missing: readonly string[],
+  grants: readonly string[],
+): EdgeplaneError {
+  return new EdgeplaneError(
+    'permission-denied',
+    COMPONENT,
+    `role ${JSON.stringify(role)} on ${server} lacks ${missing.join(', ')}`,
+    {
+      details: { server, role, missing },
+      hint: `${grants.join('; ')} (as the table's owner), or set \`username\` to a role that has them`,
+    },
+  );
+}

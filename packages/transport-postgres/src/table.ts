@@ -36,13 +36,18 @@ export async function ensureTable(connections: Connections): Promise<void> {
   }
   const [row] = await sql.unsafe('SELECT to_regclass($1) IS NOT NULL AS present', [ident(o.table)]);
   if (!(row as { present?: boolean } | undefined)?.present)
-    throw new EdgeplaneError(
-      'not-found',
-      COMPONENT,
-      `table ${JSON.stringify(o.table)} does not exist on ${connections.server}`,
-      {
-        details: { server: connections.server, table: o.table, option: 'table' },
-        hint: 'create it, set `createTable=true` to create it on first run, or fix `table`',
-      },
-    );
+    throw missingTable(o.table, connections.server);
+}
+
+/** The table is not there and `createTable` is false (`not-found`, naming `table` and the fix). */
+export function missingTable(table: string, server: string): EdgeplaneError {
+  return new EdgeplaneError(
+    'not-found',
+    COMPONENT,
+    `table ${JSON.stringify(table)} does not exist on ${server}`,
+    {
+      details: { server, table, option: 'table' },
+      hint: 'create it, set `createTable=true` to create it on first run, or fix `table`',
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import type {
+  CheckContext,
   InboundBatch,
   LagReading,
   OpenContext,
@@ -7,8 +8,10 @@ import type {
   SendResult,
   Transport,
   TransportCapabilities,
+  TransportCheck,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
+import { checkPostgres } from './check.js';
 import { Connections } from './connection.js';
 import { closedError, openCancelled } from './errors.js';
 import {
@@ -28,6 +31,7 @@ export interface PostgresTransport extends Transport {
   receive(options: ReceiveOptions): AsyncIterable<InboundBatch>;
   /** Rows after the checkpoint (`mode=single`) or rows pending (`mode=shared`), or null. */
   lag(): Promise<LagReading>;
+  check(context: CheckContext): Promise<readonly TransportCheck[]>;
 }
 
 /**
@@ -150,5 +154,7 @@ function buildPostgresTransport(options: ResolvedPostgresOptions): PostgresTrans
       await source.close();
       await connections.close();
     },
+    /** Doctor's checks, on a connection of their own (src/check.ts); reads only. */
+    check: (context) => checkPostgres(options, context),
   };
 }

@@ -208,6 +208,29 @@ export function streamDeleted(
   );
 }
 
+/**
+ * An ingress user without write on a broker before 3.13, which checks write (not read) on
+ * StoreOffset, the ack, and drops a refused one without an answer (rabbitmq-server#10383):
+ * found by doctor's `permissions` check, where the ack would otherwise time out at run time.
+ */
+export function storeOffsetRefused(
+  stream: string,
+  where: string,
+  version: string,
+  cause: EdgeplaneError,
+): EdgeplaneError {
+  return new EdgeplaneError(
+    'permission-denied',
+    COMPONENT,
+    `cannot store offsets on stream ${JSON.stringify(stream)} (${where}): RabbitMQ ${version} checks write permission on StoreOffset (the ack; read suffices from 3.13), and write is refused (${cause.detail.replace(/^.*: /, '')})`,
+    {
+      cause,
+      details: { where, stream, responseCode: cause.details?.responseCode },
+      hint: `grant the user write on the stream, or upgrade the broker to 3.13+ (refused by ${where})`,
+    },
+  );
+}
+
 /** An `open()` whose signal aborted. */
 export function openCancelled(): EdgeplaneError {
   return new EdgeplaneError('cancelled', COMPONENT, 'open cancelled: the signal was aborted');

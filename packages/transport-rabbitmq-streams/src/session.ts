@@ -54,9 +54,10 @@ export class Session {
   ) {}
 
   /**
-   * Connects, checks the stream (creating it if `create` and `createStream`). Rejects with the
-   * mapped error; an abort of `signal` destroys the sockets opened so far and rejects with
-   * `cancelled` at once. `ssl`: TLS on (from `StreamTls.ssl()`).
+   * Connects, checks the stream (creating it if `create` and `createStream`; not at all with
+   * `verifyStream: false`, for doctor's checks). Rejects with the mapped error; an abort of
+   * `signal` destroys the sockets opened so far and rejects with `cancelled` at once. `ssl`: TLS
+   * on (from `StreamTls.ssl()`).
    */
   static async connect(
     options: ResolvedRabbitmqStreamsOptions,
@@ -66,7 +67,13 @@ export class Session {
       create,
       signal,
       ssl,
-    }: { create: boolean; signal?: AbortSignal | undefined; ssl?: TlsForHost | undefined },
+      verifyStream = true,
+    }: {
+      create: boolean;
+      signal?: AbortSignal | undefined;
+      ssl?: TlsForHost | undefined;
+      verifyStream?: boolean;
+    },
   ): Promise<Session> {
     if (signal?.aborted) throw openCancelled();
     const session = new Session(options, target, events);
@@ -77,7 +84,7 @@ export class Session {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await session.start(sockets, create, ssl);
+      await session.start(sockets, verifyStream ? create : undefined, ssl);
     } catch (error) {
       throw signal?.aborted ? openCancelled() : error;
     } finally {
@@ -90,9 +97,10 @@ export class Session {
     return session;
   }
 
+  /** `create` undefined: the stream is not looked at. */
   private async start(
     sockets: Set<Socket>,
-    create: boolean,
+    create: boolean | undefined,
     ssl: TlsForHost | undefined,
   ): Promise<void> {
     const { options, target, events } = this;
@@ -144,12 +152,18 @@ export class Session {
       destroyClient(this.client);
       throw new Error('cancelled');
     }
+    if (create === undefined) return;
     try {
       await this.ensureStream(create);
     } catch (error) {
       this.destroy();
       throw error;
     }
+  }
+
+  /** The broker's `version` peer property (RabbitMQ's release, e.g. `3.10.8`). */
+  get serverVersion(): string {
+    return this.live().rabbitManagementVersion;
   }
 
   /** The negotiated frame size limit, in bytes. */

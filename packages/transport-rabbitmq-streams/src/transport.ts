@@ -1,4 +1,5 @@
 import type {
+  CheckContext,
   InboundBatch,
   LagReading,
   OpenContext,
@@ -7,8 +8,10 @@ import type {
   SendResult,
   Transport,
   TransportCapabilities,
+  TransportCheck,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
+import { checkRabbitmqStreams } from './check.js';
 import { closedError, openCancelled } from './errors.js';
 import { Link } from './link.js';
 import {
@@ -45,6 +48,8 @@ export interface RabbitmqStreamsTransport extends Transport {
   send(batch: readonly OutboundMessage[], signal?: AbortSignal): Promise<SendResult>;
   receive(options: ReceiveOptions): AsyncIterable<InboundBatch>;
   lag(): Promise<LagReading>;
+  /** `edgeplane doctor`'s checks, on a connection of their own (see `checkRabbitmqStreams`). */
+  check(context: CheckContext): Promise<readonly TransportCheck[]>;
 }
 
 const definition = defineRabbitmqStreamsTransport((options) => buildTransport(options));
@@ -123,6 +128,7 @@ function buildTransport(options: ResolvedRabbitmqStreamsOptions): RabbitmqStream
     send: (batch, signal) => (sink as Sink).send(batch, signal),
     receive: (receiveOptions) => receiveBatches(source, receiveOptions),
     lag: async () => (role === 'egress' ? { lag: null } : source.lag()),
+    check: (context) => checkRabbitmqStreams(options, target, tls, context),
     async close() {
       if (sink) sink.closed = true;
       // Never rejects: what could not be acknowledged is delivered again after a restart.

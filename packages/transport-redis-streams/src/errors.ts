@@ -329,3 +329,27 @@ export function badMessage(index: number, why: string): EdgeplaneError {
     details: { index },
   });
 }
+
+/**
+ * `ACL DRYRUN` says the user may not run commands the role needs (doctor's `permissions`
+ * check; test/check.test.ts "an ACL user denied XADD / XACK"). `denied` holds the command and
+ * the server's reason, e.g. `This user has no permissions to run the 'xadd' command`.
+ */
+export function aclDenied(
+  user: string,
+  stream: string,
+  denied: readonly { readonly command: string; readonly reason: string }[],
+  server: string,
+): EdgeplaneError {
+  const list = denied.map((d) => `${d.command} (${d.reason})`).join('; ');
+  const grant = denied.map((d) => `+${d.command.toLowerCase().replace(' ', '|')}`).join(' ');
+  return new EdgeplaneError(
+    'permission-denied',
+    COMPONENT,
+    `ACL user \`${user}\` may not run what this role needs on ${server}: ${list}`,
+    {
+      details: { server, user, commands: denied.map((d) => d.command) },
+      hint: `grant them and the stream key, e.g. \`ACL SETUSER ${user} ${grant} ~${stream}\`, or fix \`username\``,
+    },
+  );
+}

@@ -75,7 +75,8 @@ export async function ensureGroup(
   let groups: unknown;
   try {
     const type = await client.call('TYPE', stream);
-    if (type === 'none') throw missing(options, `stream ${JSON.stringify(stream)} does not exist`);
+    if (type === 'none')
+      throw missingGroup(options, `stream ${JSON.stringify(stream)} does not exist`);
     groups = await client.call('XINFO', 'GROUPS', stream);
   } catch (error) {
     throw connections.error(client, error, check);
@@ -85,13 +86,14 @@ export async function ensureGroup(
     return String(fields[fields.indexOf('name') + 1]);
   });
   if (!names.includes(group))
-    throw missing(
+    throw missingGroup(
       options,
       `stream ${JSON.stringify(stream)} has no group ${JSON.stringify(group)}`,
     );
 }
 
-function missing(options: ResolvedRedisStreamsOptions, what: string): EdgeplaneError {
+/** A stream or group that is not there while `createGroup` is false (`not-found`, with the fix). */
+export function missingGroup(options: ResolvedRedisStreamsOptions, what: string): EdgeplaneError {
   return new EdgeplaneError('not-found', COMPONENT, `${what} (\`createGroup\` is false)`, {
     details: { stream: options.stream, group: options.group },
     hint: `create it (\`XGROUP CREATE ${options.stream} ${options.group} 0 MKSTREAM\`) or set \`createGroup=true\``,

@@ -1,4 +1,5 @@
 import {
+  type CheckContext,
   EdgeplaneError,
   type InboundBatch,
   type LagReading,
@@ -10,8 +11,10 @@ import {
   sendRetryable,
   type Transport,
   type TransportCapabilities,
+  type TransportCheck,
   type TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
+import { checkRedisStreams } from './check.js';
 import { Connections } from './connection.js';
 import { COMPONENT, closedError, openCancelled } from './errors.js';
 import { FieldMapping } from './fields.js';
@@ -35,6 +38,7 @@ export interface RedisStreamsTransport extends Transport {
   receive(options: ReceiveOptions): AsyncIterable<InboundBatch>;
   /** Entries not yet delivered to the group (`XINFO GROUPS` `lag`), or null. */
   lag(): Promise<LagReading>;
+  check(context: CheckContext): Promise<readonly TransportCheck[]>;
 }
 
 /**
@@ -153,5 +157,7 @@ function buildRedisStreamsTransport(options: ResolvedRedisStreamsOptions): Redis
     receive: (receiveOptions) => receiveBatches(source, fields, receiveOptions),
     lag: () => readLag(connections, options),
     close: () => connections.close(),
+    /** Doctor's checks, on a connection of their own (src/check.ts); reads only. */
+    check: (context) => checkRedisStreams(options, context),
   };
 }

@@ -1,6 +1,10 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import {
   type ConnectionState,
   diagnoseTlsMismatch,
@@ -112,14 +116,18 @@ export class S3Connection {
 
   /**
    * Checks the endpoint, the credentials and the bucket with one `ListObjectsV2` (1 key under
-   * `prefix`). A sink whose credentials may not list (`AccessDenied`) is let through: it may
-   * still put. A failed plaintext/TLS mismatch is explained (`tls` naming option `tls`).
+   * `prefix`), and resolves with that listing. A sink whose credentials may not list
+   * (`AccessDenied`) is let through (resolves `undefined`): it may still put. A failed
+   * plaintext/TLS mismatch is explained (`tls` naming option `tls`).
    * @throws EdgeplaneError mapped by `s3Error`.
    */
-  async check(role: 'ingress' | 'egress' | undefined, signal?: AbortSignal): Promise<void> {
+  async check(
+    role: 'ingress' | 'egress' | undefined,
+    signal?: AbortSignal,
+  ): Promise<ListObjectsV2CommandOutput | undefined> {
     const client = await this.prepare();
     try {
-      await client.send(
+      return await client.send(
         new ListObjectsV2Command({
           Bucket: this.options.bucket,
           Prefix: this.options.prefix,
@@ -128,7 +136,7 @@ export class S3Connection {
         { abortSignal: signal },
       );
     } catch (error) {
-      if (role !== 'ingress' && nativeCode(error) === 'AccessDenied') return;
+      if (role !== 'ingress' && nativeCode(error) === 'AccessDenied') return undefined;
       const mapped = s3Error(error, {
         action: `list bucket "${this.options.bucket}"`,
         server: this.server.label,

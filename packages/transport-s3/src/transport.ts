@@ -1,4 +1,5 @@
 import type {
+  CheckContext,
   InboundBatch,
   LagReading,
   OpenContext,
@@ -7,8 +8,10 @@ import type {
   SendResult,
   Transport,
   TransportCapabilities,
+  TransportCheck,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
+import { checkS3 } from './check.js';
 import { S3Connection } from './client.js';
 import { closedError, openCancelled } from './errors.js';
 import { defineS3Transport, type ResolvedS3Options, type S3TransportOptions } from './options.js';
@@ -22,6 +25,8 @@ export interface S3Transport extends Transport {
   receive(options: ReceiveOptions): AsyncIterable<InboundBatch>;
   /** Bytes left after the checkpoint (unit `bytes`), or null when unknown. */
   lag(): Promise<LagReading>;
+  /** `edgeplane doctor`'s checks, on a client of their own (see `checkS3`). */
+  check(context: CheckContext): Promise<readonly TransportCheck[]>;
 }
 
 /**
@@ -103,10 +108,13 @@ function buildS3Transport(options: ResolvedS3Options): S3Transport {
       if (context?.onStateChange) conn.listen(context.onStateChange);
       stateDir ??= context?.stateDir;
       sink.setStateDir(context?.stateDir);
-      opening ??= conn.check(context?.role, signal).catch((error: unknown) => {
-        opening = undefined;
-        throw signal?.aborted ? openCancelled() : error;
-      });
+      opening ??= conn.check(context?.role, signal).then(
+        () => {},
+        (error: unknown) => {
+          opening = undefined;
+          throw signal?.aborted ? openCancelled() : error;
+        },
+      );
       await opening;
       if (context?.role !== 'egress') await theSource().open();
       conn.ok();
@@ -128,6 +136,7 @@ function buildS3Transport(options: ResolvedS3Options): S3Transport {
       }
       return lagReading.reading;
     },
+    check: (context) => checkS3(options, context),
     async close() {
       conn.close();
       await source?.close();

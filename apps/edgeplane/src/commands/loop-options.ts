@@ -26,6 +26,10 @@ export function loopOptions(d: Deployment, extra: LoopExtras): LoopOptions {
     specHash: d.spec.parsed.hash,
     ingress: { transport: d.ingress.transport, name: d.ingress.name },
     egress: { transport: d.egress.transport, name: d.egress.name },
+    failurePolicy: settings.failurePolicy,
+    deadLetter: d.deadLetter
+      ? { transport: d.deadLetter.transport, name: d.deadLetter.name }
+      : undefined,
     stages: d.stages,
     stageSettings: d.config.stages,
     batch: {

@@ -45,7 +45,7 @@ export const validate: Command = defineCommand({
           )
         : [];
     const wiring = config
-      ? `${config.config.ingress.transport} -> ${config.config.egress.transport}`
+      ? `${config.config.ingress.transport} -> ${config.config.egress.transport}${config.config.deadLetter ? ` (dead letter: ${config.config.deadLetter.transport})` : ''}`
       : null;
     if (flags.json) {
       printJson(io, {

@@ -1,12 +1,13 @@
 import { printable } from '@edgeplane/errors';
 import { isSecretKey, REDACTED } from '../redact.js';
+import type { AdapterRole } from '../snapshot/types.js';
 import { ConfigError, redactConfigError } from './config-error.js';
 import { type LoopSettings, parseLoopSettings } from './loop-settings.js';
 import { type ConfigEntry, readEntries } from './parse.js';
 
 /** One side of the wiring: which transport, its adapter name, and its raw options. */
 export interface BindingConfig {
-  readonly role: 'ingress' | 'egress';
+  readonly role: AdapterRole;
   readonly transport: string;
   readonly name: string | undefined;
   /** Option name → value (strings, interpolated), for the transport's `parseOptions`. */
@@ -18,16 +19,18 @@ export interface AdapterConfig {
   readonly file: string;
   readonly ingress: BindingConfig;
   readonly egress: BindingConfig;
+  /** The `dead_letter.*` binding (with `loop.failurePolicy=dead_letter`), or undefined. */
+  readonly deadLetter: BindingConfig | undefined;
   readonly loop: LoopSettings;
   /** `stages.<id>.<key>=value` settings by stage id (objects without a prototype). */
   readonly stages: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly entries: readonly ConfigEntry[];
 }
 
-const TOP = ['ingress', 'egress', 'loop', 'stages'];
+const TOP = ['ingress', 'egress', 'dead_letter', 'loop', 'stages'];
 
 function binding(
-  role: 'ingress' | 'egress',
+  role: AdapterRole,
   entries: readonly ConfigEntry[],
   file: string,
   lastLine: number,
@@ -75,7 +78,7 @@ export function parseAdapterConfig(
       throw new ConfigError(
         { file, line: e.line, column: 1, key: printable(e.key) },
         `unknown key "${printable(e.key)}"`,
-        'keys start with ingress., egress., loop. or stages.<id>.',
+        'keys start with ingress., egress., dead_letter., loop. or stages.<id>.',
       );
     }
   }
@@ -103,11 +106,36 @@ export function parseAdapterConfig(
     }
     settings[setting] = e.value;
   }
+  const loop = loopSettings(entries, file);
+  const deadLetterEntry = entries.find((e) => e.key.startsWith('dead_letter.'));
+  const policyEntry = entries.find(
+    (e) => e.key === 'loop.failurePolicy' || e.key === 'loop.failure_policy',
+  );
+  if (loop.failurePolicy === 'dead_letter' && !deadLetterEntry) {
+    throw new ConfigError(
+      {
+        file,
+        line: policyEntry?.line ?? lastLine,
+        column: 1,
+        key: policyEntry?.key ?? 'loop.failurePolicy',
+      },
+      'loop.failurePolicy=dead_letter needs a dead-letter binding',
+      'add dead_letter.transport=<name> and its options (dead_letter.path=..., as for an egress): refused messages go there',
+    );
+  }
+  if (deadLetterEntry && loop.failurePolicy !== 'dead_letter') {
+    throw new ConfigError(
+      { file, line: deadLetterEntry.line, column: 1, key: deadLetterEntry.key },
+      'a dead_letter.* binding is configured but loop.failurePolicy is stop_pipeline: nothing would reach it',
+      'add loop.failurePolicy=dead_letter, or remove the dead_letter.* lines',
+    );
+  }
   return {
     file,
     ingress: binding('ingress', entries, file, lastLine),
     egress: binding('egress', entries, file, lastLine),
-    loop: loopSettings(entries, file),
+    deadLetter: deadLetterEntry ? binding('dead_letter', entries, file, lastLine) : undefined,
+    loop,
     stages,
     entries,
   };

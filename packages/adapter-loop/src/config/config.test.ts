@@ -157,3 +157,41 @@ describe('loop settings never show a secret either', () => {
     expect(`${message} ${hint}`).not.toContain('tok-abc-SECRET');
   });
 });
+
+describe('failure policy and the dead-letter binding', () => {
+  it('reads dead_letter.* with loop.failurePolicy=dead_letter (snake_case accepted)', () => {
+    for (const key of ['failurePolicy', 'failure_policy']) {
+      const c = parse(
+        `${base}loop.${key}=dead_letter\ndead_letter.transport=file\ndead_letter.path=dl.log\n`,
+      );
+      expect(c.loop.failurePolicy).toBe('dead_letter');
+      expect(c.deadLetter).toEqual({
+        role: 'dead_letter',
+        transport: 'file',
+        name: undefined,
+        options: { path: 'dl.log' },
+      });
+    }
+    expect(parse(base).loop.failurePolicy).toBe('stop_pipeline');
+    expect(parse(base).deadLetter).toBeUndefined();
+    expect(parse(`${base}loop.linger_ms=7\n`).loop.lingerMs).toBe(7);
+  });
+
+  it('names the line and the fix for each inconsistency', () => {
+    expect(fails(`${base}loop.failurePolicy=dead_letter\n`).message).toBe(
+      'adapters.kv:5:1: loop.failurePolicy=dead_letter needs a dead-letter binding',
+    );
+    expect(fails(`${base}dead_letter.transport=file\n`).message).toContain(
+      'adapters.kv:5:1: a dead_letter.* binding is configured but loop.failurePolicy is stop_pipeline',
+    );
+    expect(fails(`${base}loop.failure_policy=drop\n`).message).toContain(
+      'loop.failure_policy: expected stop_pipeline (the default) or dead_letter',
+    );
+    expect(fails(`${base}loop.lingerMs=1\nloop.linger_ms=2\n`).message).toContain(
+      'loop.linger_ms sets loop.lingerMs again (line 5 set it as loop.lingerMs)',
+    );
+    expect(
+      fails(`${base}loop.failurePolicy=dead_letter\ndead_letter.path=dl.log\n`).message,
+    ).toContain('missing dead_letter.transport');
+  });
+});

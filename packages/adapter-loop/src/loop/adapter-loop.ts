@@ -7,6 +7,7 @@ import { acquireLaneLock } from '../snapshot/lane-lock.js';
 import type { LoopSnapshot, LoopState } from '../snapshot/types.js';
 import { createStageResolver, type Stage, type StageMessage } from '../stages.js';
 import { AckTracker } from './ack-tracker.js';
+import { deadLetterFormat, deadLetterMessage } from './dead-letter.js';
 import { type EgressBatch, EgressBatcher, seqOf } from './egress.js';
 import { Incidents } from './incidents.js';
 import { openBoth } from './open.js';
@@ -25,6 +26,11 @@ export class AdapterLoop implements Loop {
   private readonly ring: SingleRing;
   private readonly ingress: AdapterHealth;
   private readonly egressHealth: AdapterHealth;
+  /** The dead-letter binding's health, when one is configured. */
+  private readonly deadLetterHealth: AdapterHealth | undefined;
+  private deadLettered = 0;
+  /** When the dead-letter `send()` now in progress began (ms clock), and its size. */
+  private deadLetterSending: { since: number; messages: number } | undefined;
   private readonly batcher: EgressBatcher;
   private readonly tracker: AckTracker;
   private readonly incidents: Incidents;
@@ -67,6 +73,15 @@ export class AdapterLoop implements Loop {
       secrets,
       options.onAdapterFailure,
     );
+    this.deadLetterHealth = options.deadLetter
+      ? new AdapterHealth(
+          options.deadLetter.name ?? `${options.deadLetter.transport.name}-dead-letter`,
+          'dead_letter',
+          options.deadLetter.transport.name,
+          secrets,
+          options.onAdapterFailure,
+        )
+      : undefined;
     // A source with a flow-control window hands over no more until it is acked: close egress
     // batches at the window instead of lingering for messages that cannot come.
     const window = ingress.transport.capabilities.maxInFlight;
@@ -98,7 +113,18 @@ export class AdapterLoop implements Loop {
       egress_messages: this.egressHealth.messageCount,
       acked_messages: this.tracker.acked,
       dropped_messages: this.dropped(),
-      adapters: [this.ingress.toSnapshot(now), this.egressHealth.toSnapshot(now)],
+      dead_lettered_messages: this.deadLettered,
+      adapters: [
+        this.ingress.toSnapshot(now),
+        this.egressHealth.toSnapshot(now),
+        ...(this.deadLetterHealth ? [this.deadLetterHealth.toSnapshot(now)] : []),
+      ],
+      stages: this.options.spec.stages.map((s, i) => ({
+        id: s.id,
+        key: s.stage,
+        filtered: this.stageCounts.filtered[i] ?? 0,
+        rejected: this.stageCounts.rejected[i] ?? 0,
+      })),
       ring: this.ring.state(),
       ended_at: this.endedAt === undefined ? null : new Date(this.endedAt).toISOString(),
       stop_reason: this.endedAt === undefined ? null : this.reason,
@@ -179,6 +205,9 @@ export class AdapterLoop implements Loop {
         [
           { transport: this.options.ingress.transport, health: this.ingress },
           { transport: this.options.egress.transport, health: this.egressHealth },
+          ...(this.options.deadLetter && this.deadLetterHealth
+            ? [{ transport: this.options.deadLetter.transport, health: this.deadLetterHealth }]
+            : []),
         ],
         lanePath,
         signal,
@@ -189,6 +218,7 @@ export class AdapterLoop implements Loop {
       // Opened: whatever went wrong while opening (a slow open, a reconnect) is over.
       this.incidents.recovered(this.ingress);
       this.incidents.recovered(this.egressHealth);
+      if (this.deadLetterHealth) this.incidents.recovered(this.deadLetterHealth);
       await this.writeSnapshot();
       const guard = (p: Promise<void>): Promise<void> =>
         p.catch((e: unknown) => this.halt(EdgeplaneError.from(e, 'adapter-loop')));
@@ -233,6 +263,7 @@ export class AdapterLoop implements Loop {
       egressMessages: this.egressHealth.messageCount,
       ackedMessages: this.tracker.acked,
       droppedMessages: this.dropped(),
+      deadLetteredMessages: this.deadLettered,
       durationMs: performance.now() - t0,
       failedDuring: this.failure ? this.phase : undefined,
       stoppedDuring: this.reason === 'stopped' && !this.failure ? this.phase : undefined,
@@ -344,9 +375,10 @@ export class AdapterLoop implements Loop {
    * refused message, halts the loop (`stop_pipeline`) and returns false.
    */
   private async sendBatch(batch: EgressBatch): Promise<boolean> {
+    const deadLetter = this.options.failurePolicy === 'dead_letter';
     // stop_pipeline: nothing after the first message a stage refused is sent (it would only be
     // a duplicate after the restart that stops at that message again).
-    const firstStageReject = batch.rejects[0];
+    const firstStageReject = deadLetter ? undefined : batch.rejects[0];
     const messages = firstStageReject
       ? batch.messages.filter((_, i) => seqOf(batch, i) < firstStageReject.seq)
       : batch.messages;
@@ -363,6 +395,7 @@ export class AdapterLoop implements Loop {
     ].sort((a, b) => a.seq - b.seq);
     const first = refusals[0];
     if (!first) return true;
+    if (deadLetter) return this.sendToDeadLetter(refusals);
     // stop_pipeline: what precedes the refused message is delivered; acknowledge it, then stop.
     this.tracker.advance(first.seq - 1);
     await this.tracker.idle();
@@ -436,6 +469,76 @@ export class AdapterLoop implements Loop {
     }));
   }
 
+  /**
+   * dead_letter: sends the refused messages of a batch to the dead-letter binding, with
+   * retries, as one batch in ring order. True when it took them all (the batch's acks may go
+   * out); otherwise acknowledges what precedes the first refusal, stops the loop and returns false.
+   */
+  private async sendToDeadLetter(refusals: readonly Refusal[]): Promise<boolean> {
+    const binding = this.options.deadLetter;
+    const health = this.deadLetterHealth;
+    const first = refusals[0];
+    if (!binding || !health || !first) return refusals.length === 0;
+    const format = deadLetterFormat(binding.transport.capabilities);
+    const now = Date.now();
+    const context = {
+      format,
+      specHash: this.options.specHash,
+      ingress: this.ingress.name,
+      secrets: this.options.secrets ?? [],
+      now,
+    };
+    const messages = refusals.map((r) =>
+      deadLetterMessage(r, { ...context, inbound: this.tracker.inboundAt(r.seq) }),
+    );
+    const result = await sendWithRetry(binding.transport, messages, {
+      ...this.options.retry,
+      signal: this.hardAbort.signal,
+      abandon: this.abandon.signal,
+      onRetry: (error: EdgeplaneError) => {
+        if (!this.hardAbort.signal.aborted) health.fail(error);
+      },
+      onAttempt: () => {
+        this.deadLetterSending = { since: Date.now(), messages: messages.length };
+      },
+      onSettled: () => {
+        this.deadLetterSending = undefined;
+      },
+    });
+    if (result.status === 'ok') {
+      health.messageCount += messages.length;
+      this.deadLettered += messages.length;
+      this.incidents.recovered(health);
+      const where = this.tracker.inboundAt(first.seq);
+      const origin = where ? (where.origin ?? where.id) : 'an unknown position';
+      this.incidents.emit(
+        health,
+        'dead_lettered',
+        `${messages.length} message(s) refused permanently went to the dead letter; the first: ${first.by} refused the message from ${origin}: ${first.error.message}`,
+      );
+      return true;
+    }
+    if (this.flags.halted) return false;
+    // The dead letter refused them too, or gave up: nothing after the first refusal is acked.
+    this.tracker.advance(first.seq - 1);
+    await this.tracker.idle();
+    const cause = result.status === 'partial' ? result.rejected[0]?.error : result.error;
+    const error = new EdgeplaneError(
+      cause?.code ?? 'internal',
+      'adapter-loop',
+      `dead letter "${health.name}" did not take ${messages.length} refused message(s): ${cause?.message ?? 'unknown error'}; ` +
+        `the first was refused by ${first.by}: ${first.error.message}; nothing from it on was acknowledged: it comes back on restart`,
+      {
+        cause,
+        details: { dead_letter: health.name, refused_by: first.by, reason: first.error.code },
+        hint: cause?.hint ?? 'fix the dead-letter binding (dead_letter.* in the adapter config)',
+      },
+    );
+    health.fail(error);
+    this.halt(error);
+    return false;
+  }
+
   private startWatchdog(): NodeJS.Timeout {
     // An open that hangs (a server that accepts the connection and answers nothing) is work
     // outstanding too: without this, the run would sit in `connecting` with /healthz 200.
@@ -450,6 +553,18 @@ export class AdapterLoop implements Loop {
               ? `send of ${this.sending.messages} message(s) to ${egress.transport.name}`
               : `open of ${egress.transport.name}`,
         },
+        ...(this.deadLetterHealth
+          ? [
+              {
+                health: this.deadLetterHealth,
+                since: () => this.deadLetterSending?.since ?? this.deadLetterHealth?.openingSince,
+                describe: () =>
+                  this.deadLetterSending
+                    ? `send of ${this.deadLetterSending.messages} message(s) to the dead letter`
+                    : 'open of the dead letter',
+              },
+            ]
+          : []),
         {
           health: this.ingress,
           since: () => this.tracker.busySince ?? this.ingress.openingSince,
@@ -502,10 +617,13 @@ export class AdapterLoop implements Loop {
       Promise.allSettled([
         ingress.transport.close(),
         egress.transport.close(),
+        this.options.deadLetter?.transport.close(),
         ...stages.map((s) => s.close?.()),
       ]),
     );
     if (this.ingress.state !== 'failed') this.ingress.state = 'closed';
     if (this.egressHealth.state !== 'failed') this.egressHealth.state = 'closed';
+    if (this.deadLetterHealth && this.deadLetterHealth.state !== 'failed')
+      this.deadLetterHealth.state = 'closed';
   }
 }

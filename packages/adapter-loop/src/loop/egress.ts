@@ -78,7 +78,8 @@ export class EgressBatcher {
     for (let i = 0; i < values.length; i++) {
       const m = values[i];
       if (m instanceof RejectedSlot) {
-        (this.rejects ??= []).push({ seq: firstSeq + i, slot: m });
+        if (!this.rejects) this.rejects = [];
+        this.rejects.push({ seq: firstSeq + i, slot: m });
       } else if (m) {
         const seq = firstSeq + i;
         if (this.current.length === 0) this.firstSeq = seq;

@@ -3,6 +3,7 @@ import type { RingSpecInput } from '@edgeplane/spec-kv';
 import type { AdapterRole, LoopSnapshot, LoopState } from '../snapshot/types.js';
 import type { StageResolver } from '../stages.js';
 import type { Transport } from '../transport/types.js';
+import type { FailurePolicy } from './dead-letter.js';
 import type { BatchOptions } from './egress.js';
 import type { RetryOptions } from './retry.js';
 
@@ -16,7 +17,7 @@ export type LoopSpec = RingSpecInput;
 /** One side of the loop: a transport and the name it has in snapshots. */
 export interface AdapterBinding {
   readonly transport: Transport;
-  /** Adapter name in snapshots (default `<transport>-ingress` / `<transport>-egress`). */
+  /** Adapter name in snapshots (default `<transport>-ingress` / `-egress` / `-dead-letter`). */
   readonly name?: string | undefined;
 }
 
@@ -27,6 +28,20 @@ export interface LoopOptions {
   readonly specHash?: string | undefined;
   readonly ingress: AdapterBinding;
   readonly egress: AdapterBinding;
+  /**
+   * What happens to a message a stage or the egress refuses permanently (`invalid-input`,
+   * `too-large`, a 4xx): `stop_pipeline` (default) acknowledges what precedes it and stops;
+   * `dead_letter` sends it to `deadLetter` (see `deadLetterMessage` for what is written) and goes
+   * on. Retryable failures never go to the dead letter.
+   */
+  readonly failurePolicy?: FailurePolicy | undefined;
+  /**
+   * The dead-letter binding: any transport with `send()`, opened with role `egress` and state
+   * directory `<lanePath>/dead_letter`. Required with `failurePolicy: 'dead_letter'`, refused
+   * without it. A refused message's ingress position is acknowledged only once this transport
+   * durably took it; if it refuses the message too, or its retries run out, the loop stops.
+   */
+  readonly deadLetter?: AdapterBinding | undefined;
   /** Resolves the spec's stage keys (default: `identity` only). */
   readonly stages?: StageResolver | undefined;
   /** Per-stage settings by stage id (`stages.<id>.*` in the adapter config). */
@@ -70,9 +85,9 @@ export interface AdapterEvent {
   /**
    * `state`: connection state changed (`state` says to what); `group`: consumer-group change;
    * `stall` / `recovered`: work outstanding too long / the adapter works again; `rejected`: the
-   * egress refused a message permanently.
+   * egress refused a message permanently; `dead_lettered`: refused messages went to the dead letter.
    */
-  readonly kind: 'state' | 'group' | 'stall' | 'recovered' | 'rejected';
+  readonly kind: 'state' | 'group' | 'stall' | 'recovered' | 'rejected' | 'dead_lettered';
   /** The new connection state, for `state` and `stall` events. */
   readonly state?: string | undefined;
   /** One line, secrets redacted. */
@@ -118,6 +133,8 @@ export interface LoopResult {
   readonly egressMessages: number;
   readonly ackedMessages: number;
   readonly droppedMessages: number;
+  /** Messages refused permanently that went to the dead letter (and were acknowledged). */
+  readonly deadLetteredMessages: number;
   readonly durationMs: number;
   /** When the failure happened: opening the transports, or while running / draining. */
   readonly failedDuring?: 'open' | 'run' | undefined;

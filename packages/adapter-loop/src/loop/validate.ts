@@ -83,6 +83,31 @@ export function validateLoopOptions(options: LoopOptions): void {
       `transport "${egress?.transport?.name}" cannot be an egress (it has no send())`,
       'use a transport whose capabilities declare sink: true',
     );
+  const policy = options.failurePolicy ?? 'stop_pipeline';
+  if (policy !== 'stop_pipeline' && policy !== 'dead_letter')
+    throw invalid(
+      'failurePolicy',
+      `unknown failure policy "${String(policy)}"`,
+      'use stop_pipeline (the default) or dead_letter',
+    );
+  if (policy === 'dead_letter' && !options.deadLetter)
+    throw invalid(
+      'deadLetter',
+      'failurePolicy dead_letter needs a dead-letter binding',
+      'give deadLetter: { transport } (adapter config: dead_letter.transport=<name> and its options)',
+    );
+  if (options.deadLetter && policy !== 'dead_letter')
+    throw invalid(
+      'deadLetter',
+      'a dead-letter binding is given but failurePolicy is stop_pipeline: nothing would reach it',
+      'set failurePolicy: dead_letter (adapter config: loop.failurePolicy=dead_letter), or remove the binding',
+    );
+  if (options.deadLetter && typeof options.deadLetter.transport?.send !== 'function')
+    throw invalid(
+      'deadLetter',
+      `transport "${options.deadLetter.transport?.name}" cannot be a dead letter (it has no send())`,
+      'use a transport whose capabilities declare sink: true',
+    );
   const window = ingress.transport.capabilities?.maxInFlight;
   integer('ingress.transport.capabilities.maxInFlight', window, 1, Number.MAX_SAFE_INTEGER);
   integer('maxMessages', options.maxMessages, 0, Number.MAX_SAFE_INTEGER);

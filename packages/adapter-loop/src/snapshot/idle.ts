@@ -1,4 +1,4 @@
-import type { LoopSnapshot } from './types.js';
+import type { AdapterRole, LoopSnapshot } from './types.js';
 
 /**
  * The snapshot of a loop that is not running (yet): both adapters `ready`, counts 0, state
@@ -9,11 +9,15 @@ export function idleSnapshot(input: {
   readonly specHash?: string | null | undefined;
   readonly capacity: number;
   readonly stageIds: readonly string[];
+  /** Stage keys, in spec order (same length as `stageIds`). */
+  readonly stageKeys?: readonly string[] | undefined;
+  /** The dead-letter binding, when the config has one. */
+  readonly deadLetter?: { readonly name: string; readonly transport: string } | undefined;
   readonly ingress: { readonly name: string; readonly transport: string };
   readonly egress: { readonly name: string; readonly transport: string };
   readonly now?: number | undefined;
 }): LoopSnapshot {
-  const entry = (a: { name: string; transport: string }, role: 'ingress' | 'egress') => ({
+  const entry = (a: { name: string; transport: string }, role: AdapterRole) => ({
     name: a.name,
     role,
     transport: a.transport,
@@ -39,7 +43,18 @@ export function idleSnapshot(input: {
     egress_messages: 0,
     acked_messages: 0,
     dropped_messages: 0,
-    adapters: [entry(input.ingress, 'ingress'), entry(input.egress, 'egress')],
+    dead_lettered_messages: 0,
+    adapters: [
+      entry(input.ingress, 'ingress'),
+      entry(input.egress, 'egress'),
+      ...(input.deadLetter ? [entry(input.deadLetter, 'dead_letter')] : []),
+    ],
+    stages: input.stageIds.map((id, i) => ({
+      id,
+      key: input.stageKeys?.[i] ?? '',
+      filtered: 0,
+      rejected: 0,
+    })),
     ring: {
       capacity: input.capacity,
       cursor: -1,

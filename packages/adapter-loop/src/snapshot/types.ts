@@ -51,6 +51,18 @@ export interface GroupSnapshot {
   readonly claims: number;
 }
 
+/** One stage's counts in a snapshot, in messages. */
+export interface StageSnapshot {
+  /** The stage id from the spec. */
+  readonly id: string;
+  /** Its stage key, e.g. `identity`, `parse:json`. */
+  readonly key: string;
+  /** Messages it dropped (`null`: filtered, e.g. by `filter` or `dedupe`), counted as done. */
+  readonly filtered: number;
+  /** Messages it refused (`rejectMessage`): stopped the loop, or went to the dead letter. */
+  readonly rejected: number;
+}
+
 /** The ring section of a snapshot. */
 export interface RingSnapshot {
   readonly capacity: number;
@@ -78,7 +90,15 @@ export interface LoopSnapshot {
   readonly acked_messages: number;
   /** Messages dropped by a stage (filtered), counted as done. */
   readonly dropped_messages: number;
-  readonly adapters: readonly [AdapterSnapshot, AdapterSnapshot];
+  /**
+   * Messages refused permanently (by a stage or the egress) that the dead-letter binding durably
+   * took, under `loop.failurePolicy=dead_letter`; counted as done (acknowledged). 0 otherwise.
+   */
+  readonly dead_lettered_messages: number;
+  /** Ingress, egress, and the dead-letter binding when one is configured (role `dead_letter`). */
+  readonly adapters: readonly [AdapterSnapshot, AdapterSnapshot, ...AdapterSnapshot[]];
+  /** Per stage, in spec order: messages it dropped (filtered) and refused. */
+  readonly stages: readonly StageSnapshot[];
   readonly ring: RingSnapshot;
   /** When the run ended (RFC 3339), in a final snapshot (`stopped` / `failed`); else null. */
   readonly ended_at: string | null;

@@ -19,6 +19,8 @@ export {
  */
 export { z } from 'zod';
 export { checkFailed, checkResult, checkSkipped } from './check.js';
+export type { VersionRange } from './check-run.js';
+export { CheckRun, compareVersions, timedOk, versionCheck } from './check-run.js';
 export type { TransportDefinition } from './options.js';
 export { defineTransport, describeOptions, formatOptionIssues, kv } from './options.js';
 export type { ConnectTimings, ProbeConnectOptions } from './probes.js';

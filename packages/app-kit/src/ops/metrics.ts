@@ -49,6 +49,23 @@ export function createOpsMetrics(options: OpsMetricsOptions = {}): OpsMetrics {
     help: 'Messages dropped by a stage (filtered).',
     registers,
   });
+  const deadLettered = new Counter({
+    name: 'edgeplane_messages_dead_lettered_total',
+    help: 'Messages refused permanently (by a stage or the egress) that the dead-letter binding took.',
+    registers,
+  });
+  const stageFiltered = new Counter({
+    name: 'edgeplane_stage_filtered_total',
+    help: 'Messages a stage dropped (filtered), by stage.',
+    labelNames: ['stage', 'key'],
+    registers,
+  });
+  const stageRejected = new Counter({
+    name: 'edgeplane_stage_rejected_total',
+    help: 'Messages a stage refused permanently, by stage.',
+    labelNames: ['stage', 'key'],
+    registers,
+  });
   const acked = new Counter({
     name: 'edgeplane_messages_acked_total',
     help: 'Messages whose ingress position was acknowledged.',
@@ -137,6 +154,12 @@ export function createOpsMetrics(options: OpsMetricsOptions = {}): OpsMetrics {
       if (a.lag !== null) lag.set({ ...labels, unit: a.lag_unit ?? 'messages' }, a.lag);
     }
     grow('dropped', s.dropped_messages, (n) => dropped.inc(n));
+    grow('dead_lettered', s.dead_lettered_messages ?? 0, (n) => deadLettered.inc(n));
+    for (const st of s.stages ?? []) {
+      const labels = { stage: st.id, key: st.key };
+      grow(`filtered:${st.id}`, st.filtered, (n) => stageFiltered.inc(labels, n));
+      grow(`rejected:${st.id}`, st.rejected, (n) => stageRejected.inc(labels, n));
+    }
     grow('acked', s.acked_messages, (n) => acked.inc(n));
     occupancy.set(Math.max(0, s.ring.cursor - s.ring.released));
     capacity.set(s.ring.capacity);

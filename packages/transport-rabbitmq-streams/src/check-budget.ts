@@ -1,0 +1,97 @@
+import { type CheckContext, EdgeplaneError } from '@edgeplane/adapter-loop/transport';
+import { COMPONENT } from './errors.js';
+
+/** Time kept back from `timeoutMs` to close the probe's connections before `check()` resolves. */
+const CLOSE_RESERVE_MS = 150;
+
+/**
+ * The time budget of one `check()` (`context.timeoutMs`, less a moment to close) and its signal:
+ * `run()` races each probe against both, so `check()` resolves in time whatever the brokers do.
+ */
+export class CheckBudget {
+  private readonly end: number;
+
+  constructor(private readonly context: CheckContext) {
+    this.end = performance.now() + Math.max(50, context.timeoutMs - CLOSE_RESERVE_MS);
+  }
+
+  /** Aborts when the budget runs out or doctor gives up: hand it to what opens sockets. */
+  get signal(): AbortSignal {
+    this.stop ??= AbortSignal.any([
+      this.context.signal,
+      AbortSignal.timeout(Math.max(1, this.leftMs)),
+    ]);
+    return this.stop;
+  }
+
+  private stop: AbortSignal | undefined;
+
+  /** ms left for probes (0 once spent). */
+  get leftMs(): number {
+    return Math.max(0, Math.round(this.end - performance.now()));
+  }
+
+  /**
+   * `promise`, or a rejection when the budget runs out (`timeout`) or doctor gives up
+   * (`cancelled`) first. `what` completes "cannot ...": `connect to the brokers`.
+   */
+  run<T>(promise: Promise<T>, what: string): Promise<T> {
+    promise.catch(() => {});
+    const { signal, timeoutMs } = this.context;
+    if (signal.aborted) return Promise.reject(cancelled(what));
+    return new Promise<T>((resolve, reject) => {
+      const stop = (error: EdgeplaneError) => {
+        done();
+        reject(error);
+      };
+      const onAbort = () => stop(cancelled(what));
+      const timer = setTimeout(
+        () =>
+          stop(
+            new EdgeplaneError(
+              'timeout',
+              COMPONENT,
+              `cannot ${what}: no answer within doctor's budget of ${timeoutMs} ms`,
+              {
+                hint: 'check that the broker is up and answering, or give doctor more time (`--timeout-ms`)',
+              },
+            ),
+          ),
+        this.leftMs,
+      );
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(
+        (value) => {
+          done();
+          resolve(value);
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Waits for `promise` (a close) until the whole budget is spent; never rejects. */
+  async settle(promise: Promise<unknown>): Promise<void> {
+    promise.catch(() => {});
+    const left = Math.max(10, this.leftMs + CLOSE_RESERVE_MS - 20);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      promise.catch(() => {}),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, left);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+}
+
+function cancelled(what: string): EdgeplaneError {
+  return new EdgeplaneError('cancelled', COMPONENT, `cannot ${what}: doctor was interrupted`);
+}
