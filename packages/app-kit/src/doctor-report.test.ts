@@ -98,6 +98,25 @@ describe('doctorResult / renderDoctorResult', () => {
     expect(lines.at(-1)).toBe('NOT ready (0 ok, 0 warn, 1 failed, 1 skipped)');
   });
 
+  it('long adapter and check names: each detail goes under its row, still within 80 columns', () => {
+    const r = doctorResult({ ready: true, checks: [] }, [
+      endpoint({
+        adapter: 'redis-streams-ingress',
+        name: 'consumer-group',
+        status: 'warn',
+        detail:
+          'group "edgeplane" does not exist: `createGroup=true` creates it at `startId` 0 on the first open',
+        fix: 'nothing to do if that is intended; otherwise create it beforehand',
+      }),
+    ]);
+    const lines = renderDoctorResult(r).trimEnd().split('\n');
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    expect(lines[0]).toMatch(/^ADAPTER +CHECK +STAT TIME$/);
+    expect(lines[1]).toMatch(/^redis-streams-ingress consumer-group warn$/);
+    expect(lines[2]).toMatch(/^ {4}group "edgeplane" does not exist/);
+    expect(lines.find((l) => l.startsWith('    fix: nothing to do'))).toBeDefined();
+  });
+
   it('wrap cuts words longer than the width', () => {
     expect(wrap('a bb cccccc d', 4)).toEqual(['a bb', 'cccc', 'cc d']);
     expect(wrap('', 10)).toEqual(['']);

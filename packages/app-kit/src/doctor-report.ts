@@ -69,28 +69,44 @@ function time(ms: number | undefined): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(1)} ms`;
 }
 
+/** The narrowest detail column kept beside the row; narrower, details go under it. */
+const MIN_DETAIL_COLUMN = 36;
+/** Indent of a detail written under its row. */
+const UNDER = 4;
+
+/** The detail and fix lines of one check, `room` characters wide, each prefixed by `margin`. */
+function detailLines(c: DoctorLine, room: number, margin: string): string[] {
+  const lines = wrap(c.detail, room);
+  if (c.fix !== undefined && (c.status === 'warn' || c.status === 'fail')) {
+    const [f = '', ...more] = wrap(c.fix, room - 5);
+    lines.push(`fix: ${f}`, ...more.map((l) => `     ${l}`));
+  }
+  return lines.map((l) => `${margin}${l}`);
+}
+
 /**
  * The human table of a doctor result: one row per check (adapter or `host`, check, status, time,
- * detail), the detail wrapped to `width` columns (default 80) under its own column, and the fix
- * of a `warn` or `fail` on its own line under the detail. Ends with the verdict line.
+ * detail), wrapped to `width` columns (default 80), the fix of a `warn` or `fail` on its own line
+ * under the detail. The detail has its own column when at least 36 characters are left for it;
+ * otherwise (long adapter or check names) it goes under its row, indented. Ends with the verdict.
  */
 export function renderDoctorResult(result: DoctorResult, width = 80): string {
   const who = (c: DoctorLine) => (c.scope === 'host' ? 'host' : (c.adapter ?? ''));
-  const w1 = Math.min(18, Math.max(7, ...result.checks.map((c) => who(c).length)));
-  const w2 = Math.min(16, Math.max(5, ...result.checks.map((c) => c.name.length)));
+  const w1 = Math.max(7, ...result.checks.map((c) => who(c).length));
+  const w2 = Math.max(5, ...result.checks.map((c) => c.name.length));
   const indent = w1 + w2 + 16;
-  const room = Math.max(24, width - indent);
-  const out = [`${pad('ADAPTER', w1)} ${pad('CHECK', w2)} STAT ${pad('TIME', 9)}DETAIL`];
+  const beside = width - indent >= MIN_DETAIL_COLUMN;
+  const out = [
+    `${pad('ADAPTER', w1)} ${pad('CHECK', w2)} STAT ${beside ? pad('TIME', 9) : 'TIME'}${beside ? 'DETAIL' : ''}`,
+  ];
   for (const c of result.checks) {
     const lead = `${pad(who(c), w1)} ${pad(c.name, w2)} ${pad(STATUS[c.status], 4)} ${pad(time(c.durationMs), 9)}`;
-    const [first = '', ...rest] = wrap(c.detail, room);
-    out.push(`${lead.length > indent ? `${lead}\n${' '.repeat(indent)}` : lead}${first}`);
-    for (const l of rest) out.push(`${' '.repeat(indent)}${l}`);
-    if (c.fix !== undefined && (c.status === 'warn' || c.status === 'fail')) {
-      const [f = '', ...more] = wrap(c.fix, room - 5);
-      out.push(`${' '.repeat(indent)}fix: ${f}`);
-      for (const l of more) out.push(`${' '.repeat(indent + 5)}${l}`);
+    if (!beside) {
+      out.push(lead.trimEnd(), ...detailLines(c, width - UNDER, ' '.repeat(UNDER)));
+      continue;
     }
+    const [first = '', ...rest] = detailLines(c, width - indent, ' '.repeat(indent));
+    out.push(`${lead}${first.trimStart()}`, ...rest);
   }
   const count = (s: DoctorLine['status']) => result.checks.filter((c) => c.status === s).length;
   const tally = `${count('ok')} ok, ${count('warn')} warn, ${count('fail')} failed, ${count('skip')} skipped`;
