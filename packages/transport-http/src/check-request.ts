@@ -22,7 +22,8 @@ function readAnswer(
   startedAt: number,
 ): TransportCheck[] {
   const said = `OPTIONS ${target.pathname} answered ${status}`;
-  const sent = staticHeaders(options, target).authorization !== undefined;
+  // authToken, the URL's user:password@, or any `headers.*` (an API key may ride in one)
+  const sent = Object.keys(staticHeaders(options, target)).length > 0;
   const hmac =
     options.hmacSecret !== undefined
       ? '; hmacSecret is not checked (OPTIONS has no body to sign)'
