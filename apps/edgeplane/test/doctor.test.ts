@@ -168,6 +168,29 @@ describe('edgeplane doctor', () => {
     });
   });
 
+  it('Ctrl-C during the endpoint checks: exit 130 at once, one line', async () => {
+    const server = createServer((socket) => held.push(socket));
+    servers.push(server);
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+    );
+    const cwd = workdir({
+      'spec.kv': SPEC,
+      'adapters.kv': httpConfig(`http://127.0.0.1:${port}/in`),
+      'in.log': 'a\n',
+    });
+    const started = Date.now();
+    const r = await cli(['doctor', '--spec=spec.kv', '--config=adapters.kv', '--lane-path=lane'], {
+      cwd,
+      env: { TOKEN: 't' },
+      signal: (fire) => setTimeout(() => fire('SIGINT'), 200),
+    });
+    expect(r.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(r.stderr).toBe('stopped by SIGINT; the endpoint checks were cut short\n');
+    expect(r.stdout).toBe('');
+  });
+
   it('a bad config is exit 2 with the usual error; a bad --timeout-ms too', async () => {
     const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': 'ingress.transport=nosuch\n' });
     const bad = await cli(['doctor', '--spec=spec.kv', '--config=adapters.kv'], { cwd });
