@@ -4,7 +4,7 @@ import type { ErrorCode } from '@edgeplane/errors';
  * Exit codes of every verb (reference decision 8): 0 success; 1 runtime failure (a server lost,
  * a timeout, a stage bug: the loop stopped without losing data); 2 usage or invalid input (bad
  * flag, spec, config, credential — also when refused mid-run — or a message the egress refuses
- * permanently); 3 the host is not ready (`doctor`); 130/143 stopped by
+ * permanently); 3 the host or an endpoint is not ready (`doctor`; `run` on a Node.js too old); 130/143 stopped by
  * SIGINT/SIGTERM: after a clean drain, while the transports were still opening, or before the
  * loop started (the last two move nothing).
  */

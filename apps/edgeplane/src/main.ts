@@ -33,7 +33,7 @@ export const COMMANDS: readonly Command[] = [
 
 function usage(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(17)}${c.summary}`);
-  return `edgeplane: move bytes between external systems through a declared SingleRing, with adapter health you can see\n\nUsage: edgeplane <verb> [--name=value ...]\n\nVerbs:\n${rows.join('\n')}\n\nRun \`edgeplane <verb> --help\` for a verb's flags. Exit codes: 0 ok, 1 runtime failure, 2 usage or invalid input, 3 host not ready, 130/143 stopped by SIGINT/SIGTERM.\n`;
+  return `edgeplane: move bytes between external systems through a declared SingleRing, with adapter health you can see\n\nUsage: edgeplane <verb> [--name=value ...]\n\nVerbs:\n${rows.join('\n')}\n\nRun \`edgeplane <verb> --help\` for a verb's flags. Exit codes: 0 ok, 1 runtime failure, 2 usage or invalid input, 3 host or endpoint not ready (doctor), 130/143 stopped by SIGINT/SIGTERM.\n`;
 }
 
 /**

@@ -139,14 +139,16 @@ describe('edgeplane snapshot / describe / dot / doctor / incident-bundle', () =>
     expect(JSON.parse(ok.stdout).checks.map((c: { name: string }) => c.name)).toEqual([
       'node',
       'lane_path',
+      'disk',
       'open_files',
       'memlock',
       'cpus',
       'memory',
+      'clock',
     ]);
     const bad = await cli(['doctor', '--lane-path=/proc/edgeplane-lane'], { cwd });
     expect(bad.code).toBe(3);
-    expect(bad.stdout).toContain('FAIL  lane_path');
+    expect(bad.stdout).toMatch(/^host +lane_path +FAIL /m);
   });
 
   it('incident-bundle writes the required files and redacts the config and environment', async () => {

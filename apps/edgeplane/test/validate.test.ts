@@ -172,6 +172,7 @@ describe('the runtime', () => {
       checks: { name: string; status: string; detail: string }[];
     };
     expect(report.checks.find((c) => c.name === 'node')).toEqual({
+      scope: 'host',
       name: 'node',
       status: 'ok',
       detail: `Node.js ${process.version}`,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { ensureWritableDir } from '@edgeplane/adapter-loop';
+import { type ClockReading, clockCheck, diskCheck } from './doctor-system.js';
 
 /** One host check: `ok`, `warn` (works, but not tuned) or `fail` (the host is not ready). */
 export interface DoctorCheck {
@@ -125,22 +126,28 @@ function cpuCheck(cpus: number): DoctorCheck {
 }
 
 /**
- * Host readiness checks (reference section 7): Node version, lane path writable, open-files
- * and locked-memory limits, CPU count, memory. A contract check, not a benchmark.
+ * Host readiness checks (reference section 7): Node version, lane path writable, free disk at
+ * the lane path (`LANE_DISK_*`), open-files and locked-memory limits, CPU count, memory, clock
+ * synchronized (`warn` when it cannot tell, never `fail`). A contract check, not a benchmark;
+ * the endpoints are checked by `checkEndpoints`. `clock` and `limits` replace what is read from
+ * the system (tests).
  */
 export function runDoctor(input: {
   readonly lanePath: string;
   readonly nodeVersion?: string;
   readonly cpus?: number;
   readonly limits?: string;
+  readonly clock?: ClockReading;
 }): DoctorReport {
   const checks: DoctorCheck[] = [
     nodeCheck(input.nodeVersion ?? process.version),
     laneCheck(input.lanePath),
+    diskCheck(input.lanePath),
     filesCheck(input.limits),
     memlockCheck(input.limits),
     cpuCheck(input.cpus ?? availableParallelism()),
     { name: 'memory', status: 'ok', detail: `${Math.round(totalmem() / 2 ** 20)} MiB total` },
+    clockCheck(input.clock),
   ];
   return { ready: checks.every((c) => c.status !== 'fail'), checks };
 }

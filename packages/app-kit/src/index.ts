@@ -22,6 +22,18 @@ export {
 } from './deployment.js';
 export type { DoctorCheck, DoctorReport } from './doctor.js';
 export { isSupportedNode, MIN_NODE, MIN_OPEN_FILES, readLimit, runDoctor } from './doctor.js';
+export type { DoctorLine, DoctorResult } from './doctor-report.js';
+export { doctorResult, renderDoctorResult } from './doctor-report.js';
+export type { ClockReading } from './doctor-system.js';
+export {
+  clockCheck,
+  diskCheck,
+  LANE_DISK_FAIL_BYTES,
+  LANE_DISK_WARN_BYTES,
+  readClock,
+} from './doctor-system.js';
+export type { CheckEndpointsOptions, EndpointCheck } from './endpoints.js';
+export { CHECK_GRACE_MS, checkEndpoints } from './endpoints.js';
 export type { ConfigVariable, EnvironmentInput, EnvironmentRecord } from './environment.js';
 export { bundleSecrets, ENVIRONMENT_PREFIXES, environmentRecord } from './environment.js';
 export type { Governance, GovernanceInput } from './governance.js';

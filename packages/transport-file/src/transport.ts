@@ -10,6 +10,7 @@ import type {
   TransportCapabilities,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
+import { checkFile } from './check.js';
 import { closedError } from './errors.js';
 import {
   defineFileTransport,
@@ -104,6 +105,8 @@ function buildFileTransport(options: ResolvedFileOptions, io: FileTransportIo): 
     send: (batch, signal) => sink.send(batch, signal),
     receive: (receiveOptions) => receiveBatches(source, receiveOptions),
     lag: () => source.lag(),
+    /** Doctor's checks (check.ts): reads and writes nothing but a removed scratch file. */
+    check: (context) => checkFile(options, context),
     async close() {
       closed = true;
       // Never rejects (rule 5): what could not be flushed only means redelivery after a restart.

@@ -242,9 +242,7 @@ export class Egress {
       if (encoded > this.options.maxRequestBytes)
         return sendFailed(requestTooLarge(encoded, this.options.maxRequestBytes));
     }
-    const header = new Headers();
-    if (this.options.authToken !== undefined)
-      header.set('authorization', `Bearer ${this.options.authToken}`);
+    const header = this.headers();
     let accepted: number;
     try {
       const response = await (this.transport as ConnectTransport).unary(
@@ -276,6 +274,41 @@ export class Egress {
   private finish(batch: readonly OutboundMessage[], rejected: RejectedMessage[]): SendResult {
     this.progress.delete(batch);
     return sendPartial(rejected);
+  }
+
+  private headers(): Headers {
+    const header = new Headers();
+    if (this.options.authToken !== undefined)
+      header.set('authorization', `Bearer ${this.options.authToken}`);
+    return header;
+  }
+
+  /**
+   * For `check()`: connects as `open()` does, then makes one call with **no messages** (nothing
+   * is written; edgeplane's ingress answers `accepted: 0`), which tells whether the server
+   * serves `method` and takes `authToken`.
+   * @throws EdgeplaneError as `send` maps it: `unauthenticated`, `permission-denied`,
+   *   `not-found` (UNIMPLEMENTED), `unavailable`, `tls`.
+   */
+  async probe(signal: AbortSignal, timeoutMs: number): Promise<void> {
+    let down: EdgeplaneError | undefined;
+    const report = this.onStateChange;
+    this.onStateChange = (_state, error) => {
+      down ??= error;
+    };
+    try {
+      await this.open(signal);
+    } finally {
+      this.onStateChange = report;
+    }
+    if (down) throw down;
+    const empty = create(IngestRequestSchema, { messages: [] });
+    const transport = this.transport as ConnectTransport;
+    await transport
+      .unary(this.method, signal, timeoutMs, this.headers(), empty)
+      .catch((error: unknown) => {
+        throw grpcError(error, this.context);
+      });
   }
 
   /** Whether the egress reached the server at least once, and its state. */

@@ -9,6 +9,7 @@ import type {
   TransportCapabilities,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
+import { checkGrpc } from './check.js';
 import { Egress } from './egress.js';
 import { closedError, missingForRole, openCancelled } from './errors.js';
 import { Ingress, type IngressStats } from './ingress.js';
@@ -123,6 +124,8 @@ function buildGrpcTransport(options: ResolvedGrpcOptions): GrpcTransport {
       if (closed) return { status: 'failed', error: closedError() };
       return sink().send(batch, signal);
     },
+    /** Doctor's checks (check.ts): binds and releases `listen`, or connects and calls with no messages. */
+    check: (context) => checkGrpc(options, context),
     receive: (receiveOptions) => ingress.receive(receiveOptions),
     lag: async () => ({ lag: ingress.lag }),
     async close() {

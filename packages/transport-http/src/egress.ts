@@ -35,6 +35,7 @@ import {
   isLine,
   KEY_HEADER,
   signBody,
+  staticHeaders,
   TAKEN_HEADER,
 } from './wire.js';
 
@@ -107,14 +108,7 @@ export class HttpEgress {
         : options.method,
       server,
     };
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
-    if (t && (t.username || t.password))
-      headers.authorization ??= `Basic ${Buffer.from(
-        `${decodeURIComponent(t.username)}:${decodeURIComponent(t.password)}`,
-      ).toString('base64')}`;
-    if (options.authToken !== undefined) headers.authorization = `Bearer ${options.authToken}`;
-    this.staticHeaders = headers;
+    this.staticHeaders = staticHeaders(options, t);
   }
 
   /** Reads the TLS files and makes the pool (no connection yet). Idempotent. */

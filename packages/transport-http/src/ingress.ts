@@ -213,13 +213,19 @@ export class HttpIngress {
     const q = req.url?.indexOf('?') ?? -1;
     const path = q < 0 ? req.url : req.url?.slice(0, q);
     if (path !== options.path) return this.refuse(res, 404, 'no such path');
-    if (req.method !== 'POST' && req.method !== 'PUT')
+    const write = req.method === 'POST' || req.method === 'PUT';
+    if (!write && req.method !== 'OPTIONS')
       return this.refuse(res, 405, 'use POST or PUT', { allow: 'POST, PUT' });
     if (this.bearer !== undefined) {
       const given = req.headers.authorization;
       if (given === undefined)
         return this.refuse(res, 401, 'authorization required', { 'www-authenticate': 'Bearer' });
       if (!safeEqual(given, this.bearer)) return this.refuse(res, 403, 'wrong token');
+    }
+    // OPTIONS (what `edgeplane doctor` sends): the path and the token are right; nothing is taken.
+    if (!write) {
+      res.writeHead(204, { allow: 'POST, PUT, OPTIONS' }).end();
+      return;
     }
     if (
       stats.pendingRequests >= options.maxPendingRequests ||

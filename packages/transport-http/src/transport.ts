@@ -9,6 +9,7 @@ import type {
   TransportCapabilities,
   TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
+import { checkHttp } from './check.js';
 import { HttpEgress } from './egress.js';
 import { closedError } from './errors.js';
 import { HttpIngress, type IngressStats } from './ingress.js';
@@ -130,6 +131,8 @@ function buildHttpTransport(options: ResolvedHttpOptions): HttpTransport {
         egress.opened();
       }
     },
+    /** Doctor's checks (check.ts): binds and releases `listen`, or connects and sends one OPTIONS. */
+    check: (context) => checkHttp(options, context),
     dropConnections: () => ingress.dropConnections(),
     send: (batch, signal) => egress.send(batch, signal),
     receive: (receiveOptions) => ingress.receive(receiveOptions),

@@ -88,3 +88,24 @@ export function splitLines(body: Uint8Array): Uint8Array[] {
 export function isLine(body: Uint8Array): boolean {
   return body.indexOf(LF) < 0 && (body.length === 0 || body[body.length - 1] !== CR);
 }
+
+/**
+ * The headers every egress request carries: `headers.*` (lower-cased names), Basic credentials
+ * from the URL's `user:password@`, and `Authorization: Bearer <authToken>` (which wins).
+ */
+export function staticHeaders(
+  options: {
+    readonly headers?: Readonly<Record<string, string>> | undefined;
+    readonly authToken?: string | undefined;
+  },
+  target: URL | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+  if (target && (target.username || target.password))
+    headers.authorization ??= `Basic ${Buffer.from(
+      `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`,
+    ).toString('base64')}`;
+  if (options.authToken !== undefined) headers.authorization = `Bearer ${options.authToken}`;
+  return headers;
+}

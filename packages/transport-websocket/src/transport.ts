@@ -14,6 +14,7 @@ import {
   type TransportCapabilities,
   type TransportDescriptor,
 } from '@edgeplane/adapter-loop/transport';
+import { checkWebSocket } from './check.js';
 import { COMPONENT, closedError, noUrl, openCancelled } from './errors.js';
 import { Link } from './link.js';
 import {
@@ -167,6 +168,8 @@ function buildWebSocketTransport(options: ResolvedWebSocketOptions): WebSocketTr
       }
       return sink.send(batch, signal);
     },
+    /** Doctor's checks (check.ts): binds and releases `listen`, or upgrades and closes at once. */
+    check: (context) => checkWebSocket(options, context),
     receive: (receiveOptions) => inbox.receive(receiveOptions),
     lag: async () => ({ lag: inbox.held() }),
     stats: () => ({

@@ -23,6 +23,14 @@ export type { VersionRange } from './check-run.js';
 export { CheckRun, compareVersions, timedOk, versionCheck } from './check-run.js';
 export type { TransportDefinition } from './options.js';
 export { defineTransport, describeOptions, formatOptionIssues, kv } from './options.js';
+export type { ConnectTimings, ProbeConnectOptions } from './probes.js';
+export {
+  CERT_EXPIRY_WARN_DAYS,
+  checkDialTls,
+  checkListenTls,
+  probeConnect,
+  probeListen,
+} from './probes.js';
 export { sendFailed, sendOk, sendPartial, sendRetryable } from './results.js';
 export type { LoadedTls, LoadTlsContext, TlsConnectOptions } from './tls.js';
 export { loadTls, tlsConnectOptions } from './tls.js';

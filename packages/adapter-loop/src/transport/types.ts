@@ -228,7 +228,10 @@ export interface Transport {
 export interface CheckContext {
   /** The role the deployment config gives this transport. */
   readonly role: 'ingress' | 'egress';
-  /** Aborts when doctor gives up (Ctrl-C, or the timeout). */
+  /**
+   * Aborts when doctor gives up: Ctrl-C, or `timeoutMs` spent (then `signal.reason` is a
+   * `TimeoutError` DOMException: report what is not done as "no answer within N ms").
+   */
   readonly signal: AbortSignal;
   /** Budget for all of this transport's checks, in ms (doctor's `--timeout-ms`, default 5000). */
   readonly timeoutMs: number;
@@ -237,7 +240,8 @@ export interface CheckContext {
 /**
  * One endpoint check of `edgeplane doctor`. `fail` makes doctor exit 3; `warn` works but needs
  * attention (a server version outside the tested range, a topic that will be auto-created);
- * `skip` was not run because a check it depends on failed.
+ * `skip` was not run: a check it depends on failed, or running it could take data that is not
+ * doctor's to take (the detail says which).
  */
 export interface TransportCheck {
   /** Short kebab-case name: `reachable`, `credentials`, `topic`, `consumer-group`, `permissions`, `server-version`, ... */

@@ -100,6 +100,11 @@ export function pairSink(
     async open(context) {
       await (await make()).open(context);
     },
+    /** The inner transport's check(), through the proxy (what `edgeplane doctor` runs). */
+    async check(context) {
+      const t = await make();
+      return t.check ? t.check(context) : [];
+    },
     async send(batch, signal) {
       const t = await make();
       if (closed) await t.close();
