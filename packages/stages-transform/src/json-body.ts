@@ -65,7 +65,9 @@ export function readJson(message: StageMessage): unknown {
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    const why = cause instanceof SyntaxError ? cause.message : String(cause);
+    let why = cause instanceof SyntaxError ? cause.message : String(cause);
+    // V8 names the position of a bad token, but not the end of a cut-off input
+    if (why.startsWith('Unexpected end')) why += ` at position ${text.length}`;
     throw new EdgeplaneError('invalid-input', 'json-body', `body is not JSON: ${why}`, {
       cause,
       details: { bytes: message.body.byteLength },

@@ -58,8 +58,10 @@ function container(value: object, path: string): unknown {
   return out ?? value;
 }
 
-/** cel-js durations (`{ seconds, nanos }`); anything else (optional, type) is refused. */
+/** cel-js uints (`valueOf()` is a bigint) and durations (`{ seconds, nanos }`); not optionals. */
 function special(value: object, path: string): unknown {
+  const primitive = value.valueOf();
+  if (typeof primitive === 'bigint') return toJsonValue(primitive, path);
   const d = value as { seconds?: unknown; nanos?: unknown };
   if (
     (typeof d.seconds === 'number' || typeof d.seconds === 'bigint') &&

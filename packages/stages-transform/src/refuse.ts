@@ -29,14 +29,14 @@ export function refuseError(component: string, error: unknown): StageRejection {
   return refuse(component, String(error), { cause: error });
 }
 
-/** `"GET / HTTP/1.1 ..."`: the start of a line, printable, for a refusal's message. */
+/** `"GET / HTTP/1.1…(20 more bytes)…"`: the start of a line, printable, for a refusal's message. */
 export function quote(line: string): string {
-  return `"${printable(line, QUOTED_CHARS)}${line.length > QUOTED_CHARS ? '…' : ''}"`;
+  return `"${printable(line, QUOTED_CHARS)}"`;
 }
 
 /**
- * The body as one line of text: UTF-8 (strict), without one trailing `\n` or `\r\n`
- * (transports that keep the terminator). Undefined when the body is not UTF-8.
+ * The body as one line of text: UTF-8 (strict), without one trailing `\n`, `\r\n` or `\r`
+ * (transports that keep the terminator; a CR left over from a CRLF file). Undefined when the body is not UTF-8.
  */
 export function lineOf(message: StageMessage): string | undefined {
   let text: string;
@@ -45,10 +45,10 @@ export function lineOf(message: StageMessage): string | undefined {
   } catch {
     return undefined;
   }
-  const end = text.length;
-  if (end > 0 && text.charCodeAt(end - 1) === 10)
-    return text.slice(0, end > 1 && text.charCodeAt(end - 2) === 13 ? end - 2 : end - 1);
-  return text;
+  let end = text.length;
+  if (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  if (end > 0 && text.charCodeAt(end - 1) === 13) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 /** The refusal of a body that is not UTF-8. */

@@ -9,7 +9,7 @@ import { regexParser } from './regex.js';
  * `tid` (numbers), `client`, `message`.
  */
 export const APACHE_ERROR: RegExp =
-  /^\[(?<time>[^\]]+)\] \[(?:(?<module>[^:\]\s]+):)?(?<level>[a-z]+[0-9]?)\](?: \[pid (?<pid>\d+)(?::tid (?<tid>\d+))?\])?(?: \[client (?<client>[^\]]+)\])?(?: (?<message>.*))?$/u;
+  /^\[(?<time>[^\]]+)\] \[(?:(?<module>[^:\]\s]+):)?(?<level>[a-z]+[0-9]?)\](?: \[pid (?<pid>\d+)(?::tid (?<tid>\d+))?\])?(?: \[client (?<client>[^\]]+)\])?(?: (?<message>.*))?$/su;
 
 /**
  * BSD syslog lines (RFC 3164, as /var/log/messages, auth.log and secure write them), with an
@@ -19,7 +19,7 @@ export const APACHE_ERROR: RegExp =
  * and `severity` (`emerg`, `alert`, `crit`, `err`, `warning`, `notice`, `info`, `debug`).
  */
 export const SYSLOG: RegExp =
-  /^(?:<(?<pri>\d{1,3})>)?(?<time>[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\S+) (?<host>\S+) (?<program>[^\s[:]+(?: [^\s[:]+)*?)(?:\[(?<pid>\d+)\])?:(?: (?<message>.*))?$/u;
+  /^(?:<(?<pri>\d{1,3})>)?(?<time>[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\S+) (?<host>\S+) (?<program>[^\s[:]+(?: [^\s[:]+)*?)(?:\[(?<pid>\d+)\])?:(?: (?<message>.*))?$/su;
 
 const SEVERITIES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 
