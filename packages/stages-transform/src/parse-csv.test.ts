@@ -23,11 +23,11 @@ describe('parse:csv', () => {
     ]);
     expect(outcome(out[0] ?? null)).toEqual({ a: '1', b: '2' });
     expect(rejection(out[1]).message).toBe(
-      '[stage:s] not a csv line: has 3 fields, expected 2 (a,b): "1,2,3"',
+      '[stage:s] cannot parse as csv: has 3 fields, expected 2 (a,b): "1,2,3"',
     );
-    expect(rejection(out[2]).message).toMatch(/^\[stage:s\] not a csv line: Quote Not Closed/);
+    expect(rejection(out[2]).message).toMatch(/^\[stage:s\] cannot parse as csv: Quote Not Closed/);
     expect(outcome(out[3] ?? null)).toEqual({ a: '3', b: '4' });
-    expect(rejection(out[4]).message).toBe('[stage:s] not a csv line: empty line: ""');
+    expect(rejection(out[4]).message).toBe('[stage:s] cannot parse as csv: empty line: ""');
   });
 
   it('a quoted field may hold a newline: one message is still one record', async () => {
@@ -52,7 +52,7 @@ describe('parse:csv', () => {
   it('a header naming a column twice is refused', async () => {
     const out = await run(stage('parse:csv', { header: 'true' }), ['a,a']);
     expect(rejection(out[0]).message).toBe(
-      '[stage:s] not a csv line: header names "a" twice: "a,a"',
+      '[stage:s] cannot parse as csv: header names "a" twice: "a,a"',
     );
   });
 

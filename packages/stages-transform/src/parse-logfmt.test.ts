@@ -23,17 +23,20 @@ describe('parse:logfmt', () => {
   });
 
   it.each([
-    ['', 'not a logfmt line: empty line: ""'],
-    ['just some words', 'not a logfmt line: no key=value pair: "just some words"'],
-    ['a=1 msg="open', 'not a logfmt line: unterminated quoted value of "msg" at column 9'],
-    ['a=1 =x', "not a logfmt line: expected a key, got '=' at column 5"],
+    ['', 'cannot parse as logfmt: empty line: ""'],
+    ['just some words', 'cannot parse as logfmt: no key=value pair: "just some words"'],
+    ['a=1 msg="open', 'cannot parse as logfmt: unterminated quoted value of "msg" at column 9'],
+    ['a=1 =x', "cannot parse as logfmt: expected a key, got '=' at column 5"],
     [
       'a=b=c',
-      `not a logfmt line: unexpected '=' in the value of "a" (quote the value) at column 4`,
+      `cannot parse as logfmt: unexpected '=' in the value of "a" (quote the value) at column 4`,
     ],
-    ['a="x"y b=1', `not a logfmt line: unexpected 'y' after the quoted value of "a" at column 6`],
-    ['a="\\q"', 'not a logfmt line: bad escape in the quoted value of "a" at column 3'],
-    ['k"ey=1', `not a logfmt line: unexpected '"' in key "k" at column 2`],
+    [
+      'a="x"y b=1',
+      `cannot parse as logfmt: unexpected 'y' after the quoted value of "a" at column 6`,
+    ],
+    ['a="\\q"', 'cannot parse as logfmt: bad escape in the quoted value of "a" at column 3'],
+    ['k"ey=1', `cannot parse as logfmt: unexpected '"' in key "k" at column 2`],
   ])('refuses %j as invalid input with the column', async (line, message) => {
     const error = rejection((await run(stage('parse:logfmt'), [line]))[0]);
     expect(error.code).toBe('invalid-input');

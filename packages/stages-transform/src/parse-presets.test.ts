@@ -54,7 +54,7 @@ describe('parse:apache_error', () => {
     const error = rejection((await run(stage('parse:apache_error'), [line]))[0]);
     expect(error.code).toBe('invalid-input');
     expect(error.message).toMatch(
-      /^\[stage:s\] not a apache_error line: does not match the Apache error log format/,
+      /^\[stage:s\] cannot parse as apache_error: does not match the Apache error log format/,
     );
   });
 });
@@ -116,7 +116,7 @@ describe('parse:syslog', () => {
   ])('refuses a line of another format: %s', async (line) => {
     const error = rejection((await run(stage('parse:syslog'), [line]))[0]);
     expect(error.message).toMatch(
-      /^\[stage:s\] not a syslog line: does not match the BSD syslog format/,
+      /^\[stage:s\] cannot parse as syslog: does not match the BSD syslog format/,
     );
   });
 });

@@ -33,7 +33,7 @@ describe('parse:regex', () => {
     );
     expect(error.code).toBe('invalid-input');
     expect(error.message).toBe(
-      `[stage:s] not a regex line: does not match the pattern: "${'x'.repeat(80)}…(20 more bytes)"`,
+      `[stage:s] cannot parse as regex: does not match the pattern: "${'x'.repeat(80)}…(20 more bytes)"`,
     );
   });
 

@@ -3,6 +3,7 @@ import { evaluateGovernance, type Governance, parsePosture } from '@edgeplane/ap
 import { EdgeplaneError } from '@edgeplane/errors';
 import type { SingleRingSpec } from '@edgeplane/spec-kv';
 import { actionStageFactories } from '@edgeplane/stages-action';
+import { transformStages } from '@edgeplane/stages-transform';
 import { str } from '../args.js';
 import type { Io } from '../io.js';
 
@@ -32,9 +33,12 @@ export const GOVERNANCE_FLAGS = {
   },
 } as const;
 
-/** The stage resolver of a run: `identity` plus the governed `http_post:` and `exec:` families. */
+/**
+ * The stage resolver of a run: `identity`, the pure transform stages (`parse:<format>`, `filter`,
+ * `map`) and the governed `http_post:` and `exec:` families.
+ */
 export function runStages(io: Io, dryRun: boolean): StageResolver {
-  return createStageResolver(actionStageFactories(io.env, { dryRun }));
+  return createStageResolver({ ...transformStages, ...actionStageFactories(io.env, { dryRun }) });
 }
 
 /**

@@ -29,7 +29,7 @@ export function lineRefusal(
   const what = error instanceof Error ? error.message : String(error);
   return refuse(
     component,
-    `not a ${format} line: ${what}${column === undefined ? '' : ` at column ${column}`}: ${quote(line)}`,
+    `cannot parse as ${format}: ${what}${column === undefined ? '' : ` at column ${column}`}: ${quote(line)}`,
     { details: { format, ...(column === undefined ? {} : { column }) } },
   );
 }
