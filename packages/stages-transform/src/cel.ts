@@ -1,7 +1,7 @@
 import type { StageFactoryContext, StageMessage } from '@edgeplane/adapter-loop';
 import { printable } from '@edgeplane/errors';
 import { Environment, type ParseError } from '@marcbachmann/cel-js';
-import { requireSetting, settingError } from './settings.js';
+import { requireSetting, settingError } from './setting-checks.js';
 
 /**
  * One CEL environment for every stage: variables are dynamic (the body's top-level fields, plus

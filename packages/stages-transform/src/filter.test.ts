@@ -84,6 +84,6 @@ describe('filter', () => {
   ])('refuses bad settings at start: %j', (settings, message) => {
     const error = thrown(() => stage('filter', settings));
     expect(error.code).toBe('invalid-config');
-    expect(error.message).toBe(`[stage:s] ${message} (stage 0, id "s", filter)`);
+    expect(error.message).toBe(`[stage:s] ${message} (stage 0, id "s")`);
   });
 });

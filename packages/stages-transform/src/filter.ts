@@ -2,7 +2,7 @@ import type { StageFactory, StageOutput } from '@edgeplane/adapter-loop';
 import { compileCel, evaluationProblem } from './cel.js';
 import { readJson } from './json-body.js';
 import { refuse, refuseError } from './refuse.js';
-import { component, rejectUnknownSettings } from './settings.js';
+import { component, rejectUnknownSettings } from './setting-checks.js';
 
 /** Settings of `filter`. */
 export const FILTER_SETTINGS: readonly string[] = ['expression'];

@@ -10,6 +10,13 @@ import { filterStage } from './filter.js';
 import { mapStage } from './map.js';
 import { parseStage } from './parse/index.js';
 
+export type { StageDescriptor, StageSettingDescription } from './descriptor.js';
+export {
+  filterDescriptor,
+  mapDescriptor,
+  parseDescriptor,
+  parseFilterMapDescriptors,
+} from './descriptors-part1.js';
 export { filterStage } from './filter.js';
 export { carriesJson, readJson, withJson } from './json-body.js';
 export { mapStage } from './map.js';

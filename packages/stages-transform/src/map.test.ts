@@ -72,6 +72,6 @@ describe('map', () => {
   ])('refuses bad settings at start: %j', (settings, message) => {
     const error = thrown(() => stage('map', settings));
     expect(error.code).toBe('invalid-config');
-    expect(error.message).toBe(`[stage:s] ${message} (stage 0, id "s", map)`);
+    expect(error.message).toBe(`[stage:s] ${message} (stage 0, id "s")`);
   });
 });

@@ -3,7 +3,7 @@ import { compileCel, evaluationProblem } from './cel.js';
 import { readJson, withJson } from './json-body.js';
 import { toJsonValue } from './json-value.js';
 import { refuse, refuseError } from './refuse.js';
-import { component, rejectUnknownSettings } from './settings.js';
+import { component, rejectUnknownSettings } from './setting-checks.js';
 
 /** Settings of `map`. */
 export const MAP_SETTINGS: readonly string[] = ['expression'];

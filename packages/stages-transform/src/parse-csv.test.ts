@@ -83,7 +83,7 @@ describe('parse:csv', () => {
   ])('refuses bad settings at start: %j', (settings, message) => {
     const error = thrown(() => stage('parse:csv', settings));
     expect(error.code).toBe('invalid-config');
-    expect(error.message).toBe(`[stage:s] ${message} (stage 0, id "s", parse:csv)`);
+    expect(error.message).toBe(`[stage:s] ${message} (stage 0, id "s")`);
   });
 
   it('refuses a body that is not UTF-8', async () => {

@@ -71,7 +71,7 @@ describe('parse:json', () => {
     const error = thrown(() => stage('parse:json', settings));
     expect(error.code).toBe('invalid-config');
     expect(error.message).toMatch(message);
-    expect(error.message).toContain('(stage 0, id "s", parse:json)');
+    expect(error.message).toContain('(stage 0, id "s")');
   });
 
   it('a message already carrying JSON passes as it is (no re-serialisation)', async () => {

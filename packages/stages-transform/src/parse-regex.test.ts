@@ -49,14 +49,26 @@ describe('parse:regex', () => {
   ])('refuses bad settings at start: %j', (settings, message) => {
     const error = thrown(() => stage('parse:regex', settings));
     expect(error.code).toBe('invalid-config');
-    expect(error.message).toBe(`[stage:s] ${message} (stage 0, id "s", parse:regex)`);
+    expect(error.message).toBe(`[stage:s] ${message} (stage 0, id "s")`);
   });
 
   it('refuses an unknown format, naming the known ones', () => {
     const error = thrown(() => stage('parse:xml'));
-    expect(error.message).toBe('[stage:s] unknown parse format "xml" (stage 0, id "s", parse:xml)');
+    expect(error.message).toBe('[stage:s] unknown parse format "xml" (stage 0, id "s")');
     expect(error.hint).toBe(
       'formats: parse:json, parse:logfmt, parse:csv, parse:regex, parse:apache_error, parse:syslog',
     );
+  });
+});
+
+describe('parse:regex group numbering', () => {
+  it.each([
+    ['^(\\w+) (?<b>\\w+)$', 'x y', { b: 'y' }],
+    ['^[(?<no>]*(?<a>x)\\((?<b>y)\\)$', '((x(y)', { a: 'x', b: 'y' }],
+    ['^(?:a)(?=a)(?<a>a)(?<!b)(?<b>b)$', 'aab', { a: 'a', b: 'b' }],
+    ['^(?<a>.)\\k<a>(?<b>.)$', 'xxy', { a: 'x', b: 'y' }],
+    ['^\\\\(?<a>x)$', '\\x', { a: 'x' }],
+  ])('%s reads the right groups', async (pattern, line, expected) => {
+    expect(await values(stage('parse:regex', { pattern }), [line])).toEqual([expected]);
   });
 });

@@ -8,7 +8,7 @@ import { printable } from '@edgeplane/errors';
 import { parse } from 'csv-parse/sync';
 import { withJson } from '../json-body.js';
 import { lineOf, notText } from '../refuse.js';
-import { booleanSetting, component, settingError } from '../settings.js';
+import { booleanSetting, component, settingError } from '../setting-checks.js';
 import { setField } from './fields.js';
 import { LineError, lineRefusal } from './line.js';
 

@@ -1,6 +1,6 @@
 import type { Stage, StageFactory, StageFactoryContext } from '@edgeplane/adapter-loop';
 import { EdgeplaneError, printable } from '@edgeplane/errors';
-import { component, rejectUnknownSettings, where } from '../settings.js';
+import { component, rejectUnknownSettings, where } from '../setting-checks.js';
 import { CSV_SETTINGS, csvStage } from './csv.js';
 import { JSON_SETTINGS, jsonStage } from './json.js';
 import { lineStage } from './line.js';

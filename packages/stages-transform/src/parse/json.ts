@@ -4,7 +4,7 @@ import { printable } from '@edgeplane/errors';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { attachJson, carriesJson, readJson } from '../json-body.js';
 import { refuse, refuseError } from '../refuse.js';
-import { component, settingError } from '../settings.js';
+import { component, settingError } from '../setting-checks.js';
 
 /** Settings of `parse:json`. */
 export const JSON_SETTINGS: readonly string[] = ['schema', 'schema_file'];

@@ -1,7 +1,7 @@
 import type { Stage, StageFactoryContext, StageOutput } from '@edgeplane/adapter-loop';
 import { withJson } from '../json-body.js';
 import { lineOf, notText, quote, refuse } from '../refuse.js';
-import { component } from '../settings.js';
+import { component } from '../setting-checks.js';
 
 /**
  * Why a line does not parse: `detail` says what (and where, in words); `column` is the 1-based

