@@ -1,7 +1,6 @@
 // The presets use the `s` flag only: `u` costs V8 about 45 % more per line on these patterns, and
 // they need no Unicode semantics (`\S`, `.` and the classes run over UTF-16 code units).
-import type { LineParser } from './line.js';
-import { regexParser } from './regex.js';
+import { LineError, type LineParser } from './line.js';
 
 /**
  * Apache httpd error log (`ErrorLog`, default `ErrorLogFormat`), 2.2 and 2.4:
@@ -25,31 +24,51 @@ export const SYSLOG: RegExp =
 
 const SEVERITIES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 
-function numbers(fields: Record<string, unknown>, names: readonly string[]): void {
-  for (const name of names)
-    if (typeof fields[name] === 'string') fields[name] = Number(fields[name]);
+/**
+ * A preset's line parser: `pattern` without its group names (V8 then builds no `groups` object),
+ * and `build` making the object from the numbered groups with a fixed shape (object literals, not
+ * keyed stores: a third less time per line than the generic `regexParser`).
+ */
+function preset(
+  pattern: RegExp,
+  what: string,
+  build: (m: RegExpExecArray) => Record<string, unknown>,
+): LineParser {
+  const plain = new RegExp(pattern.source.replace(/\(\?<\w+>/g, '('), pattern.flags);
+  return (line) => {
+    const m = plain.exec(line);
+    if (!m) throw new LineError(`does not match ${what}`);
+    return build(m);
+  };
 }
 
 /** The preset line parsers of `parse:<preset>`, by name. */
 export const PRESETS: Readonly<Record<string, LineParser>> = {
-  apache_error: regexParser(
+  // groups: 1 time, 2 module, 3 level, 4 pid, 5 tid, 6 client, 7 message
+  apache_error: preset(
     APACHE_ERROR,
     'the Apache error log format ([time] [module:level] [pid N] [client A] message)',
-    (f) => {
-      numbers(f, ['pid', 'tid']);
-      f.message ??= '';
+    (m) => {
+      const f: Record<string, unknown> = { time: m[1] };
+      if (m[2] !== undefined) f.module = m[2];
+      f.level = m[3];
+      if (m[4] !== undefined) f.pid = Number(m[4]);
+      if (m[5] !== undefined) f.tid = Number(m[5]);
+      if (m[6] !== undefined) f.client = m[6];
+      f.message = m[7] ?? '';
       return f;
     },
   ),
-  syslog: regexParser(
+  // groups: 1 pri, 2 time, 3 host, 4 program, 5 pid, 6 message
+  syslog: preset(
     SYSLOG,
     'the BSD syslog format (Mmm dd hh:mm:ss host program[pid]: message)',
-    (f) => {
-      numbers(f, ['pid']);
-      f.message ??= '';
-      if (typeof f.pri === 'string') {
-        const pri = Number(f.pri);
-        delete f.pri;
+    (m) => {
+      const f: Record<string, unknown> = { time: m[2], host: m[3], program: m[4] };
+      if (m[5] !== undefined) f.pid = Number(m[5]);
+      f.message = m[6] ?? '';
+      if (m[1] !== undefined) {
+        const pri = Number(m[1]);
         f.facility = pri >> 3;
         f.severity = SEVERITIES[pri & 7];
       }
