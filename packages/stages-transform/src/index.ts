@@ -20,7 +20,7 @@ export {
 export { filterStage } from './filter.js';
 export { carriesJson, readJson, withJson } from './json-body.js';
 export { mapStage } from './map.js';
-export { PARSE_FORMATS, parseStage } from './parse/index.js';
+export { PARSE_FORMATS, type ParseFormat, parseStage } from './parse/index.js';
 
 /**
  * The catalog, by stage key (a key ending in `:` is a family: `parse:` resolves `parse:json`).

@@ -8,13 +8,14 @@ import { parseLogfmt } from './logfmt.js';
 import { PRESETS } from './presets.js';
 import { compilePattern, regexParser } from './regex.js';
 
-interface Format {
+/** One format of `parse:<format>`: the settings it accepts and its stage builder. */
+export interface ParseFormat {
   readonly settings: readonly string[];
   readonly create: (context: StageFactoryContext) => Stage;
 }
 
 /** The formats of `parse:<format>`, with the settings each accepts. */
-export const PARSE_FORMATS: Readonly<Record<string, Format>> = {
+export const PARSE_FORMATS: Readonly<Record<string, ParseFormat>> = {
   json: { settings: JSON_SETTINGS, create: jsonStage },
   logfmt: { settings: [], create: (c) => lineStage(c, 'logfmt', parseLogfmt) },
   csv: { settings: CSV_SETTINGS, create: csvStage },
