@@ -25,7 +25,8 @@ const objects = Array.from({ length: N }, (_, i) => ({
   message: `Failed password for root from 183.62.140.${i % 256} port 22 ssh2`,
 }));
 const CEL = '{"ts": time, "host": host.lowerAscii(), "pid": pid, "msg": message, "app": program}';
-const JSONATA = '{"ts": time, "host": $lowercase(host), "pid": pid, "msg": message, "app": program}';
+const JSONATA =
+  '{"ts": time, "host": $lowercase(host), "pid": pid, "msg": message, "app": program}';
 
 const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
 const cel = env.parse(CEL);
@@ -39,7 +40,9 @@ async function measure(name, evaluate) {
     for (const o of objects) await evaluate(o);
     best = Math.max(best, N / ((performance.now() - t0) / 1000));
   }
-  console.log(`${name.padEnd(8)} ${Math.round(best).toLocaleString('en').padStart(11)} evaluations/s`);
+  console.log(
+    `${name.padEnd(8)} ${Math.round(best).toLocaleString('en').padStart(11)} evaluations/s`,
+  );
   return best;
 }
 

@@ -29,7 +29,9 @@ if (!values.input) {
 }
 const N = Number(values.lines);
 const sample = readFileSync(values.input, 'latin1').split(/\r?\n/).filter(Boolean);
-const messages = Array.from({ length: N }, (_, i) => ({ body: Buffer.from(sample[i % sample.length]) }));
+const messages = Array.from({ length: N }, (_, i) => ({
+  body: Buffer.from(sample[i % sample.length]),
+}));
 const resolver = createStageResolver(transformStages);
 const make = (key, index, settings) => resolver.resolve({ key, id: key, index, settings });
 const parse = make(`parse:${values.format}`, 0, {});
