@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stage, thrown } from '../test/helpers.js';
+import { stage, thrown } from '../test/stage-helpers.js';
 import { parseFilterMapDescriptors } from './descriptors-part1.js';
 import { PARSE_FORMATS } from './parse/index.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { msg, outcome, rejection, run, stage, thrown } from '../test/helpers.js';
+import { msg, outcome, rejection, run, stage, thrown } from '../test/stage-helpers.js';
 
 describe('filter', () => {
   it('keeps (the same message) when true, drops when false', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { msg } from '../test/helpers.js';
+import { msg } from '../test/stage-helpers.js';
 import { attachJson, carriesJson, readJson, withJson } from './json-body.js';
 
 describe('readJson / withJson', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { msg, rejection, run, stage, thrown, values } from '../test/helpers.js';
+import { msg, rejection, run, stage, thrown, values } from '../test/stage-helpers.js';
 import { carriesJson, readJson } from './json-body.js';
 
 describe('map', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { msg, outcome, rejection, run, stage, thrown, values } from '../test/helpers.js';
+import { msg, outcome, rejection, run, stage, thrown, values } from '../test/stage-helpers.js';
 
 describe('parse:csv', () => {
   it('names the fields from columns; RFC 4180 quoting; values stay strings', async () => {

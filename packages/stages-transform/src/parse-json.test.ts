@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type msg, outcome, rejection, run, stage, thrown } from '../test/helpers.js';
+import { type msg, outcome, rejection, run, stage, thrown } from '../test/stage-helpers.js';
 
 const SCHEMA = JSON.stringify({
   type: 'object',

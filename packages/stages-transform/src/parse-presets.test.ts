@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rejection, run, stage, values } from '../test/helpers.js';
+import { rejection, run, stage, values } from '../test/stage-helpers.js';
 
 describe('parse:apache_error', () => {
   it('reads Apache 2.0/2.2 and 2.4 error log lines', async () => {

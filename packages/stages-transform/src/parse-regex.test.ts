@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rejection, run, stage, thrown, values } from '../test/helpers.js';
+import { rejection, run, stage, thrown, values } from '../test/stage-helpers.js';
 
 const PATTERN =
   '^(?<date>\\S+ \\S+) - (?<level>[A-Z]+) +\\[(?<thread>[^\\]]+)\\] - (?<message>.*)$';

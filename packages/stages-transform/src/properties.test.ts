@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stage, values } from '../test/helpers.js';
+import { stage, values } from '../test/stage-helpers.js';
 
 const json = new TextEncoder();
 

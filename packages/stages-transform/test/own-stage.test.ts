@@ -9,7 +9,7 @@ import {
 import { EdgeplaneError } from '@edgeplane/errors';
 import { describe, expect, it } from 'vitest';
 import { readJson, transformStages, withJson } from '../src/index.js';
-import { msg, thrown } from './helpers.js';
+import { msg, thrown } from './stage-helpers.js';
 
 export const tagStage: StageFactory = ({ id, key, settings }) => {
   const unknown = Object.keys(settings).find((s) => s !== 'env');
