@@ -87,6 +87,20 @@ describe('transform stages through the CLI', () => {
     expect(readFileSync(join(cwd, 'out.log'), 'utf8').split('\n')).toHaveLength(3);
   });
 
+  it('validate builds the stages with their settings: a bad expression is exit 2 there too', async () => {
+    const good = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG + SETTINGS });
+    expect((await cli(['validate', '--spec=spec.kv'], { cwd: good })).code).toBe(0);
+    const bad = workdir({
+      'spec.kv': SPEC,
+      'adapters.kv': `${CONFIG}stages.errors.expression=level ==\nstages.shape.expression=body\n`,
+    });
+    const r = await cli(['validate', '--spec=spec.kv'], { cwd: bad });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'error: [stage:errors] `stages.errors.expression` does not compile at column 9: Unexpected token: EOF (stage 1, id "errors")',
+    );
+  });
+
   it('an unknown stage key names the registered transform stages', async () => {
     const cwd = workdir({
       'spec.kv': SPEC.replace('stage=filter', 'stage=filtr'),
