@@ -125,8 +125,13 @@ export function csvStage(context: StageFactoryContext): Stage {
     key: context.key,
     process: (messages) => {
       const lines = messages.map(lineOf);
-      const fast = columns && batch(messages, lines, delimiter, columns);
-      return fast || messages.map((m, i) => one(m, lines[i]));
+      // header=true: the first message names the columns, the rest of the batch can go fast
+      const head =
+        columns || messages.length === 0 ? [] : [one(messages[0] as StageMessage, lines[0])];
+      const rest = messages.slice(head.length);
+      const restLines = lines.slice(head.length);
+      const fast = columns && batch(rest, restLines, delimiter, columns);
+      return [...head, ...(fast || rest.map((m, i) => one(m, restLines[i])))];
     },
   };
 }
