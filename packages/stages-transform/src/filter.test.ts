@@ -87,3 +87,17 @@ describe('filter', () => {
     expect(error.message).toBe(`[stage:s] ${message} (stage 0, id "s")`);
   });
 });
+
+describe('setting errors, for --json', () => {
+  it('carry details.key = stages.<id>.<setting>, the setting, the stage and the column', () => {
+    const error = thrown(() => stage('filter', { expression: 'a ==' }));
+    expect(error.details).toEqual({
+      stage: 's',
+      key: 'stages.s.expression',
+      setting: 'expression',
+      stageKey: 'filter',
+      line: 1,
+      column: 5,
+    });
+  });
+});

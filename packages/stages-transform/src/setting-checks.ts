@@ -31,7 +31,16 @@ export function settingError(
     'invalid-config',
     component(context),
     `${settingName(context, setting)} ${detail} ${where(context)}`,
-    { hint, details: { stage: context.id, key: context.key, setting, ...extra } },
+    {
+      hint,
+      details: {
+        stage: context.id,
+        key: `stages.${context.id}.${setting}`,
+        setting,
+        stageKey: context.key,
+        ...extra,
+      },
+    },
   );
 }
 

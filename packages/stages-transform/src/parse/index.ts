@@ -51,7 +51,7 @@ export const parseStage: StageFactory = (context) => {
         hint: `formats: ${Object.keys(PARSE_FORMATS)
           .map((f) => `parse:${f}`)
           .join(', ')}`,
-        details: { stage: context.id, key: context.key },
+        details: { stage: context.id, stageKey: context.key },
       },
     );
   rejectUnknownSettings(context, format.settings);
