@@ -3,6 +3,7 @@ import { evaluateGovernance, type Governance, parsePosture } from '@edgeplane/ap
 import { EdgeplaneError } from '@edgeplane/errors';
 import type { SingleRingSpec } from '@edgeplane/spec-kv';
 import { actionStageFactories } from '@edgeplane/stages-action';
+import { transformStages } from '@edgeplane/stages-transform';
 import { str } from '../args.js';
 import type { Io } from '../io.js';
 
@@ -33,11 +34,16 @@ export const GOVERNANCE_FLAGS = {
 } as const;
 
 /**
- * The stage resolver of a run: `identity` plus the governed `http_post:` and `exec:` families, plus
- * any stages the embedding program adds (`io.stages`).
+ * The stage resolver of a run: `identity`, the pure transform stages (`parse:<format>`, `filter`,
+ * `map`, ...), the governed `http_post:` and `exec:` families, plus any stages the embedding
+ * program adds (`io.stages`).
  */
 export function runStages(io: Io, dryRun: boolean): StageResolver {
-  return createStageResolver({ ...actionStageFactories(io.env, { dryRun }), ...io.stages });
+  return createStageResolver({
+    ...transformStages,
+    ...actionStageFactories(io.env, { dryRun }),
+    ...io.stages,
+  });
 }
 
 /**

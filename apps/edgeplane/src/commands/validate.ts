@@ -1,5 +1,5 @@
 import { validateLoopOptions } from '@edgeplane/adapter-loop';
-import { checkTlsSettings, loadDeployment, loadSpec } from '@edgeplane/app-kit';
+import { checkTlsSettings, type Deployment, loadDeployment, loadSpec } from '@edgeplane/app-kit';
 import { capWarnings } from '@edgeplane/errors';
 import { stageCapability } from '@edgeplane/spec-kv';
 import { type Command, defineCommand, specPath, str } from '../args.js';
@@ -7,6 +7,21 @@ import { importFromCli } from '../importer.js';
 import { runStages } from './governed.js';
 import { loopOptions } from './loop-options.js';
 import { CONFIG_FLAG, discoveredConfig, printJson, SPEC_FLAG } from './shared.js';
+
+/**
+ * Builds every pure stage (no governed capability) with its `stages.<id>.*` settings, as `run`
+ * does before opening anything, so a bad setting (a CEL expression that does not compile, a
+ * pattern without named groups) fails `validate` too. Governed stages are left to `run`: building
+ * them checks allow-lists of the environment `run` has.
+ * @throws EdgeplaneError `invalid-config` from the stage's factory.
+ */
+async function checkPureStages(d: Deployment): Promise<void> {
+  for (const [index, s] of d.spec.spec.stages.entries()) {
+    if (stageCapability(s.stage)) continue;
+    const settings = d.config.stages[s.id] ?? {};
+    await d.stages.resolve({ key: s.stage, id: s.id, index, settings }).close?.();
+  }
+}
 
 export const validate: Command = defineCommand({
   name: 'validate',
@@ -29,7 +44,10 @@ export const validate: Command = defineCommand({
           importer: importFromCli,
         })
       : undefined;
-    if (config) validateLoopOptions(loopOptions(config, { lanePath: '', maxMessages: undefined }));
+    if (config) {
+      validateLoopOptions(loopOptions(config, { lanePath: '', maxMessages: undefined }));
+      await checkPureStages(config);
+    }
     const tlsWarnings = config ? await checkTlsSettings(config) : [];
     const { parsed } = config?.spec ?? (await loadSpec(path, { cwd: io.cwd, stages }));
     const warnings = capWarnings([
