@@ -8,6 +8,7 @@ import { dot } from './commands/dot.js';
 import { incidentBundle } from './commands/incident-bundle.js';
 import { run as runCommand } from './commands/run.js';
 import { snapshot } from './commands/snapshot.js';
+import { stages } from './commands/stages.js';
 import { transports } from './commands/transports.js';
 import { validate } from './commands/validate.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   snapshot,
   incidentBundle,
   transports,
+  stages,
   approval,
 ];
 

@@ -3,6 +3,7 @@ import { evaluateGovernance, type Governance, parsePosture } from '@edgeplane/ap
 import { EdgeplaneError } from '@edgeplane/errors';
 import type { SingleRingSpec } from '@edgeplane/spec-kv';
 import { actionStageFactories } from '@edgeplane/stages-action';
+import { transformStageFactories } from '@edgeplane/stages-transform';
 import { str } from '../args.js';
 import type { Io } from '../io.js';
 
@@ -32,9 +33,24 @@ export const GOVERNANCE_FLAGS = {
   },
 } as const;
 
-/** The stage resolver of a run: `identity` plus the governed `http_post:` and `exec:` families. */
+/**
+ * The stage resolver of a run: `identity`, the pure transform stages (`redact`, `dedupe`,
+ * `rate_limit`, ...) and the governed `http_post:` and `exec:` families.
+ */
 export function runStages(io: Io, dryRun: boolean): StageResolver {
-  return createStageResolver(actionStageFactories(io.env, { dryRun }));
+  return createStageResolver({
+    ...transformStageFactories(),
+    ...actionStageFactories(io.env, { dryRun }),
+  });
+}
+
+/**
+ * The stage keys a spec may name, for verbs that load a spec without running it (describe, dot,
+ * approval, snapshot, incident-bundle, the lane path): the same keys as `runStages`, without
+ * reading the `BYTEOR_*` action variables (a bad one must not stop an incident bundle).
+ */
+export function specStages(): StageResolver {
+  return createStageResolver({ ...transformStageFactories(), ...actionStageFactories({}) });
 }
 
 /**
