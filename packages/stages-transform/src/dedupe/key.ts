@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { StageMessage } from '@edgeplane/adapter-loop';
 import { readJson } from '../json-body.js';
 import { type JsonPath, parseJsonPath } from '../redact/paths.js';
@@ -24,8 +24,7 @@ export function parseKeySource(text: string): KeySource | undefined {
   return undefined;
 }
 
-const digest = (data: string | Uint8Array): string =>
-  `#${createHash('sha256').update(data).digest('base64')}`;
+const digest = (data: string | Uint8Array): string => `#${hash('sha256', data, 'base64')}`;
 
 /** A key short enough to remember: itself, or its SHA-256 (base64, `#`-prefixed) when longer. */
 function bounded(key: string): string {

@@ -26,9 +26,14 @@ export const IPV4: RegExp = new RegExp(`${OCTET}(?:\\.${OCTET}){3}`, 'g');
 
 /** The token after `Bearer ` (any case), RFC 6750 b64token characters; the scheme word stays. */
 export const BEARER: RegExp = /(?<=bearer[ \t]+)[A-Za-z0-9\-._~+/]+=*/gi;
+/** `BEARER` as the preset runs it: the scheme and spaces captured (a lookbehind at every position is slow). */
+const BEARER_SCAN = /(bearer[ \t]+)([A-Za-z0-9\-._~+/]+=*)/gi;
 
-/** Digits with single spaces or dashes between them: where card numbers are looked for. */
-const DIGIT_RUN = /\d(?:[ -]?\d)*/g;
+/**
+ * Runs of 13 or more digits with single spaces or dashes between them, from the run's first
+ * digit: where card numbers are looked for.
+ */
+const DIGIT_RUN = /(?<!\d)\d(?:[ -]?\d){12,}/g;
 
 /** True when `digits` (only 0-9) passes the Luhn check. */
 export function luhn(digits: string): boolean {
@@ -88,7 +93,6 @@ function card(text: string, replace: Replace): string {
   let out = '';
   let at = 0;
   for (const m of text.matchAll(DIGIT_RUN)) {
-    if (m[0].length < 13) continue;
     for (const [start, end] of cardRanges(m[0])) {
       out += text.slice(at, m.index + start) + replace(m[0].slice(start, end));
       at = m.index + end;
@@ -97,20 +101,36 @@ function card(text: string, replace: Replace): string {
   return at === 0 ? text : out + text.slice(at);
 }
 
-/** A preset (or a custom pattern) from a global regex. */
-export function regexPreset(pattern: RegExp): Preset {
+/**
+ * A preset (or a custom pattern) from a global regex: one scan, `text` itself when no match.
+ * `needed`: a string every match contains, checked first (a fast way out for most texts).
+ */
+export function regexPreset(pattern: RegExp, needed?: string): Preset {
   return (text, replace) => {
-    pattern.lastIndex = 0;
-    if (!pattern.test(text)) return text;
-    pattern.lastIndex = 0;
-    return text.replace(pattern, replace);
+    if (needed !== undefined && !text.includes(needed)) return text;
+    let hit = false;
+    const out = text.replace(pattern, (m) => {
+      hit = true;
+      return replace(m);
+    });
+    return hit ? out : text;
   };
+}
+
+function bearer(text: string, replace: Replace): string {
+  if (!/bearer/i.test(text)) return text;
+  let hit = false;
+  const out = text.replace(BEARER_SCAN, (_m, scheme: string, token: string) => {
+    hit = true;
+    return scheme + replace(token);
+  });
+  return hit ? out : text;
 }
 
 /** The presets by name. */
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
-  email: regexPreset(EMAIL),
-  ipv4: regexPreset(IPV4),
-  bearer: regexPreset(BEARER),
+  email: regexPreset(EMAIL, '@'),
+  ipv4: regexPreset(IPV4, '.'),
+  bearer,
   card,
 };

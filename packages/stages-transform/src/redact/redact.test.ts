@@ -182,6 +182,19 @@ describe('redact: hmac_key', () => {
     expect(pb.ip).not.toBe(pa.ip);
   });
 
+  it('tokens stay exact past the token cache (10 000 values): the first value again, recomputed', async () => {
+    const stage = redact({ presets: 'ipv4', hmac_key: KEY });
+    const ips = Array.from(
+      { length: 12_000 },
+      (_, i) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`,
+    );
+    const outs = await run(
+      stage,
+      [...ips, ips[0] as string].map((ip) => msg(ip)),
+    );
+    expect(outs.map(text)).toEqual([...ips, ips[0] as string].map(token));
+  });
+
   it('a different key gives different tokens', async () => {
     const [a] = await run(redact({ presets: 'email', hmac_key: KEY }), [msg('a@b.io')]);
     const [b] = await run(redact({ presets: 'email', hmac_key: 'z'.repeat(32) }), [msg('a@b.io')]);

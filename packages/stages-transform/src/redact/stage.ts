@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import {
   rejectMessage,
   type Stage,
@@ -19,11 +18,22 @@ function redactText(text: string, o: RedactOptions): string {
   return out;
 }
 
-/** Text scope: the body as UTF-8 text (byte by byte when it is not UTF-8). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Text scope: the body as UTF-8 text (byte by byte, latin1, when it is not UTF-8). */
 function redactBytes(message: StageMessage, o: RedactOptions): StageMessage {
-  const bytes = Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength);
-  const encoding = isUtf8(bytes) ? 'utf8' : 'latin1';
-  const text = bytes.toString(encoding);
+  let encoding: 'utf8' | 'latin1' = 'utf8';
+  let text: string;
+  try {
+    text = UTF8.decode(message.body);
+  } catch {
+    encoding = 'latin1';
+    text = Buffer.from(
+      message.body.buffer,
+      message.body.byteOffset,
+      message.body.byteLength,
+    ).toString('latin1');
+  }
   const out = redactText(text, o);
   if (out === text) return message;
   const body = Buffer.from(out, encoding);
