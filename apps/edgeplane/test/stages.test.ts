@@ -158,14 +158,17 @@ describe('describe and dot show stage settings with --config, secrets redacted',
 
 describe('every verb that reads a spec knows the transform stages', () => {
   it('validate, snapshot (idle document from the spec) accept a spec naming redact and dedupe', async () => {
-    const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG + SETTINGS });
+    // a name no other run used, so no lane exists for it: the idle document comes from the spec
+    const name = `stages-idle-${process.pid}-${Date.now()}`;
+    const spec = SPEC.replace('name=t', `name=${name}`);
+    const cwd = workdir({ 'spec.kv': spec, 'adapters.kv': CONFIG + SETTINGS });
     const env = { ...HMAC_ENV, XDG_RUNTIME_DIR: cwd };
     const v = await cli(['validate', '--spec=spec.kv'], { cwd, env });
     expect(v.stderr).toBe('');
     expect(v.stdout).toContain('spec.kv: ok (sha256:');
     const snap = await cli(['snapshot', '--spec=spec.kv', '--json'], { cwd, env });
     expect(snap.code).toBe(0);
-    expect(JSON.parse(snap.stdout)).toMatchObject({ state: 'idle', spec_name: 't' });
+    expect(JSON.parse(snap.stdout)).toMatchObject({ state: 'idle', spec_name: name });
   });
 });
 
@@ -186,6 +189,10 @@ describe('run with transform stages', () => {
     expect(r.stderr).toContain('hint: write e.g. stages.limit.rate=100');
     expect(readdirSync(cwd)).not.toContain('out.log');
     expect(readdirSync(join(cwd, 'lane'))).not.toContain('file-ingress.offset');
+    // validate refuses it the same way, before anything runs
+    const v = await cli(['validate', '--spec=spec.kv'], { cwd });
+    expect(v.code).toBe(2);
+    expect(v.stderr).toContain('error: [stage:rate_limit] `stages.limit.rate` must be a number');
   });
 
   it('redact (HMAC) then dedupe: the output is pseudonymised; the key is in no output, snapshot or bundle', async () => {

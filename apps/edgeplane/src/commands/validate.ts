@@ -1,5 +1,5 @@
-import { validateLoopOptions } from '@edgeplane/adapter-loop';
-import { checkTlsSettings, loadDeployment, loadSpec } from '@edgeplane/app-kit';
+import { type Stage, validateLoopOptions } from '@edgeplane/adapter-loop';
+import { checkTlsSettings, type Deployment, loadDeployment, loadSpec } from '@edgeplane/app-kit';
 import { capWarnings } from '@edgeplane/errors';
 import { stageCapability } from '@edgeplane/spec-kv';
 import { type Command, defineCommand, specPath, str } from '../args.js';
@@ -7,6 +7,22 @@ import { importFromCli } from '../importer.js';
 import { runStages } from './governed.js';
 import { loopOptions } from './loop-options.js';
 import { CONFIG_FLAG, discoveredConfig, printJson, SPEC_FLAG } from './shared.js';
+
+/**
+ * Builds (and closes) every stage with its `stages.<id>.*` settings, as `run` does before it
+ * opens anything: a bad setting fails here with the same `invalid-config` error (exit 2).
+ */
+async function resolveStages(d: Deployment): Promise<void> {
+  const built: Stage[] = [];
+  try {
+    d.spec.spec.stages.forEach((s, index) => {
+      const settings = d.config.stages[s.id] ?? {};
+      built.push(d.stages.resolve({ key: s.stage, id: s.id, index, settings }));
+    });
+  } finally {
+    await Promise.all(built.map((stage) => stage.close?.()));
+  }
+}
 
 export const validate: Command = defineCommand({
   name: 'validate',
@@ -29,7 +45,10 @@ export const validate: Command = defineCommand({
           importer: importFromCli,
         })
       : undefined;
-    if (config) validateLoopOptions(loopOptions(config, { lanePath: '', maxMessages: undefined }));
+    if (config) {
+      validateLoopOptions(loopOptions(config, { lanePath: '', maxMessages: undefined }));
+      await resolveStages(config);
+    }
     const tlsWarnings = config ? await checkTlsSettings(config) : [];
     const { parsed } = config?.spec ?? (await loadSpec(path, { cwd: io.cwd, stages }));
     const warnings = capWarnings([
