@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -134,13 +134,17 @@ describe('describe and dot show stage settings with --config, secrets redacted',
       join(cwd, 'adapters.kv'),
       `${CONFIG}stages.mask.presets=email\nstages.mask.hmac_key=${key}\n`,
     );
-    for (const verb of ['describe', 'dot'])
-      for (const json of [[], ['--json']]) {
-        const r = await cli([verb, '--spec=spec.kv', '--config=adapters.kv', ...json], { cwd });
-        expect(r.code).toBe(0);
-        expect(r.stdout).toContain('[redacted]');
-        expect(r.stdout + r.stderr).not.toContain(key);
-      }
+    try {
+      for (const verb of ['describe', 'dot'])
+        for (const json of [[], ['--json']]) {
+          const r = await cli([verb, '--spec=spec.kv', '--config=adapters.kv', ...json], { cwd });
+          expect(r.code).toBe(0);
+          expect(r.stdout).toContain('[redacted]');
+          expect(r.stdout + r.stderr).not.toContain(key);
+        }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it('settings for a stage id the spec lacks fail naming the config line (exit 2)', async () => {
@@ -158,17 +162,18 @@ describe('describe and dot show stage settings with --config, secrets redacted',
 
 describe('every verb that reads a spec knows the transform stages', () => {
   it('validate, snapshot (idle document from the spec) accept a spec naming redact and dedupe', async () => {
-    // a name no other run used, so no lane exists for it: the idle document comes from the spec
-    const name = `stages-idle-${process.pid}-${Date.now()}`;
-    const spec = SPEC.replace('name=t', `name=${name}`);
-    const cwd = workdir({ 'spec.kv': spec, 'adapters.kv': CONFIG + SETTINGS });
-    const env = { ...HMAC_ENV, XDG_RUNTIME_DIR: cwd };
+    const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG + SETTINGS });
+    const env = HMAC_ENV;
     const v = await cli(['validate', '--spec=spec.kv'], { cwd, env });
     expect(v.stderr).toBe('');
     expect(v.stdout).toContain('spec.kv: ok (sha256:');
-    const snap = await cli(['snapshot', '--spec=spec.kv', '--json'], { cwd, env });
+    // an empty lane: the idle document of the deployment (spec, config, transports) is printed
+    const snap = await cli(['snapshot', '--spec=spec.kv', '--lane-path=lane', '--json'], {
+      cwd,
+      env,
+    });
     expect(snap.code).toBe(0);
-    expect(JSON.parse(snap.stdout)).toMatchObject({ state: 'idle', spec_name: name });
+    expect(JSON.parse(snap.stdout)).toMatchObject({ state: 'idle', spec_name: 't' });
   });
 });
 
