@@ -56,17 +56,16 @@ export class StageSettings {
     return fallback === undefined ? undefined : String(fallback);
   }
 
-  /** An integer in [min, max]; undefined when absent without a default. */
-  int(name: string, min: number, max: number): number | undefined {
+  /** An integer in [min, max]; undefined when absent without a default. `example` for the hint. */
+  int(name: string, min: number, max: number, example: number = min): number | undefined {
     const raw = this.string(name)?.trim();
     if (raw === undefined) return undefined;
     const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
     if (!(n >= min && n <= max)) {
-      const { context } = this;
       throw this.error(
         name,
         `must be a whole number from ${min} to ${max}, ${this.got(name, raw)}`,
-        `write e.g. stages.${context.id}.${name}=${min}`,
+        `write e.g. stages.${this.context.id}.${name}=${example}`,
       );
     }
     return n;

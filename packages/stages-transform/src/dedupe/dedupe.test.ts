@@ -193,4 +193,13 @@ describe('dedupe: bad settings (invalid-config naming stages.<id>.<setting>)', (
       expect(e.hint).toBeTruthy();
     });
   }
+
+  it('the hint gives a usable value', () => {
+    expect(thrown(() => dedupe({ window_ms: '10m' })).hint).toBe(
+      'write e.g. stages.s1.window_ms=60000',
+    );
+    expect(thrown(() => dedupe({ window_count: '0' })).hint).toBe(
+      'write e.g. stages.s1.window_count=10000',
+    );
+  });
 });

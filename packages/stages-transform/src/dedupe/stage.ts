@@ -39,8 +39,8 @@ export function parseDedupeOptions(context: StageFactoryContext): DedupeOptions 
   }
   return {
     by,
-    windowCount: s.int('window_count', 1, MAX_DEDUPE_KEYS) as number,
-    windowMs: s.int('window_ms', 1, MAX_DEDUPE_WINDOW_MS),
+    windowCount: s.int('window_count', 1, MAX_DEDUPE_KEYS, 10_000) as number,
+    windowMs: s.int('window_ms', 1, MAX_DEDUPE_WINDOW_MS, 60_000),
     missing: s.oneOf('missing', ['keep', 'drop', 'reject'] as const) ?? 'keep',
   };
 }

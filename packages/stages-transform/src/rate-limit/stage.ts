@@ -29,7 +29,8 @@ export function parseRateLimitOptions(context: StageFactoryContext): RateLimitOp
       `add stages.${context.id}.rate=100 to the adapter config`,
     );
   }
-  const burst = s.int('burst', 1, MAX_BURST) ?? Math.min(MAX_BURST, Math.max(1, Math.ceil(rate)));
+  const burst =
+    s.int('burst', 1, MAX_BURST, 100) ?? Math.min(MAX_BURST, Math.max(1, Math.ceil(rate)));
   return { rate, burst };
 }
 
