@@ -13,17 +13,15 @@ export {
   MAX_DEDUPE_KEYS,
   MAX_DEDUPE_WINDOW_MS,
 } from './dedupe/descriptor.js';
-export type { DedupeClock, DedupeOptions } from './dedupe/stage.js';
-export { createDedupeStage, parseDedupeOptions } from './dedupe/stage.js';
+export type { DedupeClock } from './dedupe/stage.js';
+export { createDedupeStage } from './dedupe/stage.js';
 export type { StageDescriptor, StageSettingDescription } from './descriptor.js';
 export { transformStageDescriptors } from './descriptors.js';
 export { transformStageFactories } from './factories.js';
 export { readJson, withJson } from './json-body.js';
 export { MAX_BURST, MAX_RATE } from './rate-limit/descriptor.js';
-export type { RateLimitOptions, RateLimitStage } from './rate-limit/stage.js';
-export { createRateLimitStage, parseRateLimitOptions } from './rate-limit/stage.js';
-export type { RedactOptions } from './redact/options.js';
-export { parseRedactOptions } from './redact/options.js';
+export type { RateLimitStage } from './rate-limit/stage.js';
+export { createRateLimitStage } from './rate-limit/stage.js';
 export { luhn, PRESET_NAMES, type PresetName } from './redact/presets.js';
 export { DEFAULT_MASK, HMAC_TOKEN_CHARS, MIN_HMAC_KEY_BYTES } from './redact/replace.js';
 export { createRedactStage } from './redact/stage.js';
