@@ -198,6 +198,12 @@ describe('run with transform stages', () => {
     const v = await cli(['validate', '--spec=spec.kv'], { cwd });
     expect(v.code).toBe(2);
     expect(v.stderr).toContain('error: [stage:rate_limit] `stages.limit.rate` must be a number');
+    const json = await cli(['validate', '--spec=spec.kv', '--json'], { cwd });
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      code: 'invalid-config',
+      exit: 2,
+      details: { key: 'stages.limit.rate', stage: 'limit' },
+    });
   });
 
   it('redact (HMAC) then dedupe: the output is pseudonymised; the key is in no output, snapshot or bundle', async () => {

@@ -36,7 +36,15 @@ export class StageSettings {
       'invalid-config',
       this.component,
       `\`stages.${this.context.id}.${name}\` ${problem} ${where(this.context)}`,
-      { details: { stage: this.context.id, key: this.context.key, setting: name }, hint },
+      {
+        details: {
+          stage: this.context.id,
+          key: `stages.${this.context.id}.${name}`,
+          setting: name,
+          stageKey: this.context.key,
+        },
+        hint,
+      },
     );
   }
 

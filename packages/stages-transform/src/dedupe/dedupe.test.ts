@@ -189,7 +189,7 @@ describe('dedupe: bad settings (invalid-config naming stages.<id>.<setting>)', (
       expect(e.code).toBe('invalid-config');
       expect(e.message).toMatch(message);
       expect(e.message).toContain('(stage 1, id "s1")');
-      expect(e.details).toMatchObject({ stage: 's1' });
+      expect(e.details).toMatchObject({ stage: 's1', key: expect.stringMatching(/^stages\.s1\./) });
       expect(e.hint).toBeTruthy();
     });
   }
