@@ -9,6 +9,7 @@ import { incidentBundle } from './commands/incident-bundle.js';
 import { replay } from './commands/replay.js';
 import { run as runCommand } from './commands/run.js';
 import { snapshot } from './commands/snapshot.js';
+import { stages } from './commands/stages.js';
 import { top } from './commands/top.js';
 import { transports } from './commands/transports.js';
 import { validate } from './commands/validate.js';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   incidentBundle,
   replay,
   transports,
+  stages,
   approval,
 ];
 

@@ -7,4 +7,5 @@ export const TEST_SECRETS = {
   agentApiKey: 'ep-agent-key-5f1c9a7e',
   outToken: 'out-secret-value',
   envApiKey: 'k-123456789',
+  hmacKey: 'hmac-key-from-env-7c2e9b41d0a3',
 } as const;

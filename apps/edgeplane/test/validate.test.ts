@@ -110,6 +110,7 @@ describe('edgeplane validate', () => {
       'snapshot',
       'incident-bundle',
       'transports',
+      'stages',
     ]) {
       const r = await cli([verb, '--help'], { cwd: workdir() });
       expect(r.code).toBe(0);

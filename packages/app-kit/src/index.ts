@@ -57,7 +57,11 @@ export { renderReplay } from './replay-render.js';
 export * from './reporting/index.js';
 export { RUNTIME } from './runtime.js';
 export { runSinglePass } from './single-pass.js';
-export { checkStageSettings } from './stage-settings.js';
+export {
+  checkStageSettings,
+  loadShownStageSettings,
+  shownStageSettings,
+} from './stage-settings.js';
 export { checkTlsSettings } from './tls-check.js';
 export * from './top/index.js';
 export { BUILT_IN_TRANSPORTS, loadTransport } from './transports.js';

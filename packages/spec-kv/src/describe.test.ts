@@ -65,4 +65,31 @@ describe('describeSpec', () => {
       'canonical:',
     ]);
   });
+
+  it("lists each stage's settings under it, sorted, as the caller gave them (already redacted)", () => {
+    const { spec } = parseSpec(
+      kv(
+        'name=s',
+        'single_ring.stages.0.id=mask',
+        'single_ring.stages.0.stage=redact',
+        'single_ring.stages.1.id=fwd',
+        'single_ring.stages.1.depends_on=0',
+      ),
+      { knownStages: ['redact'] },
+    );
+    const text = describeSpec(spec, {
+      stageSettings: { mask: { presets: 'email', hmac_key: '[redacted]' }, other: { x: '1' } },
+    });
+    expect(text).toContain(
+      [
+        '  [0] mask: redact; depends on: ingress',
+        '      stages.mask.hmac_key=[redacted]',
+        '      stages.mask.presets=email',
+        '  [1] fwd: identity; depends on: 0 (mask)',
+        'egress: from 1 (fwd)',
+      ].join('\n'),
+    );
+    expect(describeSpec(spec, {})).toBe(describeSpec(spec));
+    expect(describeSpec(spec, { stageSettings: {} })).not.toContain('      stages.');
+  });
 });

@@ -71,4 +71,14 @@ describe('renderDot', () => {
       ),
     );
   });
+
+  it("adds each stage's settings to its label, one name=value line each", () => {
+    const { spec } = parseSpec(
+      kv('name=s', 'single_ring.stages.0.id=limit', 'single_ring.stages.0.stage=rate_limit'),
+      { knownStages: ['rate_limit'] },
+    );
+    const dot = renderDot(spec, { stageSettings: { limit: { rate: '100', burst: '5' } } });
+    expect(dot).toContain('  s0 [label="0: limit\\nrate_limit\\nburst=5\\nrate=100"];');
+    expect(renderDot(spec, {})).toBe(renderDot(spec));
+  });
 });

@@ -5,7 +5,7 @@
  * @module
  */
 
-export { describeSpec } from './describe.js';
+export { describeSpec, type ShownStageSettings, type SpecViewOptions } from './describe.js';
 export { renderDot } from './dot.js';
 export { encodeSpec } from './encode.js';
 export { SpecParseError, type SpecParseErrorInit } from './errors.js';

@@ -5,6 +5,8 @@
  *
  * @module
  */
+export type { ActionStageDescriptor, ActionStageSetting } from './descriptors.js';
+export { actionStageDescriptors } from './descriptors.js';
 export type { ActionEnv, ActionSettings } from './env.js';
 export {
   DEFAULT_ACTION_MAX_RETRIES,

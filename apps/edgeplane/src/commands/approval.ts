@@ -11,7 +11,7 @@ import {
 import { EdgeplaneError, INPUT_LIMITS, readInputFile } from '@edgeplane/errors';
 import { type Command, defineCommand, specPath, str } from '../args.js';
 import type { Io } from '../io.js';
-import { GOVERNANCE_FLAGS, governRun } from './governed.js';
+import { GOVERNANCE_FLAGS, governRun, specStages } from './governed.js';
 import { printJson, SPEC_FLAG } from './shared.js';
 
 const need = (flags: Readonly<Record<string, unknown>>, name: string, example: string): string => {
@@ -94,7 +94,7 @@ async function issue(flags: Readonly<Record<string, unknown>>, io: Io): Promise<
   const keyFlag = need(flags, 'key', './keys/dev-1.private.jwk.json');
   const expiresIn = positiveSeconds(flags, 'expires-in') ?? 3600;
   const privateJwk = await readPrivateKey(resolve(io.cwd, keyFlag), keyFlag);
-  const { parsed } = await loadSpec(specPath(flags, io), { cwd: io.cwd });
+  const { parsed } = await loadSpec(specPath(flags, io), { cwd: io.cwd, stages: specStages() });
   const now = Math.floor(Date.now() / 1000);
   const credential = issueApproval(
     {
@@ -122,7 +122,7 @@ async function issue(flags: Readonly<Record<string, unknown>>, io: Io): Promise<
 }
 
 async function verify(flags: Readonly<Record<string, unknown>>, io: Io): Promise<number> {
-  const l = await loadSpec(specPath(flags, io), { cwd: io.cwd });
+  const l = await loadSpec(specPath(flags, io), { cwd: io.cwd, stages: specStages() });
   const g = await governRun(flags, io, {
     specPath: l.path,
     spec: l.spec,

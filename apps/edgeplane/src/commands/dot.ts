@@ -1,17 +1,19 @@
-import { loadSpec } from '@edgeplane/app-kit';
 import { renderDot } from '@edgeplane/spec-kv';
-import { type Command, defineCommand, specPath } from '../args.js';
+import { type Command, defineCommand } from '../args.js';
 import { printJson, SPEC_FLAG } from './shared.js';
+import { SETTINGS_CONFIG_FLAG, specView } from './stage-view.js';
 
 export const dot: Command = defineCommand({
   name: 'dot',
-  summary: 'Render a spec as a Graphviz digraph (pipe into `dot -Tsvg`)',
-  usage: 'edgeplane dot --spec=spec.kv',
-  flags: { spec: SPEC_FLAG },
+  summary:
+    'Render a spec as a Graphviz digraph (pipe into `dot -Tsvg`); with --config, the settings of each stage in its box (secrets redacted)',
+  usage: 'edgeplane dot --spec=spec.kv [--config=adapters.kv]',
+  flags: { spec: SPEC_FLAG, config: SETTINGS_CONFIG_FLAG },
   async handler(flags, io) {
-    const { parsed } = await loadSpec(specPath(flags, io), { cwd: io.cwd });
-    if (flags.json) printJson(io, { spec_hash: parsed.hash, dot: renderDot(parsed.spec) });
-    else io.stdout.write(renderDot(parsed.spec));
+    const { spec, settings } = await specView(flags, io);
+    const text = renderDot(spec.parsed.spec, { stageSettings: settings });
+    if (flags.json) printJson(io, { spec_hash: spec.parsed.hash, dot: text });
+    else io.stdout.write(text);
     return 0;
   },
 });

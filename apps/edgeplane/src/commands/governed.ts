@@ -47,6 +47,15 @@ export function runStages(io: Io, dryRun: boolean): StageResolver {
 }
 
 /**
+ * The stage keys a spec may name, for verbs that load a spec without running it (describe, dot,
+ * approval, snapshot, incident-bundle, the lane path): the same keys as `runStages`, without
+ * reading the `BYTEOR_*` action variables (a bad one must not stop an incident bundle).
+ */
+export function specStages(): StageResolver {
+  return createStageResolver({ ...transformStages, ...actionStageFactories({}) });
+}
+
+/**
  * Evaluates the policy for a spec (decision 7). Returns the governance outcome.
  * @throws EdgeplaneError `permission-denied` naming the failed check when the run must not start.
  */

@@ -2,7 +2,7 @@ import { idleSnapshotFor, loadDeployment, loadSpec, writeIncidentBundle } from '
 import { EdgeplaneError } from '@edgeplane/errors';
 import { type Command, defineCommand, specPath, str } from '../args.js';
 import { importFromCli } from '../importer.js';
-import { GOVERNANCE_FLAGS, governRun } from './governed.js';
+import { GOVERNANCE_FLAGS, governRun, specStages } from './governed.js';
 import { laneToRead } from './lane.js';
 import { CONFIG_FLAG, discoveredConfig, LANE_FLAG, printJson, SPEC_FLAG } from './shared.js';
 
@@ -38,6 +38,7 @@ export const incidentBundle: Command = defineCommand({
           configPath,
           env: io.env,
           cwd: io.cwd,
+          stages: specStages(),
           importer: importFromCli,
         }).catch((e: Error) => e)
       : undefined;
@@ -54,7 +55,7 @@ export const incidentBundle: Command = defineCommand({
       config instanceof Error
         ? `# adapter config could not be loaded: ${config.message}\n`
         : config?.redacted;
-    const policyAudit = await loadSpec(spec, { cwd: io.cwd })
+    const policyAudit = await loadSpec(spec, { cwd: io.cwd, stages: specStages() })
       .then((l) =>
         governRun(flags, io, {
           specPath: l.path,

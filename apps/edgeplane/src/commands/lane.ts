@@ -4,6 +4,7 @@ import { resolveLanePath } from '@edgeplane/adapter-loop';
 import { loadSpec } from '@edgeplane/app-kit';
 import { specPath, str } from '../args.js';
 import type { Io } from '../io.js';
+import { specStages } from './governed.js';
 
 /**
  * The lane path for a command (reference decision 4): `--lane-path=` (created, must be
@@ -17,7 +18,9 @@ export async function lanePathFor(
 ): Promise<string> {
   const explicit = str(flags, 'lane-path');
   if (explicit) return resolveLanePath({ explicit: resolve(io.cwd, explicit), specName: '' });
-  const name = specName ?? (await loadSpec(specPath(flags, io), { cwd: io.cwd })).spec.name;
+  const name =
+    specName ??
+    (await loadSpec(specPath(flags, io), { cwd: io.cwd, stages: specStages() })).spec.name;
   return resolveLanePath({ specName: name, env: io.env });
 }
 
@@ -43,7 +46,7 @@ export async function lanePathToCheck(
   if (explicit) return resolve(io.cwd, explicit);
   const path = specPath(flags, io);
   const name = existsSync(resolve(io.cwd, path))
-    ? await loadSpec(path, { cwd: io.cwd }).then(
+    ? await loadSpec(path, { cwd: io.cwd, stages: specStages() }).then(
         (s) => s.spec.name,
         () => '',
       )

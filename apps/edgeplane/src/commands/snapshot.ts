@@ -10,6 +10,7 @@ import { EdgeplaneError } from '@edgeplane/errors';
 import { type Command, defineCommand, specPath, str } from '../args.js';
 import { importFromCli } from '../importer.js';
 import type { Io } from '../io.js';
+import { specStages } from './governed.js';
 import { laneToRead } from './lane.js';
 import { CONFIG_FLAG, LANE_FLAG, printJson, SPEC_FLAG } from './shared.js';
 
@@ -31,6 +32,7 @@ async function idleFor(flags: Readonly<Record<string, unknown>>, io: Io, lanePat
     configPath: str(flags, 'config'),
     env: io.env,
     cwd: io.cwd,
+    stages: specStages(),
   });
   return idleSnapshotFor(d);
 }
