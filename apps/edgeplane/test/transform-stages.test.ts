@@ -87,6 +87,41 @@ describe('transform stages through the CLI', () => {
     expect(readFileSync(join(cwd, 'out.log'), 'utf8').split('\n')).toHaveLength(3);
   });
 
+  it('dead_letter: a line that does not parse goes to the dead letter with the stage and its position; the rest goes on', async () => {
+    const input = `${INPUT}\r\nnot an apache line\r\n[Sun Dec 04 07:00:00 2005] [error] after`;
+    const dl =
+      'loop.failurePolicy=dead_letter\ndead_letter.transport=file\ndead_letter.path=${EDGEPLANE_CONFIG_DIR}/dead.ndjson\n';
+    const cwd = workdir({
+      'spec.kv': SPEC,
+      'adapters.kv': CONFIG + SETTINGS + dl,
+      'in.log': input,
+    });
+    const r = await cli(['run', '--spec=spec.kv', '--lane-path=lane', '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ingressMessages: 6,
+      egressMessages: 3,
+      ackedMessages: 6,
+      deadLetteredMessages: 1,
+    });
+    expect(readFileSync(join(cwd, 'out.log'), 'utf8')).toContain('"msg":"after"');
+    const dead = readFileSync(join(cwd, 'dead.ndjson'), 'utf8').split('\n').slice(0, -1);
+    expect(dead).toHaveLength(1);
+    expect(JSON.parse(dead[0] as string)).toMatchObject({
+      error: { code: 'invalid-input' },
+      refused_by: 'stage "parse"',
+      body: 'not an apache line',
+    });
+    expect(JSON.parse(dead[0] as string).origin).toMatch(/in\.log line 5 byte 360/);
+    const snap = JSON.parse(readFileSync(join(cwd, 'lane', 'snapshot.json'), 'utf8'));
+    expect(snap.stages).toEqual([
+      { id: 'parse', key: 'parse:apache_error', filtered: 0, rejected: 1 },
+      { id: 'errors', key: 'filter', filtered: 2, rejected: 0 },
+      { id: 'shape', key: 'map', filtered: 0, rejected: 0 },
+    ]);
+    expect(snap.dead_lettered_messages).toBe(1);
+  });
+
   it('validate builds the stages with their settings: a bad expression is exit 2 there too', async () => {
     const good = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG + SETTINGS });
     expect((await cli(['validate', '--spec=spec.kv'], { cwd: good })).code).toBe(0);

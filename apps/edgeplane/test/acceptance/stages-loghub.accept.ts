@@ -6,8 +6,6 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { redisServer, uniqueName } from '@edgeplane/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStages } from '../../src/commands/governed.js';
-import type { Io } from '../../src/io.js';
 import { cli, workdir } from '../helpers.js';
 
 const dir = process.env.EDGEPLANE_LOGHUB;
@@ -60,16 +58,11 @@ const CASES: readonly Case[] = [
   },
 ];
 
-// `redact` comes from the stages2 branch; until it is merged the chain is parse → filter only
-const withRedact = runStages({ env: {} } as unknown as Io, false).has('redact');
-if (!withRedact)
-  console.warn('redact is not registered: running parse → filter only (no IPv4 check)');
-
 function spec(c: Case): string {
   const stages = [
     ['parse', c.parse],
     ['keep', 'filter'],
-    ...(withRedact ? [['mask', 'redact']] : []),
+    ['mask', 'redact'],
   ];
   return `v=1\nname=accept\n${stages
     .map(
@@ -82,7 +75,7 @@ function spec(c: Case): string {
 function settings(c: Case): string {
   const lines = Object.entries(c.settings).map(([k, v]) => `stages.parse.${k}=${v}`);
   lines.push(`stages.keep.expression=${c.filter}`);
-  if (withRedact) lines.push('stages.mask.presets=ipv4');
+  lines.push('stages.mask.presets=ipv4');
   return `${lines.join('\n')}\n`;
 }
 
@@ -98,11 +91,11 @@ function check(out: string, c: Case): void {
   expect(lines.length).toBeGreaterThan(0);
   for (const line of lines) {
     expect(() => JSON.parse(line)).not.toThrow();
-    if (withRedact) expect(line).not.toMatch(IPV4);
+    expect(line).not.toMatch(IPV4);
   }
 }
 
-describe(`loghub files in ${dir}: parse → filter${withRedact ? ' → redact(ipv4)' : ''} → file`, () => {
+describe(`loghub files in ${dir}: parse → filter → redact(ipv4) → file`, () => {
   for (const c of CASES) {
     const input = join(dir, c.file);
     it.skipIf(!existsSync(input))(
