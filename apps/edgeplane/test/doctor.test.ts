@@ -95,6 +95,22 @@ describe('edgeplane doctor', () => {
     ]);
   });
 
+  it('the dead-letter binding is checked too, as an egress: a closed port fails it (exit 3)', async () => {
+    const port = await freePort();
+    const dl = `loop.failurePolicy=dead_letter\ndead_letter.transport=http\ndead_letter.url=http://127.0.0.1:${port}/dlq\ndead_letter.name=dlq\n`;
+    const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG + dl, 'in.log': 'a\n' });
+    const r = await cli(
+      ['doctor', '--spec=spec.kv', '--config=adapters.kv', '--lane-path=lane', '--json'],
+      { cwd },
+    );
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.stdout) as { ready: boolean; checks: Row[] };
+    const dlq = doc.checks.filter((c) => c.adapter === 'dlq');
+    expect(dlq[0]).toMatchObject({ role: 'dead_letter', transport: 'http', name: 'tls-files' });
+    expect(dlq.find((c) => c.name === 'reachable')).toMatchObject({ status: 'fail' });
+    expect(doc.checks.filter((c) => c.status === 'fail').map((c) => c.adapter)).toEqual(['dlq']);
+  });
+
   it('a missing ingress file fails (exit 3) with the fix', async () => {
     const cwd = workdir({ 'spec.kv': SPEC, 'adapters.kv': CONFIG });
     const r = await cli(

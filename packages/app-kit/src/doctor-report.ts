@@ -6,7 +6,7 @@ export interface DoctorLine {
   readonly scope: 'host' | 'endpoint';
   /** Endpoint rows: the adapter (binding name, else `<transport>-<role>`), its role and transport. */
   readonly adapter?: string | undefined;
-  readonly role?: 'ingress' | 'egress' | undefined;
+  readonly role?: 'ingress' | 'egress' | 'dead_letter' | undefined;
   readonly transport?: string | undefined;
   readonly name: string;
   readonly status: 'ok' | 'warn' | 'fail' | 'skip';

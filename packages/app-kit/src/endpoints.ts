@@ -7,7 +7,8 @@ export interface EndpointCheck extends TransportCheck {
   readonly scope: 'endpoint';
   /** The binding's `name`, else `<transport>-<role>` (as in the snapshot). */
   readonly adapter: string;
-  readonly role: 'ingress' | 'egress';
+  /** `dead_letter`: the `dead_letter.*` binding, checked as an egress. */
+  readonly role: 'ingress' | 'egress' | 'dead_letter';
   readonly transport: string;
 }
 
@@ -27,10 +28,10 @@ export const CHECK_GRACE_MS = 1000;
 
 const STATUSES: ReadonlySet<string> = new Set(['ok', 'warn', 'fail', 'skip']);
 
-function sideOf(role: 'ingress' | 'egress', b: ResolvedBinding) {
+function sideOf(role: EndpointCheck['role'], b: ResolvedBinding) {
   return {
     scope: 'endpoint',
-    adapter: b.name ?? `${b.descriptor.name}-${role}`,
+    adapter: b.name ?? `${b.descriptor.name}-${role === 'dead_letter' ? 'dead-letter' : role}`,
     role,
     transport: b.descriptor.name,
   } as const;
@@ -48,7 +49,7 @@ function normalise(c: TransportCheck): TransportCheck {
 }
 
 async function checkSide(
-  role: 'ingress' | 'egress',
+  role: EndpointCheck['role'],
   b: ResolvedBinding,
   options: CheckEndpointsOptions,
 ): Promise<EndpointCheck[]> {
@@ -79,7 +80,11 @@ async function checkSide(
   });
   try {
     const got = await Promise.race([
-      transport.check({ role, signal: controller.signal, timeoutMs }),
+      transport.check({
+        role: role === 'ingress' ? 'ingress' : 'egress',
+        signal: controller.signal,
+        timeoutMs,
+      }),
       late,
     ]);
     if (got === 'late')
@@ -114,24 +119,31 @@ async function checkSide(
 
 /**
  * Checks the endpoints of a deployment for `edgeplane doctor`: calls `check({ role, signal,
- * timeoutMs })` of the ingress and of the egress transport at once. Each is bounded by
+ * timeoutMs })` of the ingress, the egress and the dead-letter transport (when the config has one,
+ * checked as an egress) at once. Each is bounded by
  * `timeoutMs`: its signal aborts then (reason: a `TimeoutError` DOMException), and a transport
  * that has still not answered `CHECK_GRACE_MS` later is one `fail` ("no answer within N ms").
  * A `check()` that throws is one `fail` with the error's message and hint; a transport without
  * `check()` one `warn`. Every detail and fix is redacted with the deployment's secrets. Both
  * transports (created, never opened) are closed afterwards: load the deployment again to run it.
- * @returns the ingress's checks, then the egress's; never throws.
+ * @returns the ingress's checks, then the egress's, then the dead letter's; never throws.
  */
 export async function checkEndpoints(
-  deployment: Pick<Deployment, 'ingress' | 'egress' | 'secrets'>,
+  deployment: Pick<Deployment, 'ingress' | 'egress' | 'secrets'> &
+    Partial<Pick<Deployment, 'deadLetter'>>,
   options: CheckEndpointsOptions,
 ): Promise<EndpointCheck[]> {
-  const { ingress, egress, secrets } = deployment;
+  const { ingress, egress, deadLetter, secrets } = deployment;
   const results = await Promise.all([
     checkSide('ingress', ingress, options),
     checkSide('egress', egress, options),
+    ...(deadLetter ? [checkSide('dead_letter', deadLetter, options)] : []),
   ]);
-  await Promise.allSettled([ingress.transport.close(), egress.transport.close()]);
+  await Promise.allSettled([
+    ingress.transport.close(),
+    egress.transport.close(),
+    deadLetter?.transport.close(),
+  ]);
   return results.flat().map((c) => ({
     ...c,
     detail: redactText(c.detail, secrets),

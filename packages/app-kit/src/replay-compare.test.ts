@@ -55,6 +55,28 @@ describe('compareCapture', () => {
   });
 });
 
+describe('a message the egress refused in the captured run', () => {
+  it('compares by what the egress was given (the egress is not replayed)', () => {
+    const c = capture([
+      { seq: 10, status: 'rejected', refused_by: 'egress', error: 'too large', body: 'big' },
+    ]);
+    expect(compareCapture(c, replayed([{ status: 'sent', body: 'big' }]))).toEqual({
+      compared: 1,
+      difference: null,
+    });
+    const changed = compareCapture(c, replayed([{ status: 'sent', body: 'bag' }])).difference;
+    expect(changed).toMatchObject({
+      field: 'body',
+      at_byte: 1,
+      expected: { status: 'sent', error: 'then refused by the egress: too large' },
+    });
+    // a stage's refusal is an outcome of the spec: it must be refused again
+    const byStage = capture([{ seq: 10, status: 'rejected', error: 'not JSON' }]);
+    const diff = compareCapture(byStage, replayed([{ status: 'sent', body: 'big' }])).difference;
+    expect(diff?.field).toBe('outcome');
+  });
+});
+
 describe('previewBytes', () => {
   it('text near the difference, JSON-quoted; bytes as hex', () => {
     expect(previewBytes(Buffer.from('a'.repeat(100)), 50)).toBe(`…"${'a'.repeat(64)}"…`);

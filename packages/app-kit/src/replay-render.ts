@@ -7,7 +7,8 @@ function side(o: ReplayOutcome): string {
   if (o.status === 'rejected') return `rejected: ${o.error ?? ''}`;
   const key = o.key === undefined ? '' : `, key ${JSON.stringify(o.key)}`;
   const headers = o.headers === undefined ? '' : `, headers ${JSON.stringify(o.headers)}`;
-  return `sent, ${o.bytes} bytes${key}${headers}: ${o.preview}`;
+  const refused = o.error === undefined ? '' : ` (${o.error})`;
+  return `sent, ${o.bytes} bytes${key}${headers}${refused}: ${o.preview}`;
 }
 
 const WHAT = {

@@ -71,7 +71,7 @@ describe('Capture', () => {
       { seq: 0, status: 'sent', body: 'BODY 0' },
       { seq: 1, status: 'dropped' },
       { seq: 2, status: 'sent', body: 'body 2' },
-      { seq: 3, status: 'rejected', error: '[x] too big' },
+      { seq: 3, status: 'rejected', error: '[x] too big', refused_by: 'egress', body: 'body 3' },
     ]);
     expect(meta).toMatchObject({ kept: 6, settled: 4 });
   });

@@ -114,14 +114,13 @@ export class Capture {
       const entry = this.get(seqOf(batch, i));
       if (!entry || entry.out) continue;
       const error = refused?.get(i);
-      if (error !== undefined) {
-        entry.out = { status: 'rejected', error };
-        continue;
-      }
       const m = messages[i] as StageMessage;
       const same = sameBytes(m.body, entry.body);
       const body = same ? entry.body : Buffer.from(m.body);
-      entry.out = { status: 'sent', key: m.key, headers: m.headers, body };
+      entry.out =
+        error === undefined
+          ? { status: 'sent', key: m.key, headers: m.headers, body }
+          : { status: 'rejected', error, by: 'egress', key: m.key, headers: m.headers, body };
       const added = same ? sizeOf(m, body) - body.byteLength : sizeOf(m, body);
       entry.bytes += added;
       this.bytes += added;

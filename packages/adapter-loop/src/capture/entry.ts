@@ -16,7 +16,14 @@ export interface CapturedMeta {
 export type CaptureOutcome =
   | ({ readonly status: 'sent'; readonly body: Uint8Array } & CapturedMeta)
   | { readonly status: 'dropped' }
-  | { readonly status: 'rejected'; readonly error: string };
+  | { readonly status: 'rejected'; readonly error: string }
+  | ({
+      readonly status: 'rejected';
+      readonly error: string;
+      /** The egress refused it: what it was given (replay compares that, not the refusal). */
+      readonly by: 'egress';
+      readonly body: Uint8Array;
+    } & CapturedMeta);
 
 /** One captured message in memory, at ring sequence `seq`. */
 export interface CaptureEntry extends CapturedMeta {
@@ -72,12 +79,22 @@ export function linesOf(
             headers: redactHeaders(out.headers, secrets),
             ...encodeBody(out.body, secrets),
           }
-        : out.status === 'rejected'
-          ? { seq, status: 'rejected', error: scrub(out.error, secrets) }
-          : { seq, status: 'dropped' };
+        : out.status === 'rejected' && 'by' in out
+          ? {
+              seq,
+              status: 'rejected',
+              error: scrub(out.error, secrets),
+              refused_by: 'egress',
+              key: text(out.key),
+              headers: redactHeaders(out.headers, secrets),
+              ...encodeBody(out.body, secrets),
+            }
+          : out.status === 'rejected'
+            ? { seq, status: 'rejected', error: scrub(out.error, secrets) }
+            : { seq, status: 'dropped' };
     e.outLine = `${JSON.stringify(record)}\n`;
     e.body = EMPTY;
-    if (out.status === 'sent') e.out = { ...out, body: EMPTY };
+    if (out.status === 'sent' || 'by' in out) e.out = { ...out, body: EMPTY };
   }
   return { inLine: e.inLine, outLine: e.outLine };
 }

@@ -35,8 +35,9 @@ export interface CapturedIngress extends CapturedBody {
 /**
  * One line of `egress.ndjson`: the outcome of the ingress message at `seq`, once settled.
  * `sent`: what the egress durably took (after the stages); `dropped`: a stage filtered it;
- * `rejected`: a stage or the egress refused it (`error`). A message whose outcome is not settled
- * (the run ended first) has no line.
+ * `rejected`: a stage or the egress refused it (`error`); when the egress did (`refused_by:
+ * 'egress'`), the line also holds what the egress was given. A message whose outcome is not
+ * settled (the run ended first) has no line.
  */
 export interface CapturedEgress extends CapturedBody {
   readonly seq: number;
@@ -44,6 +45,8 @@ export interface CapturedEgress extends CapturedBody {
   readonly key?: string | undefined;
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly error?: string | undefined;
+  /** `egress`: the egress refused it (key, headers and body are what it was given). */
+  readonly refused_by?: 'egress' | undefined;
 }
 
 /** `capture.json`: what was kept, under which limits, from which spec. Counts in messages. */
