@@ -1,3 +1,4 @@
+import type { CheckBudget } from '@edgeplane/adapter-loop/transport';
 import { checkFailed, checkResult, type TransportCheck } from '@edgeplane/adapter-loop/transport';
 import {
   Admin,
@@ -6,7 +7,6 @@ import {
   type Connection,
   ConnectionPool,
 } from '@platformatic/kafka';
-import type { CheckBudget } from './check-budget.js';
 import { clientOptions } from './client.js';
 import { COMPONENT, kafkaError } from './errors.js';
 import type { ResolvedKafkaOptions } from './options.js';

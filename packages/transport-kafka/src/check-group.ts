@@ -1,6 +1,6 @@
+import type { CheckBudget } from '@edgeplane/adapter-loop/transport';
 import { checkFailed, checkResult, type TransportCheck } from '@edgeplane/adapter-loop/transport';
 import type { Admin } from '@platformatic/kafka';
-import type { CheckBudget } from './check-budget.js';
 import { type TopicInfo, UNREPORTED } from './check-topics.js';
 import { COMPONENT, kafkaError } from './errors.js';
 import type { ResolvedKafkaOptions } from './options.js';

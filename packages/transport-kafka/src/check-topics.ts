@@ -1,3 +1,4 @@
+import type { CheckBudget } from '@edgeplane/adapter-loop/transport';
 import { checkFailed, checkResult, type TransportCheck } from '@edgeplane/adapter-loop/transport';
 import {
   type Admin,
@@ -9,7 +10,6 @@ import {
   metadataV12,
   ProtocolError,
 } from '@platformatic/kafka';
-import type { CheckBudget } from './check-budget.js';
 import { COMPONENT, kafkaError } from './errors.js';
 
 /** What a Metadata answer says of one topic. */

@@ -1,11 +1,11 @@
 import {
+  CheckBudget,
   type CheckContext,
   checkFailed,
   checkResult,
   checkSkipped,
   type TransportCheck,
 } from '@edgeplane/adapter-loop/transport';
-import { CheckBudget } from './check-budget.js';
 import { CheckClients, credentialsCheck, reachableCheck } from './check-connect.js';
 import { groupCheck } from './check-group.js';
 import { permissionsCheck } from './check-permissions.js';
@@ -32,7 +32,7 @@ export async function checkKafka(
   context: CheckContext,
   secrets: readonly string[],
 ): Promise<TransportCheck[]> {
-  const budget = new CheckBudget(context);
+  const budget = new CheckBudget(context, COMPONENT);
   const names = ['reachable', 'server-version', 'credentials', 'topic'];
   if (context.role === 'ingress') names.push('consumer-group');
   names.push('permissions');

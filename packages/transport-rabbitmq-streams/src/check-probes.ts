@@ -1,6 +1,6 @@
+import type { CheckBudget } from '@edgeplane/adapter-loop/transport';
 import { checkFailed, checkResult, type TransportCheck } from '@edgeplane/adapter-loop/transport';
 import type { DeclareConsumerParams } from 'rabbitmq-stream-js-client';
-import type { CheckBudget } from './check-budget.js';
 import { streamClient } from './client.js';
 import { StreamProtocolError } from './compat.js';
 import { COMPONENT, missingOption, storeOffsetRefused, streamError } from './errors.js';

@@ -1,4 +1,5 @@
 import {
+  CheckBudget,
   type CheckContext,
   checkFailed,
   checkResult,
@@ -6,7 +7,6 @@ import {
   type EdgeplaneError,
   type TransportCheck,
 } from '@edgeplane/adapter-loop/transport';
-import { CheckBudget } from './check-budget.js';
 import { offsetCheck, permissionsCheck, serverVersionCheck, streamCheck } from './check-probes.js';
 import { COMPONENT, streamError } from './errors.js';
 import type { ResolvedRabbitmqStreamsOptions } from './options.js';
@@ -30,7 +30,7 @@ export async function checkRabbitmqStreams(
   tls: StreamTls,
   context: CheckContext,
 ): Promise<TransportCheck[]> {
-  const budget = new CheckBudget(context);
+  const budget = new CheckBudget(context, COMPONENT);
   const names = ['reachable', 'credentials', 'vhost', 'server-version', 'stream'];
   if (context.role === 'ingress') names.push('consumer-offset');
   names.push('permissions');

@@ -5,13 +5,13 @@ import {
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import type { CheckBudget } from '@edgeplane/adapter-loop/transport';
 import {
   checkFailed,
   checkResult,
   type EdgeplaneError,
   type TransportCheck,
 } from '@edgeplane/adapter-loop/transport';
-import type { CheckBudget } from './check-budget.js';
 import type { S3Connection } from './client.js';
 import { COMPONENT, nativeCode, s3Error } from './errors.js';
 

@@ -1,5 +1,6 @@
 import type { ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import {
+  CheckBudget,
   type CheckContext,
   checkFailed,
   checkResult,
@@ -7,7 +8,6 @@ import {
   EdgeplaneError,
   type TransportCheck,
 } from '@edgeplane/adapter-loop/transport';
-import { CheckBudget } from './check-budget.js';
 import { permissionsResult, readProbe, scratchProbe } from './check-probes.js';
 import { S3Connection } from './client.js';
 import { COMPONENT } from './errors.js';
@@ -43,7 +43,7 @@ export async function checkS3(
   o: ResolvedS3Options,
   context: CheckContext,
 ): Promise<TransportCheck[]> {
-  const budget = new CheckBudget(context);
+  const budget = new CheckBudget(context, COMPONENT);
   const checks: TransportCheck[] = [];
   const skipRest = (failed: string) => [
     ...checks,

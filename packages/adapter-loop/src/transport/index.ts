@@ -19,6 +19,7 @@ export {
  */
 export { z } from 'zod';
 export { checkFailed, checkResult, checkSkipped } from './check.js';
+export { CheckBudget } from './check-budget.js';
 export type { VersionRange } from './check-run.js';
 export { CheckRun, compareVersions, timedOk, versionCheck } from './check-run.js';
 export type { TransportDefinition } from './options.js';

@@ -1,19 +1,35 @@
-import { type CheckContext, EdgeplaneError } from '@edgeplane/adapter-loop/transport';
-import { COMPONENT } from './errors.js';
+import { EdgeplaneError } from '@edgeplane/errors';
+import type { CheckContext } from './types.js';
 
 /** Time kept back from `timeoutMs` to close the probe's connections before `check()` resolves. */
 const CLOSE_RESERVE_MS = 150;
 
 /**
- * The time budget of one `check()` (`context.timeoutMs`, less a moment to close) and its signal:
+ * The time budget of one `check()` for a transport that keeps its own results (see `CheckRun` for
+ * one that also keeps the skip bookkeeping) (`context.timeoutMs`, less a moment to close) and its signal:
  * `run()` races each probe against both, so `check()` resolves in time whatever the brokers do.
  */
 export class CheckBudget {
   private readonly end: number;
 
-  constructor(private readonly context: CheckContext) {
+  /** `component` names the transport in errors, e.g. `transport:kafka`. */
+  constructor(
+    private readonly context: CheckContext,
+    private readonly component: string,
+  ) {
     this.end = performance.now() + Math.max(50, context.timeoutMs - CLOSE_RESERVE_MS);
   }
+
+  /** Aborts when the budget runs out or doctor gives up: hand it to what opens sockets. */
+  get signal(): AbortSignal {
+    this.stop ??= AbortSignal.any([
+      this.context.signal,
+      AbortSignal.timeout(Math.max(1, this.leftMs)),
+    ]);
+    return this.stop;
+  }
+
+  private stop: AbortSignal | undefined;
 
   /** ms left for probes (0 once spent). */
   get leftMs(): number {
@@ -27,22 +43,22 @@ export class CheckBudget {
   run<T>(promise: Promise<T>, what: string): Promise<T> {
     promise.catch(() => {});
     const { signal, timeoutMs } = this.context;
-    if (signal.aborted) return Promise.reject(cancelled(what));
+    if (signal.aborted) return Promise.reject(cancelled(this.component, what));
     return new Promise<T>((resolve, reject) => {
       const stop = (error: EdgeplaneError) => {
         done();
         reject(error);
       };
-      const onAbort = () => stop(cancelled(what));
+      const onAbort = () => stop(cancelled(this.component, what));
       const timer = setTimeout(
         () =>
           stop(
             new EdgeplaneError(
               'timeout',
-              COMPONENT,
+              this.component,
               `cannot ${what}: no answer within doctor's budget of ${timeoutMs} ms`,
               {
-                hint: 'check that the brokers are up and answering, or give doctor more time (`--timeout-ms`)',
+                hint: 'check that the endpoint is up and answering, or give doctor more time (`--timeout-ms`)',
               },
             ),
           ),
@@ -81,6 +97,6 @@ export class CheckBudget {
   }
 }
 
-function cancelled(what: string): EdgeplaneError {
-  return new EdgeplaneError('cancelled', COMPONENT, `cannot ${what}: doctor was interrupted`);
+function cancelled(component: string, what: string): EdgeplaneError {
+  return new EdgeplaneError('cancelled', component, `cannot ${what}: doctor was interrupted`);
 }
