@@ -4,6 +4,9 @@ import type { CheckContext } from './types.js';
 /** Time kept back from `timeoutMs` to close the probe's connections before `check()` resolves. */
 const CLOSE_RESERVE_MS = 150;
 
+/** How long after the budget `signal` aborts, in ms (less than `CLOSE_RESERVE_MS`). */
+const SIGNAL_LAG_MS = 50;
+
 /**
  * The time budget of one `check()` for a transport that keeps its own results (see `CheckRun` for
  * one that also keeps the skip bookkeeping) (`context.timeoutMs`, less a moment to close) and its signal:
@@ -20,11 +23,15 @@ export class CheckBudget {
     this.end = performance.now() + Math.max(50, context.timeoutMs - CLOSE_RESERVE_MS);
   }
 
-  /** Aborts when the budget runs out or doctor gives up: hand it to what opens sockets. */
+  /**
+   * Aborts when the budget runs out or doctor gives up: hand it to what opens sockets. It fires
+   * `SIGNAL_LAG_MS` after `run()`'s own timeout, so a probe raced by `run()` fails with the
+   * budget's `timeout` (naming what did not answer), not with the probe's "cancelled".
+   */
   get signal(): AbortSignal {
     this.stop ??= AbortSignal.any([
       this.context.signal,
-      AbortSignal.timeout(Math.max(1, this.leftMs)),
+      AbortSignal.timeout(Math.max(1, this.leftMs + SIGNAL_LAG_MS)),
     ]);
     return this.stop;
   }
