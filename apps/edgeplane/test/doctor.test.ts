@@ -106,7 +106,7 @@ describe('edgeplane doctor', () => {
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout) as { ready: boolean; checks: Row[] };
     const dlq = doc.checks.filter((c) => c.adapter === 'dlq');
-    expect(dlq[0]).toMatchObject({ role: 'dead_letter', transport: 'http', name: 'tls-files' });
+    expect(dlq[0]).toMatchObject({ role: 'dead_letter', transport: 'http', name: 'reachable' });
     expect(dlq.find((c) => c.name === 'reachable')).toMatchObject({ status: 'fail' });
     expect(doc.checks.filter((c) => c.status === 'fail').map((c) => c.adapter)).toEqual(['dlq']);
   });
