@@ -1,6 +1,6 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StageFactory } from '@edgeplane/adapter-loop';
+import { EdgeplaneError, rejectMessage, type StageFactory } from '@edgeplane/adapter-loop';
 import { copyCapture } from '@edgeplane/app-kit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, workdir } from './helpers.js';
@@ -26,9 +26,20 @@ const scanner =
         return out === null ? null : { ...m, body: Buffer.from(out) };
       }),
   });
+/** A stage that refuses (rejectMessage) the DataBlockScanner lines. */
+const refuseScanner: StageFactory = () => ({
+  key: 'refuse-scanner',
+  process: (ms) =>
+    ms.map((m) =>
+      Buffer.from(m.body).toString().includes('DataBlockScanner')
+        ? rejectMessage(new EdgeplaneError('invalid-input', 'stage:scan', 'no scanner lines'))
+        : m,
+    ),
+});
 const STAGES = {
   'rewrite-scanner': scanner((t) => t.replace('Verification succeeded', 'verified')),
   'drop-scanner': scanner(() => null),
+  'refuse-scanner': refuseScanner,
 };
 const withStage = (key: string) =>
   `${SPEC}single_ring.stages.1.id=scan\nsingle_ring.stages.1.stage=${key}\nsingle_ring.stages.1.depends_on=0\n`;
@@ -115,6 +126,31 @@ describe('edgeplane replay --bundle', () => {
       compared: at,
       difference: { index: at, field: 'outcome', got: { status: 'dropped' } },
     });
+  });
+
+  it('a run whose stage refused messages to the dead letter replays identical (the refusals too)', async () => {
+    const dir = workdir({
+      'spec.kv': withStage('refuse-scanner'),
+      'adapters.kv': config(
+        'loop.captureMessages=500\nloop.failurePolicy=dead_letter\ndead_letter.transport=file\ndead_letter.path=${EDGEPLANE_CONFIG_DIR}/dead.ndjson\n',
+      ),
+    });
+    const run = await cli(['run', '--spec=spec.kv', '--lane-path=lane', '--json'], {
+      cwd: dir,
+      stages: STAGES,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const refused = last500.filter((l) => l.includes('DataBlockScanner')).length;
+    expect(refused).toBeGreaterThan(0);
+    const bundle = await cli(
+      ['incident-bundle', '--out=bundle', '--spec=spec.kv', '--lane-path=lane'],
+      { cwd: dir, stages: STAGES },
+    );
+    expect(bundle.code).toBe(0);
+    const r = await cli(['replay', '--bundle=bundle', '--json'], { cwd: dir, stages: STAGES });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, compared: 500, difference: null });
+    expect(r.code).toBe(0);
   });
 
   it('a bundle without capture: exit 2 naming the fix', async () => {

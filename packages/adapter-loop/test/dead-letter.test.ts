@@ -258,6 +258,31 @@ describe('a dead letter that fails', () => {
   });
 });
 
+describe('a dead letter that cannot open', () => {
+  it('fails the run naming the dead letter and its section of the config', async () => {
+    const dead = new RecordingSink();
+    dead.open = async () => {
+      throw new EdgeplaneError(
+        'unavailable',
+        'transport:recording',
+        'cannot connect to 127.0.0.1:1',
+      );
+    };
+    const r = await loop({
+      ingress: { transport: new MemorySource(bodies(3), 10) },
+      egress: { transport: new MemorySink() },
+      failurePolicy: 'dead_letter',
+      deadLetter: { transport: dead, name: 'dlq' },
+    }).run();
+    expect(r.state).toBe('failed');
+    expect(r.failedDuring).toBe('open');
+    expect(r.error?.code).toBe('unavailable');
+    expect(r.error?.message).toBe(
+      '[adapter-loop] dead letter "dlq" (dead_letter.* in the adapter config): [transport:recording] cannot connect to 127.0.0.1:1',
+    );
+  });
+});
+
 describe('failure policy options', () => {
   const base = () => ({
     spec: spec(),

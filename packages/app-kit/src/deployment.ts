@@ -25,6 +25,7 @@ import {
   type SingleRingSpec,
   SpecParseError,
 } from '@edgeplane/spec-kv';
+import { checkDeadLetterTarget } from './dead-letter-target.js';
 import type { ConfigVariable } from './environment.js';
 import { checkStageSettings } from './stage-settings.js';
 import { loadTransport } from './transports.js';
@@ -188,6 +189,7 @@ export async function loadConfig(
   };
   const ingress = await bind(config.ingress);
   const egress = await bind(config.egress);
+  checkDeadLetterTarget(config, cwd);
   const deadLetter = config.deadLetter ? await bind(config.deadLetter) : undefined;
   const secretKeys = [
     ...ingress.secretKeys,

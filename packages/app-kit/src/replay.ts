@@ -99,6 +99,10 @@ export async function replayBundle(
       stageSettings: bundle.stageSettings,
       ingress: { transport: captureSource(bundle.capture), name: 'replay-input' },
       egress: { transport: sink, name: 'replay-output' },
+      // A message a stage refuses is an outcome to compare (`rejected`), whatever the captured
+      // run's policy was: the replay goes on past it instead of stopping there.
+      failurePolicy: 'dead_letter',
+      deadLetter: { transport: { ...sink, name: 'replay-refused' }, name: 'replay-refused' },
       batch: { lingerMs: 0 },
       retry: { maxRetries: 0 },
       lanePath,

@@ -526,7 +526,7 @@ export class AdapterLoop implements Loop {
       this.incidents.emit(
         health,
         'dead_lettered',
-        `${messages.length} message(s) refused permanently went to the dead letter; the first: ${first.by} refused the message from ${origin}: ${first.error.message}`,
+        `${messages.length} refused message(s) of an egress batch went to the dead letter (${this.deadLettered} in all); the first: ${first.by} refused the message from ${origin}: ${first.error.message}`,
       );
       return true;
     }

@@ -15,6 +15,20 @@ export function stateDirFor(lanePath: string | undefined, role: AdapterRole): st
   return lanePath ? join(lanePath, role) : undefined;
 }
 
+/**
+ * The dead letter's error names it (`dead letter "x" (dead_letter.*): ...`): its transport is
+ * often the egress's too, and the operator must know which binding to fix.
+ */
+function named(health: AdapterHealth, e: EdgeplaneError): EdgeplaneError {
+  if (health.role !== 'dead_letter') return e;
+  return new EdgeplaneError(
+    e.code,
+    'adapter-loop',
+    `dead letter "${health.name}" (dead_letter.* in the adapter config): ${e.message}`,
+    { cause: e, hint: e.hint, details: e.details },
+  );
+}
+
 /** Opens a transport, keeping its health entry's connection state and failures current. */
 export async function openAdapter(
   transport: Transport,
@@ -48,7 +62,10 @@ export async function openAdapter(
     health.openingSince = undefined;
   } catch (error) {
     health.openingSince = undefined;
-    const e = EdgeplaneError.from(error, `transport:${transport.name}`, 'unavailable');
+    const e = named(
+      health,
+      EdgeplaneError.from(error, `transport:${transport.name}`, 'unavailable'),
+    );
     if (signal.aborted) {
       // Cancelled because the other side failed or the run was stopped: a consequence, not a
       // cause. Neither a failure of this adapter nor its incident.
