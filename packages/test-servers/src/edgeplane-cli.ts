@@ -73,14 +73,21 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Starts `edgeplane <args>` in `cwd`. */
-export function startCli(args: readonly string[], cwd: string): ChildProcess {
-  return spawn(process.execPath, [cliPath(), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `edgeplane <args>` in `cwd`, with `env` added to this process's environment. */
+export function startCli(
+  args: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string>> = {},
+): ChildProcess {
+  return spawn(process.execPath, [cliPath(), ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
 }
 
-/** Runs `edgeplane <args>` to its end (asynchronously, so the test process stays responsive). */
-export function runEdgeplane(args: readonly string[], cwd: string): Promise<CliResult> {
-  const child = startCli(args, cwd);
+/** Collects a started CLI's output until it closes. */
+export function finished(child: ChildProcess): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => {
@@ -90,6 +97,30 @@ export function runEdgeplane(args: readonly string[], cwd: string): Promise<CliR
     stderr += c.toString();
   });
   return new Promise((r) => child.once('close', (code) => r({ code, stdout, stderr })));
+}
+
+/** Runs `edgeplane <args>` to its end (asynchronously, so the test process stays responsive). */
+export function runEdgeplane(
+  args: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliResult> {
+  return finished(startCli(args, cwd, env));
+}
+
+/** A file's text, or '' when it does not exist yet. */
+export function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** A file's lines (without the final empty piece), or [] when it does not exist. */
+export function readLines(path: string): string[] {
+  const text = readText(path);
+  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
 }
 
 /** Exit code, or -1 when killed by a signal. */
