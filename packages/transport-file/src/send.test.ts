@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { constants, readlinkSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -14,6 +15,23 @@ async function fileHandlePrototype(dir: string): Promise<{ datasync(): Promise<v
   const handle = await open(join(dir, 'probe'), 'w');
   await handle.close();
   return Object.getPrototypeOf(handle);
+}
+
+/** O_DSYNC bit of the flags this process opened `path` with (Linux /proc), or 0. */
+async function openFlagsOf(path: string): Promise<number> {
+  for (const fd of await readdir('/proc/self/fd')) {
+    let target = '';
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target !== path) continue;
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8');
+    const flags = Number.parseInt(/flags:\s+([0-7]+)/.exec(info)?.[1] ?? '0', 8);
+    return flags & constants.O_DSYNC;
+  }
+  throw new Error(`${path} is not open`);
 }
 
 async function sink(options: FileTransportOptions) {
@@ -77,15 +95,43 @@ describe('file sink', () => {
     expect(await readFile(path, 'utf8')).toBe('fine\nafter\n');
   });
 
-  it('fsync=batch: fdatasync before every ok, and the data is on disk', async () => {
+  it('fsync=batch: the file is opened O_DSYNC (each write durable before ok), no extra fdatasync', async () => {
     const dir = await tempDir();
     const datasync = vi.spyOn(await fileHandlePrototype(dir), 'datasync');
     const path = join(dir, 'out.log');
     const t = await sink({ path });
     await t.send([text('a')]);
     await t.send([text('b')]);
-    expect(datasync).toHaveBeenCalledTimes(2);
+    expect(await openFlagsOf(path)).toBe(constants.O_DSYNC);
+    expect(datasync).not.toHaveBeenCalled();
     expect(await readFile(path, 'utf8')).toBe('a\nb\n');
+    await t.close();
+    const never = await sink({ path: join(dir, 'never.log'), fsync: 'never' });
+    await never.send([text('a')]);
+    expect(await openFlagsOf(join(dir, 'never.log'))).toBe(0);
+  });
+
+  it('fsync=batch: a failed write is undone even when it reports no bytes, and EIO stays failed', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'out.log');
+    await writeFile(path, 'before\n');
+    const t = await sink({ path });
+    const handleProto = (await fileHandlePrototype(dir)) as unknown as {
+      write(...args: unknown[]): Promise<{ bytesWritten: number }>;
+    };
+    const realWrite = handleProto.write;
+    // As an O_DSYNC write whose sync failed: the bytes reached the file, the call reports EIO.
+    vi.spyOn(handleProto, 'write').mockImplementationOnce(async function (
+      this: unknown,
+      ...args: unknown[]
+    ) {
+      await realWrite.apply(this, args);
+      throw Object.assign(new Error('i/o error'), { code: 'EIO' });
+    });
+    const result = await t.send([text('abcdef')]);
+    expect(result.status).toBe('failed');
+    expect(await readFile(path, 'utf8')).toBe('before\n');
+    expect((await t.send([text('again')])).status).toBe('failed');
   });
 
   it('fsync=never: no fdatasync at all; fsync=interval: on the timer, not per batch', async () => {
