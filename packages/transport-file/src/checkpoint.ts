@@ -69,7 +69,8 @@ export const SLOT_BYTES = 4096;
 /** One slot's bytes for `checkpoint` with sequence `seq` (`path` left out if it would not fit). */
 export function encodeSlot(checkpoint: Checkpoint, seq: number): Buffer {
   let json = JSON.stringify({ v: 2, seq, ...checkpoint });
-  if (Buffer.byteLength(json) > SLOT_BYTES - 10) json = JSON.stringify({ v: 2, seq, ...checkpoint, path: '' });
+  if (Buffer.byteLength(json) > SLOT_BYTES - 10)
+    json = JSON.stringify({ v: 2, seq, ...checkpoint, path: '' });
   const slot = Buffer.alloc(SLOT_BYTES, 0x20);
   slot.write(`${crc32(json).toString(16).padStart(8, '0')} ${json}`, 0, 'utf8');
   slot[SLOT_BYTES - 1] = 0x0a;
