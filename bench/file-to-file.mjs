@@ -144,6 +144,7 @@ async function runCase(name) {
 }
 
 if (values.case) {
+  makeInput();
   await runCase(values.case);
 } else {
   makeInput();

@@ -75,7 +75,7 @@ describe('tailOf', () => {
     for (const eol of ['\n', '\r\n']) {
       const path = join(dir, 'in.log');
       const bytes = Buffer.from(
-        Array.from({ length: 20 }, (_, i) => `line number ${i}${eol}`).join('') + 'no LF',
+        `${Array.from({ length: 20 }, (_, i) => `line number ${i}${eol}`).join('')}no LF`,
       );
       await writeFile(path, bytes);
       const handle = await open(path, 'r');

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { frameBatch } from './frame.js';
+import { LineSplitter } from './lines.js';
+import type { FileMessage } from './message.js';
 import type { FileTransportOptions } from './options.js';
 import { sleep, tempDir, track } from './test-helpers.js';
 import { createFileTransport } from './transport.js';
@@ -51,8 +53,72 @@ describe('file sink', () => {
       { body: new Uint8Array([0xff, 0x00, 0x0d, 0x41]) },
       text(''),
     ]);
-    expect(framed.bytes).toEqual(Buffer.from([0x61, 0x0a, 0xff, 0x00, 0x0d, 0x41, 0x0a, 0x0a]));
+    expect(framed.parts).toHaveLength(1);
+    expect(framed.parts[0]).toEqual(Buffer.from([0x61, 0x0a, 0xff, 0x00, 0x0d, 0x41, 0x0a, 0x0a]));
+    expect(framed.bytes).toBe(8);
     expect(framed.rejected).toEqual([]);
+  });
+
+  it("writes long runs of the source's lines straight from the read chunk (no copy), with writev", async () => {
+    const dir = await tempDir();
+    const line = (i: number) => `${String(i).padStart(8, '0')} ${'x'.repeat(90)}\n`;
+    const chunk = Buffer.from(Array.from({ length: 400 }, (_, i) => line(i)).join(''));
+    const file = { path: 'in.log', base: 'in.log', dev: '1', ino: '2', seen: chunk.length };
+    const lines: FileMessage[] = [];
+    new LineSplitter(file, 0, 1000, false).push(chunk, 0, lines);
+    // lines 0..199 (a 20,000-byte run: a view), one body of another kind, lines 201..209 (copied)
+    const batch = [...lines.slice(0, 200), text('other'), ...lines.slice(201, 210)];
+    const framed = frameBatch(batch);
+    expect(framed.parts).toHaveLength(2);
+    expect(framed.parts[0]?.buffer).toBe(chunk.buffer); // the view
+    expect(framed.parts[1]?.buffer).not.toBe(chunk.buffer);
+    const expected = `${lines
+      .slice(0, 200)
+      .map((_, i) => line(i))
+      .join('')}other\n${Array.from({ length: 9 }, (_, i) => line(201 + i)).join('')}`;
+    expect(Buffer.concat(framed.parts).toString()).toBe(expected);
+    // a short writev goes on with the rest
+    const path = join(dir, 'out.log');
+    const t = await sink({ path, append: false });
+    const proto = (await fileHandlePrototype(dir)) as unknown as {
+      writev(buffers: Buffer[], position?: number): Promise<{ bytesWritten: number }>;
+    };
+    const realWritev = proto.writev;
+    const writev = vi.spyOn(proto, 'writev').mockImplementationOnce(function (
+      this: unknown,
+      buffers: Buffer[],
+      position?: number,
+    ) {
+      return realWritev.call(this, [(buffers[0] as Buffer).subarray(0, 12_345)], position);
+    });
+    expect(await t.send(batch)).toEqual({ status: 'ok' });
+    expect(writev).toHaveBeenCalledTimes(2);
+    expect(await readFile(path, 'utf8')).toBe(expected);
+  });
+
+  it('append=false: a write after an undone one leaves no hole (explicit offsets)', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'out.log');
+    const t = await sink({ path, append: false, fsync: 'never' });
+    await t.send([text('first')]);
+    const proto = (await fileHandlePrototype(dir)) as unknown as {
+      write(...args: unknown[]): Promise<{ bytesWritten: number }>;
+    };
+    const realWrite = proto.write;
+    vi.spyOn(proto, 'write')
+      .mockImplementationOnce(function (
+        this: unknown,
+        buffer: unknown,
+        offset: unknown,
+        _l: unknown,
+        position: unknown,
+      ) {
+        return realWrite.call(this, buffer, offset, 2, position);
+      })
+      .mockRejectedValueOnce(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+    expect((await t.send([text('second')])).status).toBe('retryable');
+    expect(await t.send([text('third')])).toEqual({ status: 'ok' });
+    expect(await readFile(path, 'utf8')).toBe('first\nthird\n');
   });
 
   it('appends batches with one write each, creating missing directories', async () => {

@@ -100,29 +100,40 @@ export class FileSink {
     // One write at a time: the undo of a failed write assumes no other write interleaved, and
     // the frame buffer is reused once the previous write has finished with it.
     const done = this.inflight.then(() => {
-      const { bytes, rejected } = frameBatch(batch, this.scratch);
-      if (bytes.buffer !== this.scratch?.buffer && bytes.length <= MAX_SCRATCH_BYTES)
-        this.scratch = bytes;
-      if (bytes.length === 0) return sendPartial(rejected);
-      return this.write(bytes).then((r) => (r.status === 'ok' ? sendPartial(rejected) : r));
+      const { parts, bytes, buffer, rejected } = frameBatch(batch, this.scratch);
+      if (buffer !== this.scratch && buffer.length <= MAX_SCRATCH_BYTES) this.scratch = buffer;
+      if (bytes === 0) return sendPartial(rejected);
+      return this.write(parts, bytes).then((r) => (r.status === 'ok' ? sendPartial(rejected) : r));
     });
     this.inflight = done.catch(() => {});
     return done;
   }
 
-  private async write(bytes: Buffer): Promise<SendResult> {
+  /** Writes `parts` (`length` bytes in all): one write(2), or one writev(2) for several parts. */
+  private async write(parts: Buffer[], length: number): Promise<SendResult> {
     try {
       await this.open();
     } catch (error) {
       return asResult(fileError(error, 'open', this.options.path, 'sink'));
     }
     if (this.syncError) return sendFailed(this.syncError);
-    if (!this.handle) return this.writeStream(bytes);
+    if (!this.handle)
+      return this.writeStream(
+        parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, length),
+      );
     const before = this.size;
     let at = 0;
     try {
-      while (at < bytes.length) {
-        at += (await this.handle.write(bytes, at, bytes.length - at, null)).bytesWritten;
+      while (at < length) {
+        // A regular file is written at explicit offsets (O_APPEND appends regardless), so that a
+        // write after an undone one (truncated back) leaves no hole in a non-appending file.
+        const position = this.syncable ? before + at : undefined;
+        const [first] = parts;
+        at +=
+          parts.length === 1 && first
+            ? (await this.handle.write(first, at, length - at, position ?? null)).bytesWritten
+            : (await this.handle.writev(at === 0 ? parts : after(parts, at), position))
+                .bytesWritten;
       }
       this.size += at;
       // fsync=batch: O_DSYNC made each write durable already.
@@ -184,4 +195,17 @@ export class FileSink {
     await this.handle.close();
     this.handle = undefined;
   }
+}
+
+/** What remains of `parts` after its first `skip` bytes (a short writev). */
+function after(parts: readonly Buffer[], skip: number): Buffer[] {
+  const rest: Buffer[] = [];
+  for (const part of parts) {
+    if (skip >= part.length) skip -= part.length;
+    else {
+      rest.push(skip > 0 ? part.subarray(skip) : part);
+      skip = 0;
+    }
+  }
+  return rest;
 }
