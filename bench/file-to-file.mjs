@@ -13,9 +13,12 @@
 // tuned:    ring 8192, batch 8192 messages / 4 MiB, linger 5 ms, fsync=batch.
 // raw:      read 1 MiB chunks, split lines with Buffer.indexOf, one write per chunk, one fsync
 //           at the end: no acknowledgements, no checkpoint, no ring.
+// floorN:   the sync floor of batches of N lines (`--cases=floor1024,floor8192`): the raw split,
+//           then per batch an O_DSYNC write of its lines and an O_DSYNC 4 KiB checkpoint write.
 import { execFileSync } from 'node:child_process';
 import {
   closeSync,
+  constants,
   createReadStream,
   mkdirSync,
   openSync,
@@ -101,6 +104,53 @@ async function raw(out) {
   return lines;
 }
 
+/**
+ * The sync floor of a batch of `batch` lines: the same split as `raw`, then per batch one O_DSYNC
+ * write of its lines and one O_DSYNC 4 KiB in-place checkpoint write, one after the other (what
+ * any pipeline must wait for that acknowledges a batch only once both are durable). No ring, no
+ * messages: the I/O alone.
+ */
+async function syncFloor(out, batch) {
+  const { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_DSYNC } = constants;
+  const data = await open(out, O_WRONLY | O_CREAT | O_TRUNC | O_DSYNC);
+  const ckpt = await open(`${out}.ckpt`, O_RDWR | O_CREAT | O_TRUNC | O_DSYNC);
+  const slot = Buffer.alloc(4096, 0x20);
+  let lines = 0;
+  let inBatch = 0;
+  let parts = [];
+  let seq = 0;
+  const flush = async () => {
+    if (parts.length === 0) return;
+    await data.writev(parts);
+    parts = [];
+    inBatch = 0;
+    await ckpt.write(slot, 0, slot.length, (seq++ & 1) * slot.length);
+  };
+  for await (const chunk of createReadStream(input, { highWaterMark: 1 << 20 })) {
+    let at = 0;
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, at);
+      if (nl < 0) break;
+      lines++;
+      at = nl + 1;
+      if (++inBatch === batch) {
+        parts.push(chunk.subarray(from, at));
+        from = at;
+        await flush();
+      }
+    }
+    if (from < chunk.length) parts.push(chunk.subarray(from));
+  }
+  await flush();
+  await data.close();
+  await ckpt.close();
+  rmSync(`${out}.ckpt`, { force: true });
+  if (statSync(out).size !== LINES * BYTES)
+    throw new Error('floor: output size differs from input');
+  return lines;
+}
+
 async function edgeplane(name, out) {
   const lanePath = join(dir, `lane-${name}`);
   rmSync(lanePath, { recursive: true, force: true });
@@ -133,7 +183,12 @@ async function runCase(name) {
   const out = join(dir, `out-${name}.log`);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const lines = name === 'raw' ? await raw(out) : await edgeplane(name, out);
+  const lines =
+    name === 'raw'
+      ? await raw(out)
+      : name.startsWith('floor')
+        ? await syncFloor(out, Number(name.slice(5)))
+        : await edgeplane(name, out);
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   rmSync(out, { force: true });
