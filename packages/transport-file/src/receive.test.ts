@@ -51,6 +51,35 @@ describe('file source', () => {
     expect(hinted).toEqual([3, 3, 3, 1]);
   });
 
+  it('splits a chunk a batch at a time: a nack mid-chunk re-reads from its batch, diverted lines in between', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'in.log');
+    const lines = Array.from({ length: 600 }, (_, i) => (i === 250 ? 'x'.repeat(40) : `l${i}`));
+    await writeFile(path, `${lines.join('\n')}\n`);
+    const t = await source(
+      { path, batchMaxMessages: 7, maxLineBytes: 20, deadLetterPath: join(dir, 'dl') },
+      dir,
+    );
+    const seen: string[] = [];
+    let nacked = false;
+    for await (const batch of t.receive({ signal: AbortSignal.timeout(5000) })) {
+      expect(batch.messages.length).toBeLessThanOrEqual(7);
+      if (!nacked && seen.length >= 21) {
+        nacked = true; // the 4th batch, in the middle of the one read chunk
+        await batch.nack();
+        continue;
+      }
+      seen.push(...batch.messages.map(bodyOf));
+      await batch.ack();
+    }
+    await t.close();
+    expect(seen).toEqual(lines.filter((_, i) => i !== 250));
+    expect(t.deadLettered).toBe(1);
+    expect((await readCheckpoint(join(dir, CHECKPOINT_FILE)))?.offset).toBe(
+      Buffer.byteLength(`${lines.join('\n')}\n`),
+    );
+  });
+
   it('resumes after a partial ack from the checkpoint in stateDir, written atomically', async () => {
     const dir = await tempDir();
     const path = join(dir, 'in.log');

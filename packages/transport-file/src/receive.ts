@@ -39,6 +39,13 @@ async function followAtEnd(
   return rotating ? 'reopen' : 'drain';
 }
 
+/** Appends the diverted lines to the dead-letter file and counts them (before their batch goes). */
+async function settle(source: FileSource, splitter: LineSplitter): Promise<void> {
+  await source.flushDeadLetters(splitter);
+  source.deadLettered += splitter.deadLettered;
+  splitter.deadLettered = 0;
+}
+
 /**
  * Yields `out` as batches of at most `max`, stopping early on abort or a nack. The last batch's
  * full ack also covers over-long lines diverted after its last message (`consumed`).
@@ -102,13 +109,25 @@ export async function* receiveBatches(
       }
       const chunk = await reader.read(stop);
       if (stop.aborted) return;
-      const out: FileMessage[] = [];
+      let out: FileMessage[] = [];
       let next: 'read' | 'end' | 'reopen' | 'restart' = 'read';
       if (chunk === 'truncated') {
         splitter.takeTail(out);
         next = 'restart';
       } else if (chunk) {
-        splitter.push(chunk, reader.position - chunk.length, out);
+        // A batch at a time: each step stays short (I/O completions, such as the sink's, do not
+        // wait behind the splitting of a whole chunk), and fewer messages are alive at once.
+        const base = reader.position - chunk.length;
+        let at = splitter.push(chunk, base, out, 0, max);
+        while (at < chunk.length) {
+          await settle(source, splitter);
+          yield* cut(out, max, splitter.consumed, source, cursor, stop);
+          if (stop.aborted || cursor.rewind) break; // the rest of the chunk is read again
+          out = [];
+          at = splitter.push(chunk, base, out, at, max);
+        }
+        if (stop.aborted) return;
+        if (cursor.rewind) continue;
       } else if (!follow || !(reader instanceof FileReader)) {
         splitter.takeTail(out);
         next = 'end';
@@ -120,9 +139,7 @@ export async function* receiveBatches(
         splitter.takeTail(out);
         next = change;
       }
-      await source.flushDeadLetters(splitter);
-      source.deadLettered += splitter.deadLettered;
-      splitter.deadLettered = 0;
+      await settle(source, splitter);
       yield* cut(out, max, splitter.consumed, source, cursor, stop);
       if (out.length === 0 && cursor.last?.messages[0]?.file === reader.file) {
         await cursor.last.extendTo(splitter.consumed);
