@@ -28,8 +28,9 @@ export interface FramedBatch {
  * package's source that sit back to back in one read chunk are taken in one piece, terminators
  * included (they need no check: the source split them on LF); a run of `MIN_VIEW_BYTES` or more
  * is not even copied (a view into the chunk goes to the write), a shorter one is copied into the
- * frame buffer (`scratch` when it is big enough). Other bodies are copied one by one and
- * checked: a body that contains LF or ends with CR cannot be framed (it would read back as other
+ * frame buffer (`scratch` when it is big enough). Other lines of the source (CRLF) are copied
+ * one by one, unchecked (split on LF, their trailing CRs stripped). Other bodies are copied one
+ * by one and checked: a body that contains LF or ends with CR cannot be framed (it would read back as other
  * lines); it is left out and listed in `rejected` (`invalid-input`), and the rest of the batch is
  * framed (a poison message fails alone).
  */
@@ -71,6 +72,14 @@ export function frameBatch(batch: readonly OutboundMessage[], scratch?: Buffer):
         at += chunk.copy(out, at, from, to);
       }
       i = j;
+      continue;
+    }
+    if (m instanceof FileMessage) {
+      // A line of this package's source (CRLF, or at a chunk's edge): split on LF, its trailing
+      // CRs stripped, so it frames as it is, unchecked.
+      at += m.chunk.copy(out, at, m.bodyStart, m.bodyStart + m.bodyLength);
+      out[at++] = LF;
+      i++;
       continue;
     }
     const body = m.body;

@@ -96,6 +96,18 @@ describe('file sink', () => {
     expect(await readFile(path, 'utf8')).toBe(expected);
   });
 
+  it("frames the source's CRLF lines (and an unterminated CR tail) as LF lines", () => {
+    const chunk = Buffer.from('a\r\nbb\r\r\n\r\nlast\r');
+    const file = { path: 'in.log', base: 'in.log', dev: '1', ino: '2', seen: chunk.length };
+    const lines: FileMessage[] = [];
+    const splitter = new LineSplitter(file, 0, 1000, false);
+    splitter.push(chunk, 0, lines);
+    splitter.takeTail(lines);
+    const framed = frameBatch(lines);
+    expect(Buffer.concat(framed.parts).toString()).toBe('a\nbb\n\nlast\n');
+    expect(framed.rejected).toEqual([]);
+  });
+
   it('append=false: a write after an undone one leaves no hole (explicit offsets)', async () => {
     const dir = await tempDir();
     const path = join(dir, 'out.log');
