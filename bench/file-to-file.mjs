@@ -7,6 +7,7 @@
 //                               [--cases=defaults,tuned,raw] [--fsync=batch|interval|never]
 //                               [--ring=N --batch=N]   (one custom setting instead: cases custom,raw)
 //                               [--dir=bench/.tmp] [--json]
+//                               [--baseline=<another build's transport-file dist/index.js>]
 //   node --cpu-prof bench/file-to-file.mjs --case=defaults   (one case, in this process)
 //
 // defaults: ring 1024, the loop's default batch (1024 messages, 1 MiB, linger 5 ms), fsync=batch.
@@ -15,6 +16,7 @@
 //           at the end: no acknowledgements, no checkpoint, no ring.
 // floorN:   the sync floor of batches of N lines (`--cases=floor1024,floor8192`): the raw split,
 //           then per batch an O_DSYNC write of its lines and an O_DSYNC 4 KiB checkpoint write.
+// before-defaults, before-tuned: those cases with the transport build given by `--baseline`.
 import { execFileSync } from 'node:child_process';
 import {
   closeSync,
@@ -29,9 +31,9 @@ import {
 import { open } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLoop } from '@edgeplane/adapter-loop';
-import { createFileTransport } from '@edgeplane/transport-file';
 
 const { values } = parseArgs({
   options: {
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     fsync: { type: 'string', default: 'batch' },
     dir: { type: 'string', default: resolve(import.meta.dirname, '.tmp') },
     json: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
 });
 const LINES = Number(values.lines);
@@ -154,7 +157,12 @@ async function syncFloor(out, batch) {
 async function edgeplane(name, out) {
   const lanePath = join(dir, `lane-${name}`);
   rmSync(lanePath, { recursive: true, force: true });
-  const { ring, batch } = SETTINGS[name];
+  // before-<case>: the same case with another build of the transport (`--baseline`).
+  const before = name.startsWith('before-');
+  const { createFileTransport } = await import(
+    before ? pathToFileURL(resolve(values.baseline)).href : '@edgeplane/transport-file'
+  );
+  const { ring, batch } = SETTINGS[before ? name.slice(7) : name];
   const loop = createLoop({
     spec: {
       name: 'bench',
@@ -217,6 +225,7 @@ if (values.case) {
   ];
   if (values.ring) forward.push('--ring', values.ring);
   if (values.batch) forward.push('--batch', values.batch);
+  if (values.baseline) forward.push('--baseline', values.baseline);
   console.log(
     `file→file, identity stage, ${LINES} lines of ${BYTES} bytes, fsync=${values.fsync}, ${ROUNDS} rounds, cases ${cases.join(', ')} (order rotates each round)`,
   );
@@ -255,7 +264,7 @@ function report(cases, runs) {
   const raws = of('raw');
   const summary = {};
   console.log(
-    '\ncase       best lines/s   median      vs raw (best / median / per-round)   peak RSS',
+    '\ncase             best lines/s   median      vs raw (best / median / per-round)   peak RSS',
   );
   for (const name of cases) {
     const rates = of(name);
@@ -271,7 +280,7 @@ function report(cases, runs) {
       ? `${pct(best / raws.at(-1))} / ${pct(median(rates) / median(raws))} / ${perRound.map(pct).join(', ')}`
       : '–';
     console.log(
-      `${name.padEnd(10)} ${fmt(best).padEnd(14)} ${fmt(median(rates)).padEnd(11)} ${vsRaw.padEnd(36)} ${(peak / 2 ** 20).toFixed(0)} MiB`,
+      `${name.padEnd(16)} ${fmt(best).padEnd(14)} ${fmt(median(rates)).padEnd(11)} ${vsRaw.padEnd(36)} ${(peak / 2 ** 20).toFixed(0)} MiB`,
     );
     summary[name] = {
       best,
