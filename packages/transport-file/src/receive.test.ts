@@ -260,6 +260,20 @@ describe('stdin source (path "-")', () => {
     expect(messages.map((m) => m.id)).toEqual(['stdin@0', 'stdin@3', 'stdin@7']);
   });
 
+  it('a nack of a stdin batch mid-chunk does nothing: every later line still comes, whole', async () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `line ${i}`);
+    const stdin = Readable.from([Buffer.from(`${lines.join('\n')}\n`)]);
+    const t = track(createFileTransport({ path: '-', batchMaxMessages: 3 }, { stdin }));
+    await t.open({ role: 'ingress' });
+    const seen: string[] = [];
+    for await (const batch of t.receive({ signal: AbortSignal.timeout(5000) })) {
+      seen.push(...batch.messages.map(bodyOf));
+      if (seen.length === 6) await batch.nack();
+      else await batch.ack();
+    }
+    expect(seen).toEqual(lines);
+  });
+
   it('stops an idle stdin within 1 s of abort, leaving the stream open', async () => {
     const stdin = new PassThrough();
     const t = track(createFileTransport({ path: '-' }, { stdin }));

@@ -39,6 +39,11 @@ async function followAtEnd(
   return rotating ? 'reopen' : 'drain';
 }
 
+/** Whether a nack asks `reader` to go back (it can: a file, the one the batch came from). */
+function rewinds(cursor: Cursor, reader: FileReader | StreamReader): boolean {
+  return reader instanceof FileReader && cursor.rewind?.file === reader.file;
+}
+
 /** Appends the diverted lines to the dead-letter file and counts them (before their batch goes). */
 async function settle(source: FileSource, splitter: LineSplitter): Promise<void> {
   await source.flushDeadLetters(splitter);
@@ -122,12 +127,14 @@ export async function* receiveBatches(
         while (at < chunk.length) {
           await settle(source, splitter);
           yield* cut(out, max, splitter.consumed, source, cursor, stop);
-          if (stop.aborted || cursor.rewind) break; // the rest of the chunk is read again
+          if (stop.aborted) return;
+          if (rewinds(cursor, reader)) break; // the rest of the chunk is read again
+          // A nack that cannot rewind (stdin, or a batch of a file since rotated) does nothing.
+          cursor.rewind = undefined;
           out = [];
           at = splitter.push(chunk, base, out, at, max);
         }
-        if (stop.aborted) return;
-        if (cursor.rewind) continue;
+        if (at < chunk.length) continue;
       } else if (!follow || !(reader instanceof FileReader)) {
         splitter.takeTail(out);
         next = 'end';
