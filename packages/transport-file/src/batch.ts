@@ -1,6 +1,6 @@
 import type { InboundBatch } from '@edgeplane/adapter-loop/transport';
 import { closedError } from './errors.js';
-import type { FileMessage, FileRef } from './message.js';
+import { type FileMessage, type FileRef, tailOf } from './message.js';
 import type { FileSource } from './source.js';
 
 /** Where a `receive()` iteration is asked to go back to by `nack()`. */
@@ -38,7 +38,8 @@ export class FileBatch implements InboundBatch {
     if (n === 0) return;
     const last = this.messages[n - 1] as FileMessage;
     if (n > this.acked) this.acked = n;
-    await this.source.commit(last.file, n === this.messages.length ? this.end : last.end);
+    const end = n === this.messages.length ? this.end : last.end;
+    await this.source.commit(last.file, end, end === last.end ? tailOf(last) : undefined);
   }
 
   /**

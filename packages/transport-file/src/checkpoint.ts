@@ -1,8 +1,6 @@
-import { open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { EdgeplaneError } from '@edgeplane/adapter-loop/transport';
+import { readFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import { badCheckpoint, fileError } from './errors.js';
-import { mkdirs } from './mkdirs.js';
 
 /** Bytes before the checkpoint's offset kept as its fingerprint (`tail`). */
 export const CHECKPOINT_TAIL_BYTES = 64;
@@ -61,7 +59,25 @@ export async function tailAt(
   }
 }
 
-/** Reads a checkpoint; `undefined` if there is none. */
+/**
+ * Bytes of one slot of a checkpoint file. The file holds two slots (written alternately, in
+ * place; see checkpoint-writer.ts), each one line: `<crc32 of the JSON, 8 hex> <JSON>`, padded
+ * with spaces to `SLOT_BYTES - 1`, then LF.
+ */
+export const SLOT_BYTES = 4096;
+
+/** One slot's bytes for `checkpoint` with sequence `seq` (`path` left out if it would not fit). */
+export function encodeSlot(checkpoint: Checkpoint, seq: number): Buffer {
+  let json = JSON.stringify({ v: 2, seq, ...checkpoint });
+  if (Buffer.byteLength(json) > SLOT_BYTES - 10)
+    json = JSON.stringify({ v: 2, seq, ...checkpoint, path: '' });
+  const slot = Buffer.alloc(SLOT_BYTES, 0x20);
+  slot.write(`${crc32(json).toString(16).padStart(8, '0')} ${json}`, 0, 'utf8');
+  slot[SLOT_BYTES - 1] = 0x0a;
+  return slot;
+}
+
+/** Reads a checkpoint; `undefined` if there is none. Throws `invalid-input` if it is unreadable. */
 export async function readCheckpoint(path: string): Promise<Checkpoint | undefined> {
   let text: string;
   try {
@@ -70,6 +86,23 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
     if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
     throw fileError(error, 'read checkpoint', path, 'source');
   }
+  // One JSON document: the format before slots (v 1), still read.
+  if (text.trimStart().startsWith('{')) return parseRecord(path, text);
+  let best: { seq: number; checkpoint: Checkpoint } | undefined;
+  for (const line of text.split('\n')) {
+    // A slot torn by a crash mid-write fails its CRC and is skipped: the other one is older.
+    const m = /^([0-9a-f]{8}) (\{.*\})\s*$/.exec(line);
+    if (!m || Number.parseInt(m[1] as string, 16) !== crc32(m[2] as string)) continue;
+    const seq = (JSON.parse(m[2] as string) as { seq?: unknown }).seq;
+    if (!Number.isSafeInteger(seq)) continue;
+    if (!best || (seq as number) > best.seq)
+      best = { seq: seq as number, checkpoint: parseRecord(path, m[2] as string) };
+  }
+  if (!best) throw badCheckpoint(path, 'no slot holds a valid checkpoint');
+  return best.checkpoint;
+}
+
+function parseRecord(path: string, text: string): Checkpoint {
   let value: Partial<Record<keyof Checkpoint, unknown>>;
   try {
     value = JSON.parse(text);
@@ -94,73 +127,4 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
     ...(typeof tail === 'string' ? { tail } : {}),
     path: String(value.path ?? ''),
   };
-}
-
-/**
- * Writes checkpoints atomically (temporary file, fdatasync, rename): `schedule()` returns at once,
- * at most one write runs, and checkpoints scheduled meanwhile coalesce into one write of the
- * latest. `flush()` waits for the last one; `ack()` awaits it, so an acknowledged position is on
- * disk (the directory entry itself is not fsynced: a power loss may roll back to the previous
- * checkpoint, which only redelivers).
- */
-export class CheckpointWriter {
-  private latest: Checkpoint | undefined;
-  private writing: Promise<void> | undefined;
-  private failure: EdgeplaneError | undefined;
-  private dirReady = false;
-
-  constructor(
-    readonly path: string,
-    /** Runs before each write (the dead-letter file is synced before a checkpoint passes it). */
-    private readonly beforeWrite: () => Promise<void> = async () => {},
-  ) {}
-
-  /** Schedules `checkpoint`; throws (once) the error of an earlier write that failed. */
-  schedule(checkpoint: Checkpoint): void {
-    this.latest = checkpoint;
-    const failure = this.failure;
-    this.failure = undefined;
-    this.writing ??= this.drain();
-    if (failure) throw failure;
-  }
-
-  /** Waits until everything scheduled is on disk; throws if a write failed. */
-  async flush(): Promise<void> {
-    await this.writing;
-    const failure = this.failure;
-    this.failure = undefined;
-    if (failure) throw failure;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      for (let next = this.latest; next; next = this.latest) {
-        this.latest = undefined;
-        try {
-          await this.beforeWrite();
-          await this.write(next);
-        } catch (error) {
-          this.latest ??= next; // retried with the next schedule()
-          this.failure = fileError(error, 'write checkpoint', this.path, 'source');
-          return;
-        }
-      }
-    } finally {
-      this.writing = undefined;
-    }
-  }
-
-  private async write(checkpoint: Checkpoint): Promise<void> {
-    const tmp = `${this.path}.tmp`;
-    if (!this.dirReady) await mkdirs(dirname(this.path));
-    this.dirReady = true;
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(`${JSON.stringify({ v: 1, ...checkpoint })}\n`);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, this.path);
-  }
 }

@@ -138,3 +138,35 @@ describe('LineSplitter', () => {
     expect(out[1]?.body.buffer).toBe(chunk.buffer);
   });
 });
+
+describe('LineSplitter.push(…, from, limit)', () => {
+  it('split a batch at a time gives what one push gives: lines, offsets, diversions, held tail', () => {
+    const text = 'a\nbb\nccc\nOVERLONG-LINE\ndd\ne\r\nff\ngg';
+    const cuts = [7, 30]; // a line spans the first cut; the last chunk ends unterminated
+    const whole = split(text, cuts, 8, true);
+    for (const limit of [1, 2, 3]) {
+      const bytes = Buffer.from(text);
+      const splitter = new LineSplitter(file(), 0, 8, true);
+      const out: FileMessage[] = [];
+      const steps: number[] = [];
+      let at = 0;
+      for (const cut of [...cuts, bytes.length]) {
+        const chunk = Buffer.from(bytes.subarray(at, cut));
+        for (let from = 0; from < chunk.length; ) {
+          const before = out.length;
+          from = splitter.push(chunk, at, out, from, limit);
+          steps.push(out.length - before);
+          expect(splitter.consumed).toBe(out.at(-1)?.end ?? splitter.consumed);
+        }
+        at = cut;
+      }
+      splitter.takeTail(out);
+      expect(out.map((m) => [m.body.toString(), m.start, m.end])).toEqual(
+        whole.lines.map((l) => [l.body, l.start, l.end]),
+      );
+      expect(splitter.deadLettered).toBe(whole.splitter.deadLettered);
+      expect(Buffer.concat(splitter.deadLetter).toString()).toBe('OVERLONG-LINE\n');
+      expect(Math.max(...steps)).toBeLessThanOrEqual(limit);
+    }
+  });
+});

@@ -48,19 +48,36 @@ export class LineSplitter {
     this.line = start === 0 ? 1 : undefined;
   }
 
-  /** Appends the messages of `chunk` (which starts at file offset `offset`) to `out`. */
-  push(chunk: Buffer, offset: number, out: FileMessage[]): void {
-    if (this.failure) return;
-    let pos = 0;
-    if (this.pendingBytes > 0 || this.discarding) {
+  /**
+   * Appends the messages of `chunk` (which starts at file offset `offset`) to `out`, from index
+   * `from` on, stopping after `limit` messages; returns where it stopped (`chunk.length` once the
+   * whole chunk is consumed, the unterminated rest held for the next chunk). Call again with the
+   * returned index to go on: splitting a large chunk a batch at a time keeps each step short.
+   */
+  push(
+    chunk: Buffer,
+    offset: number,
+    out: FileMessage[],
+    from: number = 0,
+    limit: number = Number.POSITIVE_INFINITY,
+  ): number {
+    const len = chunk.length;
+    if (this.failure) return len;
+    let pos = from;
+    const before = out.length;
+    if (from === 0 && (this.pendingBytes > 0 || this.discarding)) {
       pos = this.continueLine(chunk, offset, out);
-      if (pos < 0) return;
+      if (pos < 0) return len;
     }
     const max = this.maxLineBytes;
     const file = this.file;
-    const len = chunk.length;
     let lines = 0;
+    let stopped = false;
     while (pos < len) {
+      if (out.length - before >= limit) {
+        stopped = true;
+        break;
+      }
       const lf = chunk.indexOf(LF, pos);
       if (lf === -1) break;
       const length = withoutTrailingCr(chunk, pos, lf);
@@ -69,14 +86,16 @@ export class LineSplitter {
       } else if (this.overLong([chunk.subarray(pos, lf + 1)], offset + pos, lines)) {
         this.deadLettered++;
       } else {
-        return;
+        return len;
       }
       lines++;
       pos = lf + 1;
     }
     if (this.line !== undefined) this.line += lines;
     this.consumed = offset + pos;
+    if (stopped) return pos;
     if (pos < len) this.hold(chunk.subarray(pos), offset + pos);
+    return len;
   }
 
   /** At a final end of file: the unterminated tail as a message (or diverted), if any. */

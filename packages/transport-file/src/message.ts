@@ -1,4 +1,5 @@
 import type { InboundMessage } from '@edgeplane/adapter-loop/transport';
+import { CHECKPOINT_TAIL_BYTES } from './checkpoint.js';
 import { lineNumberAt } from './line-number.js';
 
 /** The file a message came from: its identity survives renames, so rotation is detectable. */
@@ -87,4 +88,18 @@ export class FileMessage implements InboundMessage {
   get position(): string {
     return String(this.end);
   }
+}
+
+/**
+ * The checkpoint fingerprint at `m.end` (hex of the up to `CHECKPOINT_TAIL_BYTES` bytes before
+ * it, as `tailAt` reads them back from the file) when `m.chunk` holds them; undefined otherwise,
+ * and the caller reads the file instead. Every buffer a body lives in holds the file's bytes
+ * contiguously, index `m.bodyStart` being offset `m.start`: the read chunk, or a line copied out
+ * of several chunks, which lacks the final LF, so the end index falls outside it and is refused.
+ */
+export function tailOf(m: FileMessage): string | undefined {
+  const at = m.bodyStart + (m.end - m.start);
+  const length = Math.min(CHECKPOINT_TAIL_BYTES, m.end);
+  if (at > m.chunk.length || at < length) return undefined;
+  return m.chunk.toString('hex', at - length, at);
 }

@@ -2,6 +2,7 @@ import { appendFile, readFile, rename, truncate, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { readCheckpoint } from './checkpoint.js';
 import type { FileTransportOptions } from './options.js';
 import { CHECKPOINT_FILE } from './source.js';
 import { bodyOf, collect, sleep, tempDir, track } from './test-helpers.js';
@@ -50,19 +51,48 @@ describe('file source', () => {
     expect(hinted).toEqual([3, 3, 3, 1]);
   });
 
+  it('splits a chunk a batch at a time: a nack mid-chunk re-reads from its batch, diverted lines in between', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'in.log');
+    const lines = Array.from({ length: 600 }, (_, i) => (i === 250 ? 'x'.repeat(40) : `l${i}`));
+    await writeFile(path, `${lines.join('\n')}\n`);
+    const t = await source(
+      { path, batchMaxMessages: 7, maxLineBytes: 20, deadLetterPath: join(dir, 'dl') },
+      dir,
+    );
+    const seen: string[] = [];
+    let nacked = false;
+    for await (const batch of t.receive({ signal: AbortSignal.timeout(5000) })) {
+      expect(batch.messages.length).toBeLessThanOrEqual(7);
+      if (!nacked && seen.length >= 21) {
+        nacked = true; // the 4th batch, in the middle of the one read chunk
+        await batch.nack();
+        continue;
+      }
+      seen.push(...batch.messages.map(bodyOf));
+      await batch.ack();
+    }
+    await t.close();
+    expect(seen).toEqual(lines.filter((_, i) => i !== 250));
+    expect(t.deadLettered).toBe(1);
+    expect((await readCheckpoint(join(dir, CHECKPOINT_FILE)))?.offset).toBe(
+      Buffer.byteLength(`${lines.join('\n')}\n`),
+    );
+  });
+
   it('resumes after a partial ack from the checkpoint in stateDir, written atomically', async () => {
     const dir = await tempDir();
     const path = join(dir, 'in.log');
     await writeFile(path, 'l0\nl1\nl2\nl3\nl4\n');
     await consumeAndClose({ path }, dir, 2);
-    const checkpoint = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
-    expect(checkpoint).toMatchObject({ v: 1, offset: 6, size: 15, path });
+    const checkpoint = await readCheckpoint(join(dir, CHECKPOINT_FILE));
+    expect(checkpoint).toMatchObject({ offset: 6, size: 15, path });
     const again = await collect(await source({ path }, dir));
     expect(again.messages.map(bodyOf)).toEqual(['l2', 'l3', 'l4']);
     // checkpointPath wins over stateDir; without either, every start is at offset 0.
     const elsewhere = join(dir, 'sub', 'cp.json');
     await consumeAndClose({ path, checkpointPath: elsewhere }, dir, 4);
-    expect(JSON.parse(await readFile(elsewhere, 'utf8')).offset).toBe(12);
+    expect((await readCheckpoint(elsewhere))?.offset).toBe(12);
     expect((await collect(await source({ path }))).messages).toHaveLength(5);
   });
 
@@ -85,8 +115,8 @@ describe('file source', () => {
     const path = join(dir, 'in.log');
     await writeFile(path, 'day1 a\nday1 b\nday1 c\n');
     await consumeAndClose({ path }, dir, 2);
-    const checkpoint = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
-    expect(checkpoint.tail).toBe(Buffer.from('day1 a\nday1 b\n').toString('hex'));
+    const checkpoint = await readCheckpoint(join(dir, CHECKPOINT_FILE));
+    expect(checkpoint?.tail).toBe(Buffer.from('day1 a\nday1 b\n').toString('hex'));
     // writeFile truncates and rewrites the same inode; bigger than before, so size alone passes
     await writeFile(path, 'day2 first\nday2 second\nday2 third\n');
     expect((await collect(await source({ path }, dir))).messages.map(bodyOf)).toEqual([
@@ -128,8 +158,8 @@ describe('file source', () => {
     expect(messages.map(bodyOf)).toEqual(['ok', 'fine']);
     expect(t.deadLettered).toBe(2);
     expect(await readFile(deadLetterPath, 'utf8')).toBe('xxxxxxxxxx\r\nyyyyyyyyyyyy\n');
-    const checkpoint = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
-    expect(checkpoint.offset).toBe(33);
+    const checkpoint = await readCheckpoint(join(dir, CHECKPOINT_FILE));
+    expect(checkpoint?.offset).toBe(33);
   });
 
   it('fails on an over-long line without deadLetterPath, after yielding the lines before it', async () => {
@@ -189,8 +219,8 @@ describe('file source', () => {
       'rotated',
       'after truncation',
     ]);
-    const checkpoint = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
-    expect(checkpoint.offset).toBe('after truncation\n'.length);
+    const checkpoint = await readCheckpoint(join(dir, CHECKPOINT_FILE));
+    expect(checkpoint?.offset).toBe('after truncation\n'.length);
   });
 
   it('ends an idle follow within 1 s of abort', async () => {
@@ -228,6 +258,20 @@ describe('stdin source (path "-")', () => {
     const { messages } = await collect(t);
     expect(messages.map(bodyOf)).toEqual(['a', 'bb\xff', 'tail']);
     expect(messages.map((m) => m.id)).toEqual(['stdin@0', 'stdin@3', 'stdin@7']);
+  });
+
+  it('a nack of a stdin batch mid-chunk does nothing: every later line still comes, whole', async () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `line ${i}`);
+    const stdin = Readable.from([Buffer.from(`${lines.join('\n')}\n`)]);
+    const t = track(createFileTransport({ path: '-', batchMaxMessages: 3 }, { stdin }));
+    await t.open({ role: 'ingress' });
+    const seen: string[] = [];
+    for await (const batch of t.receive({ signal: AbortSignal.timeout(5000) })) {
+      seen.push(...batch.messages.map(bodyOf));
+      if (seen.length === 6) await batch.nack();
+      else await batch.ack();
+    }
+    expect(seen).toEqual(lines);
   });
 
   it('stops an idle stdin within 1 s of abort, leaving the stream open', async () => {

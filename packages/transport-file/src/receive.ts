@@ -39,6 +39,18 @@ async function followAtEnd(
   return rotating ? 'reopen' : 'drain';
 }
 
+/** Whether a nack asks `reader` to go back (it can: a file, the one the batch came from). */
+function rewinds(cursor: Cursor, reader: FileReader | StreamReader): boolean {
+  return reader instanceof FileReader && cursor.rewind?.file === reader.file;
+}
+
+/** Appends the diverted lines to the dead-letter file and counts them (before their batch goes). */
+async function settle(source: FileSource, splitter: LineSplitter): Promise<void> {
+  await source.flushDeadLetters(splitter);
+  source.deadLettered += splitter.deadLettered;
+  splitter.deadLettered = 0;
+}
+
 /**
  * Yields `out` as batches of at most `max`, stopping early on abort or a nack. The last batch's
  * full ack also covers over-long lines diverted after its last message (`consumed`).
@@ -102,13 +114,27 @@ export async function* receiveBatches(
       }
       const chunk = await reader.read(stop);
       if (stop.aborted) return;
-      const out: FileMessage[] = [];
+      let out: FileMessage[] = [];
       let next: 'read' | 'end' | 'reopen' | 'restart' = 'read';
       if (chunk === 'truncated') {
         splitter.takeTail(out);
         next = 'restart';
       } else if (chunk) {
-        splitter.push(chunk, reader.position - chunk.length, out);
+        // A batch at a time: each step stays short (I/O completions, such as the sink's, do not
+        // wait behind the splitting of a whole chunk), and fewer messages are alive at once.
+        const base = reader.position - chunk.length;
+        let at = splitter.push(chunk, base, out, 0, max);
+        while (at < chunk.length) {
+          await settle(source, splitter);
+          yield* cut(out, max, splitter.consumed, source, cursor, stop);
+          if (stop.aborted) return;
+          if (rewinds(cursor, reader)) break; // the rest of the chunk is read again
+          // A nack that cannot rewind (stdin, or a batch of a file since rotated) does nothing.
+          cursor.rewind = undefined;
+          out = [];
+          at = splitter.push(chunk, base, out, at, max);
+        }
+        if (at < chunk.length) continue;
       } else if (!follow || !(reader instanceof FileReader)) {
         splitter.takeTail(out);
         next = 'end';
@@ -120,9 +146,7 @@ export async function* receiveBatches(
         splitter.takeTail(out);
         next = change;
       }
-      await source.flushDeadLetters(splitter);
-      source.deadLettered += splitter.deadLettered;
-      splitter.deadLettered = 0;
+      await settle(source, splitter);
       yield* cut(out, max, splitter.consumed, source, cursor, stop);
       if (out.length === 0 && cursor.last?.messages[0]?.file === reader.file) {
         await cursor.last.extendTo(splitter.consumed);

@@ -1,8 +1,11 @@
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { constants, readlinkSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { frameBatch } from './frame.js';
+import { LineSplitter } from './lines.js';
+import type { FileMessage } from './message.js';
 import type { FileTransportOptions } from './options.js';
 import { sleep, tempDir, track } from './test-helpers.js';
 import { createFileTransport } from './transport.js';
@@ -14,6 +17,23 @@ async function fileHandlePrototype(dir: string): Promise<{ datasync(): Promise<v
   const handle = await open(join(dir, 'probe'), 'w');
   await handle.close();
   return Object.getPrototypeOf(handle);
+}
+
+/** O_DSYNC bit of the flags this process opened `path` with (Linux /proc), or 0. */
+async function openFlagsOf(path: string): Promise<number> {
+  for (const fd of await readdir('/proc/self/fd')) {
+    let target = '';
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target !== path) continue;
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8');
+    const flags = Number.parseInt(/flags:\s+([0-7]+)/.exec(info)?.[1] ?? '0', 8);
+    return flags & constants.O_DSYNC;
+  }
+  throw new Error(`${path} is not open`);
 }
 
 async function sink(options: FileTransportOptions) {
@@ -33,8 +53,84 @@ describe('file sink', () => {
       { body: new Uint8Array([0xff, 0x00, 0x0d, 0x41]) },
       text(''),
     ]);
-    expect(framed.bytes).toEqual(Buffer.from([0x61, 0x0a, 0xff, 0x00, 0x0d, 0x41, 0x0a, 0x0a]));
+    expect(framed.parts).toHaveLength(1);
+    expect(framed.parts[0]).toEqual(Buffer.from([0x61, 0x0a, 0xff, 0x00, 0x0d, 0x41, 0x0a, 0x0a]));
+    expect(framed.bytes).toBe(8);
     expect(framed.rejected).toEqual([]);
+  });
+
+  it("writes long runs of the source's lines straight from the read chunk (no copy), with writev", async () => {
+    const dir = await tempDir();
+    const line = (i: number) => `${String(i).padStart(8, '0')} ${'x'.repeat(90)}\n`;
+    const chunk = Buffer.from(Array.from({ length: 400 }, (_, i) => line(i)).join(''));
+    const file = { path: 'in.log', base: 'in.log', dev: '1', ino: '2', seen: chunk.length };
+    const lines: FileMessage[] = [];
+    new LineSplitter(file, 0, 1000, false).push(chunk, 0, lines);
+    // lines 0..199 (a 20,000-byte run: a view), one body of another kind, lines 201..209 (copied)
+    const batch = [...lines.slice(0, 200), text('other'), ...lines.slice(201, 210)];
+    const framed = frameBatch(batch);
+    expect(framed.parts).toHaveLength(2);
+    expect(framed.parts[0]?.buffer).toBe(chunk.buffer); // the view
+    expect(framed.parts[1]?.buffer).not.toBe(chunk.buffer);
+    const expected = `${lines
+      .slice(0, 200)
+      .map((_, i) => line(i))
+      .join('')}other\n${Array.from({ length: 9 }, (_, i) => line(201 + i)).join('')}`;
+    expect(Buffer.concat(framed.parts).toString()).toBe(expected);
+    // a short writev goes on with the rest
+    const path = join(dir, 'out.log');
+    const t = await sink({ path, append: false });
+    const proto = (await fileHandlePrototype(dir)) as unknown as {
+      writev(buffers: Buffer[], position?: number): Promise<{ bytesWritten: number }>;
+    };
+    const realWritev = proto.writev;
+    const writev = vi.spyOn(proto, 'writev').mockImplementationOnce(function (
+      this: unknown,
+      buffers: Buffer[],
+      position?: number,
+    ) {
+      return realWritev.call(this, [(buffers[0] as Buffer).subarray(0, 12_345)], position);
+    });
+    expect(await t.send(batch)).toEqual({ status: 'ok' });
+    expect(writev).toHaveBeenCalledTimes(2);
+    expect(await readFile(path, 'utf8')).toBe(expected);
+  });
+
+  it("frames the source's CRLF lines (and an unterminated CR tail) as LF lines", () => {
+    const chunk = Buffer.from('a\r\nbb\r\r\n\r\nlast\r');
+    const file = { path: 'in.log', base: 'in.log', dev: '1', ino: '2', seen: chunk.length };
+    const lines: FileMessage[] = [];
+    const splitter = new LineSplitter(file, 0, 1000, false);
+    splitter.push(chunk, 0, lines);
+    splitter.takeTail(lines);
+    const framed = frameBatch(lines);
+    expect(Buffer.concat(framed.parts).toString()).toBe('a\nbb\n\nlast\n');
+    expect(framed.rejected).toEqual([]);
+  });
+
+  it('append=false: a write after an undone one leaves no hole (explicit offsets)', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'out.log');
+    const t = await sink({ path, append: false, fsync: 'never' });
+    await t.send([text('first')]);
+    const proto = (await fileHandlePrototype(dir)) as unknown as {
+      write(...args: unknown[]): Promise<{ bytesWritten: number }>;
+    };
+    const realWrite = proto.write;
+    vi.spyOn(proto, 'write')
+      .mockImplementationOnce(function (
+        this: unknown,
+        buffer: unknown,
+        offset: unknown,
+        _l: unknown,
+        position: unknown,
+      ) {
+        return realWrite.call(this, buffer, offset, 2, position);
+      })
+      .mockRejectedValueOnce(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+    expect((await t.send([text('second')])).status).toBe('retryable');
+    expect(await t.send([text('third')])).toEqual({ status: 'ok' });
+    expect(await readFile(path, 'utf8')).toBe('first\nthird\n');
   });
 
   it('appends batches with one write each, creating missing directories', async () => {
@@ -77,15 +173,43 @@ describe('file sink', () => {
     expect(await readFile(path, 'utf8')).toBe('fine\nafter\n');
   });
 
-  it('fsync=batch: fdatasync before every ok, and the data is on disk', async () => {
+  it('fsync=batch: the file is opened O_DSYNC (each write durable before ok), no extra fdatasync', async () => {
     const dir = await tempDir();
     const datasync = vi.spyOn(await fileHandlePrototype(dir), 'datasync');
     const path = join(dir, 'out.log');
     const t = await sink({ path });
     await t.send([text('a')]);
     await t.send([text('b')]);
-    expect(datasync).toHaveBeenCalledTimes(2);
+    expect(await openFlagsOf(path)).toBe(constants.O_DSYNC);
+    expect(datasync).not.toHaveBeenCalled();
     expect(await readFile(path, 'utf8')).toBe('a\nb\n');
+    await t.close();
+    const never = await sink({ path: join(dir, 'never.log'), fsync: 'never' });
+    await never.send([text('a')]);
+    expect(await openFlagsOf(join(dir, 'never.log'))).toBe(0);
+  });
+
+  it('fsync=batch: a failed write is undone even when it reports no bytes, and EIO stays failed', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'out.log');
+    await writeFile(path, 'before\n');
+    const t = await sink({ path });
+    const handleProto = (await fileHandlePrototype(dir)) as unknown as {
+      write(...args: unknown[]): Promise<{ bytesWritten: number }>;
+    };
+    const realWrite = handleProto.write;
+    // As an O_DSYNC write whose sync failed: the bytes reached the file, the call reports EIO.
+    vi.spyOn(handleProto, 'write').mockImplementationOnce(async function (
+      this: unknown,
+      ...args: unknown[]
+    ) {
+      await realWrite.apply(this, args);
+      throw Object.assign(new Error('i/o error'), { code: 'EIO' });
+    });
+    const result = await t.send([text('abcdef')]);
+    expect(result.status).toBe('failed');
+    expect(await readFile(path, 'utf8')).toBe('before\n');
+    expect((await t.send([text('again')])).status).toBe('failed');
   });
 
   it('fsync=never: no fdatasync at all; fsync=interval: on the timer, not per batch', async () => {

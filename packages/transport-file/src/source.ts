@@ -2,13 +2,8 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LagReading } from '@edgeplane/adapter-loop/transport';
-import {
-  type Checkpoint,
-  CheckpointWriter,
-  isResumable,
-  readCheckpoint,
-  tailAt,
-} from './checkpoint.js';
+import { type Checkpoint, isResumable, readCheckpoint, tailAt } from './checkpoint.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 import { badPosition, closedError, fileError, notRegularFile } from './errors.js';
 import type { LineSplitter } from './lines.js';
 import type { FileRef } from './message.js';
@@ -101,13 +96,14 @@ export class FileSource {
    * batch only then, which bounds duplicates after a crash to one batch). Concurrent commits
    * coalesce into one write of the latest. Monotonic
    * within one file generation (a truncated or rotated file starts a new one); acks come in
-   * receive order.
+   * receive order. `tail`: the fingerprint at `offset` when the caller has those bytes in memory
+   * (`tailOf`), else it is read back from the file.
    */
-  async commit(file: FileRef, offset: number): Promise<void> {
+  async commit(file: FileRef, offset: number, tail?: string): Promise<void> {
     if (this.closed) throw closedError();
     const last = this.committed;
     if (last && this.committedFile === file && offset <= last.offset) return;
-    const tail = await tailAt(file.readAt, offset);
+    tail ??= await tailAt(file.readAt, offset);
     const checkpoint = {
       offset,
       dev: file.dev,
@@ -161,7 +157,7 @@ export class FileSource {
     this.closing.abort();
     await Promise.allSettled([...this.active].map((reader) => reader.close()));
     // close() does not reject: a checkpoint that could not be written only means redelivery.
-    await this.writer?.flush().catch(() => {});
+    await this.writer?.close();
     await this.deadLetter?.close();
   }
 }
