@@ -7,7 +7,8 @@
 //
 //   pnpm exec node bench/kafka-connect.mjs [--messages=1000000] [--bytes=100]
 //     [--sizes=1000000x100,200000x1024] [--partitions=1,4] [--pairs=file-source,file-sink,mirror]
-//     [--rounds=1] [--fsync=batch|never] [--brokers=H:P] [--cpu-prof]
+//     [--rounds=1] [--fsync=batch|never] [--brokers=H:P] [--cpu-prof] [--node-flags='--trace-gc']
+//     [--edgeplane=loop.batchMaxMessages=4096,…]   (more adapter-config lines, for experiments)
 //
 // Each side is its own long-running process (a Connect standalone worker with one connector, or
 // the edgeplane CLI), measured from outside: the destination is counted every 100 ms (topic end
@@ -32,6 +33,7 @@ import {
   fileCounter,
   fillTopic,
   inputFile,
+  killFill,
   topicCounter,
 } from './connect/io.mjs';
 import { loadavg } from './connect/procstat.mjs';
@@ -49,6 +51,8 @@ const { values } = parseArgs({
     fsync: { type: 'string' },
     brokers: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    'node-flags': { type: 'string', default: '' },
+    edgeplane: { type: 'string', default: '' },
   },
 });
 const PAIRS = {
@@ -70,6 +74,8 @@ const tmp = join(import.meta.dirname, '.tmp');
 mkdirSync(tmp, { recursive: true });
 const work = mkdtempSync(join(tmp, 'kafka-connect-'));
 const cpuProf = values['cpu-prof'] ? join(work, 'profiles') : undefined;
+const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
+const extra = values.edgeplane.split(',').filter(Boolean);
 
 /** A broker port whose next port (the controller's) is free too. */
 async function freePortPair() {
@@ -93,6 +99,7 @@ const brokers = values.brokers ?? server.brokers.join(',');
 const a = await admin(brokers);
 async function teardown() {
   killAll();
+  killFill();
   await a.disconnect().catch(() => {});
   if (server) {
     await server.stop();
@@ -133,12 +140,13 @@ try {
         );
         if (pairs.some(([pair]) => pair !== 'file→kafka')) {
           await fillTopic(brokers, source, messages, bytes);
-          const filled = await topicCounter(a, source)();
+          const counter = await topicCounter(brokers, source);
+          const filled = await counter().finally(counter.close);
           if (filled !== messages)
             throw new Error(`${source} holds ${filled} messages, ${messages} expected`);
         }
         for (const [pair, peer] of pairs) {
-          const sides = turn++ % 2 === 0 ? ['edgeplane', 'peer'] : ['peer', 'edgeplane'];
+          const sides = (turn++ + round) % 2 === 0 ? ['edgeplane', 'peer'] : ['peer', 'edgeplane'];
           for (const side of sides) {
             const dir = mkdtempSync(join(work, `${side}-`));
             const name = `bench-${side}-${stamp}-${turn}`;
@@ -149,9 +157,18 @@ try {
             const argv =
               side === 'peer'
                 ? await connectArgv(pair, { ...o, restPort: await freePort() })
-                : edgeplaneArgv(pair, { ...o, group: name, fsync: values.fsync, cpuProf });
+                : edgeplaneArgv(pair, {
+                    ...o,
+                    group: name,
+                    fsync: values.fsync,
+                    cpuProf,
+                    nodeFlags,
+                    extra,
+                  });
             const count =
-              pair === 'kafka→file' ? fileCounter(o.output, bytes) : topicCounter(a, o.topic);
+              pair === 'kafka→file'
+                ? fileCounter(o.output, bytes)
+                : await topicCounter(brokers, o.topic);
             const load = loadavg();
             const r = await runSide({
               argv,
@@ -159,7 +176,7 @@ try {
               log: join(dir, 'run.log'),
               count,
               expected: messages,
-            });
+            }).finally(count.close);
             runs.push({ round, messages, bytes, partitions, pair, peer, side, load, ...r });
             console.log(
               `  ${messages}×${bytes} B, ${partitions} p, ${pair}, ${side === 'peer' ? peer : 'edgeplane'}: ${Math.round(r.steadyMsgPerSec).toLocaleString('en')} msg/s (${Math.round(r.totalMsgPerSec).toLocaleString('en')} incl. start-up), ${r.steadyCpuPerM.toFixed(1)} CPU s/M, ${r.peakRssMiB.toFixed(0)} MiB peak RSS; load ${load}`,
@@ -178,10 +195,14 @@ try {
   if (cpuProf) console.log(`\nedgeplane CPU profiles: ${cpuProf}`);
   const results = join(import.meta.dirname, 'results');
   mkdirSync(results, { recursive: true });
-  const file = join(results, `kafka-connect-${meta.started.slice(0, 16).replace(':', '-')}.json`);
+  const file = join(
+    results,
+    `kafka-connect-${meta.started.slice(0, 19).replaceAll(':', '-')}.json`,
+  );
   writeFileSync(file, `${JSON.stringify({ bench: 'kafka-connect', ...meta, runs }, null, 2)}\n`);
   console.log(`results: ${file}`);
 } finally {
   await teardown();
-  if (!cpuProf) rmSync(work, { recursive: true, force: true });
+  if (!cpuProf && !nodeFlags.length) rmSync(work, { recursive: true, force: true });
+  else console.log(`work files (logs, profiles): ${work}`);
 }

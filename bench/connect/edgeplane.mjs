@@ -44,14 +44,19 @@ const CONFIGS = {
 
 /**
  * Writes `spec.kv` and `adapters.kv` for `pair` into `dir` and returns the argv that runs it.
- * `cpuProf`: a directory for `node --cpu-prof` profiles of the run.
+ * `cpuProf`: a directory for `node --cpu-prof` profiles of the run; `nodeFlags`: more node flags;
+ * `extra`: more adapter-config lines (`loop.batchMaxMessages=4096`), for experiments.
  */
-export function edgeplaneArgv(pair, { dir, cpuProf, ...o }) {
+export function edgeplaneArgv(pair, { dir, cpuProf, nodeFlags = [], extra = [], ...o }) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the CLI first (pnpm build)`);
   writeFileSync(join(dir, 'spec.kv'), SPEC);
-  writeFileSync(join(dir, 'adapters.kv'), `${CONFIGS[pair]({ ...o, dir }).join('\n')}\n`);
+  writeFileSync(
+    join(dir, 'adapters.kv'),
+    `${[...CONFIGS[pair]({ ...o, dir }), ...extra].join('\n')}\n`,
+  );
   return [
     process.execPath,
+    ...nodeFlags,
     ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []),
     CLI,
     'run',

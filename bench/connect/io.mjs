@@ -36,21 +36,25 @@ export function inputFile(path, messages, bytes) {
 
 /** Lines in a file of fixed-length lines (`bytes` + LF); 0 while it does not exist. */
 export function fileCounter(path, bytes) {
-  return () => {
-    try {
-      return Math.floor(statSync(path).size / (bytes + 1));
-    } catch {
-      return 0;
-    }
-  };
+  return Object.assign(
+    () => {
+      try {
+        return Math.floor(statSync(path).size / (bytes + 1));
+      } catch {
+        return 0;
+      }
+    },
+    { close: () => {} },
+  );
 }
 
 /** A kafkajs admin client on `brokers` (a comma-separated list), connected. */
-export async function admin(brokers) {
+export async function admin(brokers, retries = 5) {
   const kafka = new Kafka({
     clientId: 'edgeplane-bench-connect',
     brokers: brokers.split(','),
     logLevel: logLevel.NOTHING,
+    retry: { retries },
   });
   const a = kafka.admin();
   await a.connect();
@@ -66,16 +70,22 @@ export async function createTopic(a, topic, partitions) {
   return topic;
 }
 
-/** Messages in `topic`: the sum of its partitions' end offsets (0 while it does not exist). */
-export function topicCounter(a, topic) {
-  return async () => {
+/**
+ * Counts the messages in `topic`: the sum of its partitions' end offsets, undefined while it does
+ * not exist (or the broker did not answer). A client of its own, without retries, that never
+ * creates the topic; `close()` it after use.
+ */
+export async function topicCounter(brokers, topic) {
+  const a = await admin(brokers, 0);
+  const count = async () => {
     try {
       const offsets = await a.fetchTopicOffsets(topic);
       return offsets.reduce((n, p) => n + Number(p.high), 0);
     } catch {
-      return 0;
+      return undefined;
     }
   };
+  return Object.assign(count, { close: () => a.disconnect().catch(() => {}) });
 }
 
 /**
@@ -88,5 +98,16 @@ export async function fillTopic(brokers, topic, messages, bytes) {
   args.push('--topic', topic, '--num-records', String(messages), '--record-size', String(bytes));
   args.push('--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers}`, 'acks=all');
   args.push('enable.idempotence=true', 'batch.size=131072', 'linger.ms=10');
-  await promisify(execFile)(javaBinary(), args, { maxBuffer: 16 << 20 });
+  const run = promisify(execFile)(javaBinary(), args, { maxBuffer: 16 << 20 });
+  filling = run.child;
+  await run.finally(() => {
+    filling = undefined;
+  });
+}
+
+let filling;
+
+/** Kills (SIGKILL) a ProducerPerformance still filling a topic: for an interrupted bench. */
+export function killFill() {
+  filling?.kill('SIGKILL');
 }

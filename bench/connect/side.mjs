@@ -24,7 +24,8 @@ async function stop(child, graceMs = 30_000) {
 }
 
 /**
- * Starts `argv` (its output goes to `log`), and polls `count()` (messages at the destination)
+ * Starts `argv` (its output goes to `log`), and polls `count()` (messages at the destination;
+ * undefined: not known this time)
  * until it reaches `expected`; then stops the process (SIGTERM). Fails when the process exits
  * first or nothing lands for `stallMs`. Returns, in seconds, MiB and messages:
  * - `steadySeconds` / `steadyMsgPerSec`: from the first sample that saw a message landed to the
@@ -59,12 +60,12 @@ export async function runSide({
   try {
     while (landed < expected) {
       await sleep(everyMs);
+      const n = (await count()) ?? landed;
       const now = performance.now();
       const s = sampleTree(child.pid);
       if (s) sample = s;
-      const n = await count();
       if (n > landed) progressAt = now;
-      landed = n;
+      landed = Math.max(landed, n);
       if (landed > 0 && !first) first = { at: now, landed, cpu: sample?.cpuSeconds ?? 0 };
       if (landed >= expected) last = { at: now, cpu: sample?.cpuSeconds ?? 0 };
       else if (!s)

@@ -143,16 +143,21 @@ describe('ensureKafkaTools', () => {
 });
 
 describe('ensureKafkaConnect', () => {
-  it('resolves Kafka Connect (runtime, file and mirror connectors) at the broker version, and the standalone worker runs from it', async () => {
+  it('resolves Kafka Connect (runtime, file and mirror connectors) at the broker version, and the MirrorMaker 2 driver runs from it', async () => {
     const libs = await ensureKafkaConnect();
     const jars = readdirSync(libs);
     for (const artifact of ['connect-runtime', 'connect-file', 'connect-mirror', 'connect-json']) {
       expect(jars).toContain(`${artifact}-${KAFKA_VERSION}.jar`);
     }
     const usage = await new Promise<string>((resolve) => {
-      const args = ['-cp', join(libs, '*'), 'org.apache.kafka.connect.cli.ConnectStandalone'];
+      const args = [
+        '-cp',
+        join(libs, '*'),
+        'org.apache.kafka.connect.mirror.MirrorMaker',
+        '--help',
+      ];
       execFile(javaBinary(), args, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
     });
-    expect(usage).toContain('ConnectStandalone');
+    expect(usage).toContain('usage: connect-mirror-maker');
   }, 300_000);
 });
