@@ -41,7 +41,7 @@ export {
   restartKafka,
   stopKafka,
 } from './kafka.js';
-export { ensureKafkaTools, javaBinary, KAFKA_VERSION } from './kafka-dist.js';
+export { ensureKafkaConnect, ensureKafkaTools, javaBinary, KAFKA_VERSION } from './kafka-dist.js';
 export {
   type KafkaUsers,
   kafkaUsersOverride,

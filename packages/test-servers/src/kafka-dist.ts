@@ -44,6 +44,20 @@ export function ensureKafkaTools(): Promise<string> {
 }
 
 /**
+ * The classpath directory (`<cache>/kafka-connect-<version>/libs`) of Kafka Connect at the broker's
+ * version: `connect-runtime` (the standalone worker, `org.apache.kafka.connect.cli.ConnectStandalone`),
+ * `connect-file` (FileStreamSource / FileStreamSink), `connect-mirror` (MirrorMaker 2's
+ * connectors), `connect-api`, `connect-json`, `connect-transforms` and their runtime dependencies,
+ * with reload4j for logging: the peer of bench/kafka-connect.mjs. Resolved with Maven once
+ * (kafka-connect/pom.xml), in a directory of its own, like `ensureKafkaTools()`.
+ * @throws TestServerError when Maven is missing or cannot resolve the artifacts.
+ */
+export function ensureKafkaConnect(): Promise<string> {
+  const home = join(cacheDir(), `kafka-connect-${KAFKA_VERSION}`);
+  return ensureMavenClasspath(home, join(packageRoot(), 'kafka-connect', 'pom.xml'));
+}
+
+/**
  * `<home>/libs` filled with the runtime dependencies of the dependency-list `pom` (resolved once;
  * a changed pom, by its sha-256, resolves again). Returns the libs directory.
  */

@@ -5,6 +5,7 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ensureKafka,
+  ensureKafkaConnect,
   ensureKafkaTools,
   freePort,
   javaBinary,
@@ -127,7 +128,7 @@ describe('restartKafka', () => {
 
 describe('ensureKafkaTools', () => {
   it('resolves kafka-tools at the broker version, and ProducerPerformance runs from it', async () => {
-    for (const pom of ['kafka/pom.xml', 'kafka-tools/pom.xml']) {
+    for (const pom of ['kafka/pom.xml', 'kafka-tools/pom.xml', 'kafka-connect/pom.xml']) {
       const text = readFileSync(new URL(`../${pom}`, import.meta.url), 'utf8');
       expect(text).toContain(`<kafka.version>${KAFKA_VERSION}</kafka.version>`);
     }
@@ -138,5 +139,25 @@ describe('ensureKafkaTools', () => {
       execFile(javaBinary(), args, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
     });
     expect(help).toContain('--num-records');
+  }, 300_000);
+});
+
+describe('ensureKafkaConnect', () => {
+  it('resolves Kafka Connect (runtime, file and mirror connectors) at the broker version, and the MirrorMaker 2 driver runs from it', async () => {
+    const libs = await ensureKafkaConnect();
+    const jars = readdirSync(libs);
+    for (const artifact of ['connect-runtime', 'connect-file', 'connect-mirror', 'connect-json']) {
+      expect(jars).toContain(`${artifact}-${KAFKA_VERSION}.jar`);
+    }
+    const usage = await new Promise<string>((resolve) => {
+      const args = [
+        '-cp',
+        join(libs, '*'),
+        'org.apache.kafka.connect.mirror.MirrorMaker',
+        '--help',
+      ];
+      execFile(javaBinary(), args, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
+    });
+    expect(usage).toContain('usage: connect-mirror-maker');
   }, 300_000);
 });

@@ -60,13 +60,15 @@ function estimate(m: OutboundMessage): number {
 
 /**
  * Cuts a batch into runs of at most `limit` estimated bytes (usually one run: the whole batch),
- * so no record batch exceeds the broker's `message.max.bytes`.
+ * so no record batch exceeds the broker's `message.max.bytes`. Records without a key go to
+ * partition `sticky` (the client takes it modulo the partition count).
  */
 function cut(
   batch: readonly OutboundMessage[],
   indexes: readonly number[],
   limit: number,
   topic: string,
+  sticky: number,
 ): Run[] {
   const runs: Run[] = [];
   let run: Run = { messages: [], indexes: [] };
@@ -84,6 +86,7 @@ function cut(
     run.messages.push({
       topic,
       key: m.key,
+      partition: m.key === undefined ? sticky : undefined,
       // The caller's bytes (a view, never a copy): nothing is mutated.
       value: Buffer.isBuffer(body)
         ? body
@@ -113,12 +116,15 @@ const serializers = {
 /**
  * The sink: an idempotent producer (`acks=-1`, one request in flight per connection), one
  * `producer.send` per batch (the client groups it per partition; keys pick the partition with
- * murmur2, as the Java client does), `ok` only once the brokers acknowledged every record.
+ * murmur2, as the Java client does; a batch's keyless records share one partition, the next
+ * batch's the next), `ok` only once the brokers acknowledged every record.
  */
 export class KafkaSink {
   private producer: KafkaProducer | undefined;
   private starting: Promise<KafkaProducer> | undefined;
   private inflight: Promise<unknown> = Promise.resolve();
+  /** The partition (modulo the partition count) of the next batch's keyless records. */
+  private sticky = 0;
   private closed = false;
   /** A permanent refusal (credentials) seen on a connection: every send fails with it. */
   private fatal: EdgeplaneError | undefined;
@@ -210,7 +216,11 @@ export class KafkaSink {
     try {
       const producer = await this.start();
       if (this.closed) return sendFailed(closedError());
-      for (const run of cut(batch, good, o.maxBatchBytes, topic)) {
+      // Keyless records: the whole batch to one partition, the next batch to the next one (as
+      // the Java client's sticky partitioner does), not record by record round the partitions:
+      // one record batch per request, fewer and larger appends for the broker.
+      const sticky = this.sticky++;
+      for (const run of cut(batch, good, o.maxBatchBytes, topic, sticky)) {
         try {
           await producer.send({ messages: run.messages });
         } catch (error) {

@@ -139,6 +139,34 @@ describe('kafka transport against the real broker', () => {
     expect(messages.map(body)).toEqual([...sent, 'fine']);
   }, 30_000);
 
+  it('the sink puts a batch of keyless records in one partition and the next batch in the next; keys still pick theirs', async () => {
+    const topic = created.name('ep-kafka-sticky');
+    await createTopic(server.brokers, topic, 3);
+    const sink = transport({ topic });
+    await sink.open({ role: 'egress' });
+    for (let b = 0; b < 3; b++) {
+      const batch = Array.from({ length: 10 }, (_, i) => ({ body: text(`b${b}-${i}`) }));
+      expect((await sink.send?.(batch))?.status).toBe('ok');
+    }
+    const keyed = Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, body: text(`k${i}`) }));
+    expect((await sink.send?.(keyed))?.status).toBe('ok');
+    const source = transport({ topic, groupId: topic });
+    await source.open({ role: 'ingress' });
+    const { messages } = await take(source, 60);
+    const partitionOf = (m: InboundMessage) => m.position?.split(':')[0];
+    const byBatch = new Map<string, Set<string | undefined>>();
+    for (const m of messages.filter((m) => m.key === undefined)) {
+      const b = body(m).split('-')[0] as string;
+      byBatch.set(b, (byBatch.get(b) ?? new Set()).add(partitionOf(m)));
+    }
+    // each batch whole in one partition, the three batches in three partitions
+    expect([...byBatch.values()].map((p) => p.size)).toEqual([1, 1, 1]);
+    expect(new Set([...byBatch.values()].flatMap((p) => [...p])).size).toBe(3);
+    // keyed records are spread by their key (murmur2), not kept together
+    const keyedPartitions = new Set(messages.filter((m) => m.key).map(partitionOf));
+    expect(keyedPartitions.size).toBeGreaterThan(1);
+  }, 30_000);
+
   it('a record the broker refuses (topic max.message.bytes) fails alone; the others are taken in order, with their origin', async () => {
     const topic = created.name('ep-kafka-poison');
     const admin = testClient(server.brokers).admin();
