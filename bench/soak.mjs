@@ -43,7 +43,7 @@ const { Redis } = createRequire(pkg)('ioredis');
 const admin = new Redis(url, { protocol: 2 });
 
 const tracker = deliveryTracker(COUNT, Math.round(RATE * Number(values.warmup)));
-const inOutput = new Uint8Array(COUNT);
+const inOutput = new Uint8Array(COUNT).fill(1).fill(0); // touched before the first sample
 let outputEntries = 0;
 let lastRead = '0';
 

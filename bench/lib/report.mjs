@@ -49,7 +49,7 @@ export function markdown(run) {
   for (const b of run.benches)
     for (const r of b.results)
       lines.push(
-        `| ${b.name} | ${esc(r.case)} | ${esc(cell(ours(r), r.unit))} | ${esc(cell(others(r), r.unit))} | ${ratio(r)} | ${r.load1} |`,
+        `| ${b.name} | ${esc(r.case)} | ${esc(cell(ours(r), r.unit))} | ${esc(cell(others(r), r.unit))} | ${ratio(r)} | ${r.load1 ?? b.load?.[0] ?? '–'} |`,
       );
   const rest = run.benches.filter((b) => b.status !== 'ok' || b.results.length === 0);
   if (rest.length) {

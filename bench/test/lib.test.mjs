@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deliveryTracker, observeDurable } from '../lib/measure.mjs';
+import { deliveryTracker, observeDurable, observeReceive } from '../lib/measure.mjs';
 import { epochMs, pace, STAMP_BYTES, stampBody, stampedAt, stampedSeq } from '../lib/paced.mjs';
 import { markdown, ratio, svg } from '../lib/report.mjs';
 import { record } from '../lib/results.mjs';
@@ -88,6 +88,40 @@ describe('deliveryTracker + observeDurable', () => {
     await w.send([body(3, 1)]);
     await new Promise((r) => setTimeout(r, 0));
     expect(done).toBe(true);
+  });
+
+  it('takes the in-loop latency from the first receive of each message', async () => {
+    const t = deliveryTracker(2, 0);
+    const now = epochMs();
+    const msg = (seq) => ({ headers: {}, body: stampBody(seq, now - 1000, 40) });
+    const source = {
+      name: 'mem',
+      capabilities: { source: true, maxInFlight: 7 },
+      async *receive() {
+        yield { messages: [msg(0), msg(1)], ack: async () => {}, nack: async () => {} };
+      },
+    };
+    const w = observeReceive(source, t.onReceived);
+    expect(w.capabilities.maxInFlight).toBe(7);
+    const batches = [];
+    for await (const b of w.receive({})) batches.push(b);
+    expect(batches[0].messages).toHaveLength(2);
+    t.onDurable(0, now - 1000, epochMs() + 5);
+    const inLoop = t.summary(t.inLoop);
+    expect(inLoop.count).toBe(1);
+    expect(inLoop.max).toBeGreaterThanOrEqual(5);
+    expect(inLoop.max).toBeLessThan(500); // from the receive, not from the schedule 1 s ago
+    expect(t.summary().max).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('is complete when the last message to arrive is a warm-up one', async () => {
+    const t = deliveryTracker(2, 1);
+    t.onDurable(1, epochMs(), epochMs());
+    t.onDurable(0, epochMs(), epochMs());
+    await expect(
+      Promise.race([t.all.then(() => 'all'), new Promise((r) => setTimeout(r, 50, 'no'))]),
+    ).resolves.toBe('all');
+    expect(t.summary().count).toBe(1);
   });
 
   it('takes no latency for a batch the sink did not accept', async () => {
