@@ -7,7 +7,7 @@ const loghub = resolve(import.meta.dirname, '../../../shared/data/loghub/OpenSSH
 const small = ['--messages=20000', '--rounds=1'];
 
 /** file-to-file.mjs prints its figures; this turns them into one result row. */
-function parseFileToFile(text) {
+export function parseFileToFile(text) {
   const num = (re) => Number(re.exec(text)?.[1]?.replaceAll(',', ''));
   const raw = num(/raw baseline[^:]*: ([\d,]+) lines\/s/);
   const e = num(/edgeplane loop[^:]*: ([\d,]+) lines\/s/);

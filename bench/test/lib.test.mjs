@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordKafka } from '../kafka/table.mjs';
+import { parseFileToFile } from '../lib/benches.mjs';
 import { deliveryTracker, observeDurable, observeReceive } from '../lib/measure.mjs';
 import { epochMs, pace, STAMP_BYTES, stampBody, stampedAt, stampedSeq } from '../lib/paced.mjs';
 import { markdown, ratio, svg } from '../lib/report.mjs';
@@ -208,5 +210,41 @@ describe('results and the report', () => {
     expect(chart.match(/<rect [^>]*fill="#2b6cb0"/g)).toHaveLength(2); // one bar + the legend
     expect(chart).toContain('hand-written &lt;pipe&gt;');
     expect(chart.startsWith('<svg')).toBe(true);
+  });
+});
+
+describe('results of benches that print them', () => {
+  it('reads file-to-file.mjs output', () => {
+    const text = [
+      'raw baseline (indexOf split, write per chunk): 9,540,000 lines/s',
+      'edgeplane loop (file→identity→file, fsync per batch): 2,370,000 lines/s',
+      'edgeplane peak RSS during the loop: 135.2 MiB',
+    ].join('\n');
+    const [row] = parseFileToFile(text);
+    expect(row.series.map((s) => s.value)).toEqual([2_370_000, 9_540_000]);
+    expect(row.details.peakRssMiB).toBe(135.2);
+    expect(parseFileToFile('nothing')).toEqual([]);
+  });
+
+  it('records the Kafka cases present, best of rounds, with CPU and RSS', () => {
+    const rows = [];
+    const results = new Map([
+      [
+        'edgeplane|pipe',
+        [
+          { msgPerSec: 100, cpuSeconds: 2, rssMiB: 90 },
+          { msgPerSec: 120, cpuSeconds: 4, rssMiB: 95 },
+        ],
+      ],
+      ['platformatic|pipe', [{ msgPerSec: 80, cpuSeconds: 3, rssMiB: 70 }]],
+      ['edgeplane|egress', [{ msgPerSec: 50, cpuSeconds: 1, rssMiB: 60 }]],
+    ]);
+    recordKafka((r) => rows.push(r), results, 1_000_000);
+    expect(rows).toHaveLength(1); // the egress has nothing to compare with
+    expect(rows[0].series).toEqual([
+      { name: 'edgeplane', role: 'edgeplane', value: 120 },
+      { name: 'hand-written @platformatic/kafka pipe', role: 'baseline', value: 80 },
+    ]);
+    expect(rows[0].details.rssMiB).toEqual([95, 70]);
   });
 });
