@@ -165,11 +165,13 @@ async function measure(pipe, rate) {
     const cpu = process.cpuUsage(cpu0);
     const s = tracker.summary();
     const r = tracker.summary(tracker.inLoop);
+    const w = tracker.summary(tracker.beforeLoop);
     const lost = count - tracker.delivered;
     console.log(
       `${pipe} at ${rate.toLocaleString('en')} msg/s offered (${offered.sent} sent in ${offered.seconds.toFixed(1)} s, producer at most ${offered.behindMaxMs.toFixed(1)} ms behind schedule): ` +
         `p50 ${s.p50} ms, p90 ${s.p90}, p99 ${s.p99}, p99.9 ${s.p999}, max ${s.max} (${s.count} messages after warm-up); ` +
         `from the first loop's receive: p50 ${r.p50} ms, p99 ${r.p99}, p99.9 ${r.p999}, max ${r.max}; ` +
+        `schedule → that receive: p50 ${w.p50} ms, p99 ${w.p99}, p99.9 ${w.p999}, max ${w.max}; ` +
         `lost ${lost}, duplicates ${tracker.duplicates}; process CPU (producer thread included) ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; load ${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
     );
     if (values.hgrm) console.log(tracker.histogram.outputPercentileDistribution(1000));
@@ -183,7 +185,13 @@ async function measure(pipe, rate) {
       case: `${pipe} at ${rate} msg/s, ingress receive → egress durable`,
       unit: 'ms',
       series: percentiles(r),
-      details: { offered: rate, seconds, warmup: Number(values.warmup), bytes: BYTES },
+      details: {
+        offered: rate,
+        seconds,
+        warmup: Number(values.warmup),
+        bytes: BYTES,
+        scheduledToReceive: w,
+      },
     });
     record({
       case: `${pipe} at ${rate} msg/s, scheduled send → egress durable`,

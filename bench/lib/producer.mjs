@@ -10,7 +10,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pace, stampBody } from './paced.mjs';
 
 const o = workerData ?? JSON.parse(process.argv[2] ?? '{}');
-const post = (m) => (parentPort ? parentPort.postMessage(m) : process.send?.(m));
 
 async function target() {
   if (o.kind === 'file') {
@@ -68,5 +67,6 @@ const result = await pace({
   },
 });
 await t.close();
-post({ done: true, ...result });
-if (!parentPort) process.disconnect?.();
+const message = { done: true, ...result };
+if (parentPort) parentPort.postMessage(message);
+else process.send?.(message, () => process.disconnect());

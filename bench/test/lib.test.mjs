@@ -114,6 +114,7 @@ describe('deliveryTracker + observeDurable', () => {
     expect(inLoop.max).toBeGreaterThanOrEqual(5);
     expect(inLoop.max).toBeLessThan(500); // from the receive, not from the schedule 1 s ago
     expect(t.summary().max).toBeGreaterThanOrEqual(1000);
+    expect(t.summary(t.beforeLoop).max).toBeGreaterThanOrEqual(990); // the schedule → receive part
   });
 
   it('is complete when the last message to arrive is a warm-up one', async () => {
