@@ -160,7 +160,7 @@ async function measure(pipe, rate) {
     const load0 = loadavg()[0];
     const cpu0 = process.cpuUsage();
     const offered = await producer({ ...source, rate, count, bytes: BYTES });
-    const timeout = new Promise((r) => setTimeout(r, 30_000, 'timeout'));
+    const timeout = new Promise((r) => setTimeout(r, 30_000, 'timeout').unref());
     const end = await Promise.race([tracker.all, timeout]);
     const cpu = process.cpuUsage(cpu0);
     const s = tracker.summary();

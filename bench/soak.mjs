@@ -137,7 +137,7 @@ try {
   const produced = await offered;
   const end = await Promise.race([
     tracker.all,
-    new Promise((r) => setTimeout(r, 60_000, 'timeout')),
+    new Promise((r) => setTimeout(r, 60_000, 'timeout').unref()),
   ]);
   clearInterval(timer);
   while (busy) await new Promise((r) => setTimeout(r, 50));
