@@ -9,6 +9,7 @@
 // keeps it).
 //
 //   pnpm bench [--quick] [--only=a,b] [--skip=a,b] [--timeout=MINUTES] [--keep-kafka]
+//   pnpm bench --redraw=bench/results/<date>.json      (the .md and .svg again, nothing run)
 //
 // --quick: small sizes and one round each (a smoke test of every bench: minutes, not hours; its
 // figures are not comparable with full runs). A bench whose script is missing is skipped with a
@@ -36,8 +37,18 @@ const { values } = parseArgs({
     skip: { type: 'string', default: '' },
     timeout: { type: 'string' },
     'keep-kafka': { type: 'boolean', default: false },
+    redraw: { type: 'string' },
   },
 });
+if (values.redraw) {
+  // only the outputs: the .md and .svg again from a results .json (e.g. after a report change)
+  const doc = JSON.parse(readFileSync(values.redraw, 'utf8'));
+  const stem = values.redraw.replace(/\.json$/, '');
+  writeFileSync(`${stem}.md`, markdown(doc));
+  writeFileSync(`${stem}.svg`, svg(doc));
+  console.log(`wrote ${stem}.md and ${stem}.svg`);
+  process.exit(0);
+}
 const here = import.meta.dirname;
 const root = resolve(here, '..');
 const only = values.only ? new Set(values.only.split(',')) : undefined;

@@ -107,8 +107,15 @@ console.log(
 );
 const run = loop.run();
 let timer;
+let child;
+// interrupted: end the producer and remove the streams (a finished run does this in `finally`)
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.once(signal, () => {
+    child?.kill();
+    admin.del(input, output).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
 try {
-  const child = fork(new URL('./lib/producer.mjs', import.meta.url), [
+  child = fork(new URL('./lib/producer.mjs', import.meta.url), [
     JSON.stringify({
       kind: 'redis',
       url,

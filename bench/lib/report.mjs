@@ -75,7 +75,7 @@ export function svg(run) {
   const W = 860;
   const LABEL = 250;
   const BAR = W - LABEL - 110;
-  let y = 48;
+  let y = 66;
   const parts = [];
   for (const r of rows) {
     parts.push(
@@ -100,12 +100,15 @@ export function svg(run) {
         `<rect x="${10 + i * 120}" y="${y - 8}" width="12" height="12" fill="${c}"/><text x="${26 + i * 120}" y="${y + 2}" class="v">${k}</text>`,
     )
     .join('');
-  const title = `edgeplane beside its baselines and peers (${run.quick ? 'quick smoke run, ' : ''}${run.date}, load ${run.machine.loadStart}–${run.machine.loadEnd}); higher is better`;
+  const title = 'edgeplane beside its baselines and peers (higher is better)';
+  const sub = `${run.quick ? 'quick smoke run (small sizes, one round), ' : ''}${run.date}, load ${run.machine.loadStart}–${run.machine.loadEnd}; each case on its own scale`;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y + 16}" viewBox="0 0 ${W} ${y + 16}" font-family="sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y + 16}" viewBox="0 0 ${W} ${y + 16}" font-family="sans-serif" role="img">`,
+    `<title>${xml(`${title}: ${sub}`)}</title>`,
     '<style>.t{font-size:13px;font-weight:bold}.n{font-size:12px;text-anchor:end}.v{font-size:12px}</style>',
     `<rect width="${W}" height="${y + 16}" fill="#fff"/>`,
     `<text x="10" y="22" class="t">${xml(title)}</text>`,
+    `<text x="10" y="40" class="v">${xml(sub)}</text>`,
     ...parts,
     legend,
     '</svg>',
