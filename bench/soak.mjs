@@ -163,7 +163,7 @@ try {
       `output stream got ${outputEntries} entries, lost ${lost}, duplicates ${outputEntries - (COUNT - lost)}${end === 'timeout' ? ' (timed out waiting)' : ''}`,
   );
   console.log(
-    `RSS after warm-up ${first.rssMiB} MiB (t=${first.t} s) → ${last.rssMiB} MiB at the end (${(growth * 100).toFixed(1)}%), peak ${peak} MiB; heap used ${first.heapUsedMiB} → ${last.heapUsedMiB} MiB; ` +
+    `RSS after warm-up ${first.rssMiB} MiB (t=${first.t} s) → ${last.rssMiB} MiB at the end (${(growth * 100).toFixed(1)}%), peak ${peak} MiB; heap used after warm-up ${Math.min(...after.map((x) => x.heapUsedMiB))}–${Math.max(...after.map((x) => x.heapUsedMiB))} MiB (GC sawtooth); ` +
       `latency p50 ${l.p50} ms, p99 ${l.p99}, p99.9 ${l.p999}, max ${l.max}`,
   );
   console.log(
