@@ -152,7 +152,8 @@ try {
   sample();
   let lost = 0;
   for (let i = 0; i < COUNT; i++) if (!inOutput[i]) lost++;
-  const after = samples.filter((s) => s.t >= Number(values.warmup));
+  const warm = samples.filter((s) => s.t >= Number(values.warmup));
+  const after = warm.length > 0 ? warm : samples;
   const first = after[0] ?? samples[0];
   const last = samples[samples.length - 1];
   const growth = (last.rssMiB - first.rssMiB) / first.rssMiB;
