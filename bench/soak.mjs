@@ -2,7 +2,7 @@
 // Soak (not a timed test, not in CI): Redis stream → Redis stream through the adapter loop at a
 // steady offered rate, sampling this process's RSS and heap every `sample` seconds.
 //
-//   node bench/soak.mjs [--minutes=2] [--rate=2000] [--warmup=30] [--sample=10] [--bytes=100]
+//   node bench/soak.mjs [--minutes=2] [--rate=2000] [--warmup=SECONDS] [--sample=10] [--bytes=100]
 //                       [--url=redis://127.0.0.1:6379]
 //
 // The paced producer (lib/producer.mjs, stamped bodies, pipelines of XADDs) runs in a CHILD
@@ -11,7 +11,8 @@
 // streams behind what is done (input: before the oldest pending entry; output: what was read),
 // so a long soak does not grow the shared Redis. Pass: every message reached the output
 // stream (none lost; duplicates are counted), and RSS grew less than 10% from the first sample
-// after warm-up to the last. Prints one line per sample and a summary.
+// after warm-up (default: a quarter of the run, 30 s to 5 min) to the last. Prints one line per
+// sample and a summary.
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -27,7 +28,7 @@ const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '2' },
     rate: { type: 'string', default: '2000' },
-    warmup: { type: 'string', default: '30' },
+    warmup: { type: 'string' },
     sample: { type: 'string', default: '10' },
     bytes: { type: 'string', default: '100' },
     url: { type: 'string', default: process.env.EDGEPLANE_REDIS_URL ?? 'redis://127.0.0.1:6379' },
@@ -42,7 +43,11 @@ const pkg = new URL('../packages/transport-redis-streams/package.json', import.m
 const { Redis } = createRequire(pkg)('ioredis');
 const admin = new Redis(url, { protocol: 2 });
 
-const tracker = deliveryTracker(COUNT, Math.round(RATE * Number(values.warmup)));
+// default warm-up: a quarter of the run, 30 s to 5 min (V8 takes minutes to size its heap)
+const WARMUP = Number(
+  values.warmup ?? Math.min(300, Math.max(30, (Number(values.minutes) * 60) / 4)),
+);
+const tracker = deliveryTracker(COUNT, Math.round(RATE * WARMUP));
 const inOutput = new Uint8Array(COUNT).fill(1).fill(0); // touched before the first sample
 let outputEntries = 0;
 let lastRead = '0';
@@ -103,7 +108,7 @@ function sample() {
 }
 
 console.log(
-  `soak: redis-streams → redis-streams, ${RATE} msg/s offered for ${values.minutes} min (${COUNT} messages of ${values.bytes} bytes), samples every ${values.sample} s, warm-up ${values.warmup} s, ${url}`,
+  `soak: redis-streams → redis-streams, ${RATE} msg/s offered for ${values.minutes} min (${COUNT} messages of ${values.bytes} bytes), samples every ${values.sample} s, warm-up ${WARMUP} s, ${url}`,
 );
 const run = loop.run();
 let timer;
@@ -152,7 +157,7 @@ try {
   sample();
   let lost = 0;
   for (let i = 0; i < COUNT; i++) if (!inOutput[i]) lost++;
-  const warm = samples.filter((s) => s.t >= Number(values.warmup));
+  const warm = samples.filter((s) => s.t >= WARMUP);
   const after = warm.length > 0 ? warm : samples;
   const first = after[0] ?? samples[0];
   const last = samples[samples.length - 1];
