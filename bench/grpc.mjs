@@ -28,6 +28,7 @@ import { freePort } from '@edgeplane/test-servers';
 import { createFileTransport } from '@edgeplane/transport-file';
 import { createGrpcTransport } from '@edgeplane/transport-grpc';
 import { IngestService } from '@edgeplane/transport-grpc/ingest';
+import { recordPair } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -199,6 +200,16 @@ console.log(
 console.log(
   `edgeplane loop (grpc → identity → file): ${e.toLocaleString('en')} msg/s (median ${median(results.edgeplane).toLocaleString('en')})`,
 );
+recordPair('grpc → file', e, 'hand-written server', h, {
+  details: {
+    messages: N,
+    bytes: BYTES,
+    call: BATCH,
+    inFlight: CONCURRENCY,
+    rounds: ROUNDS,
+    of: 'best',
+  },
+});
 console.log(
   `ratio edgeplane/hand-written: ${((e / h) * 100).toFixed(1)}% (medians ${((median(results.edgeplane) / median(results.hand)) * 100).toFixed(1)}%)`,
 );

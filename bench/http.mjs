@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createLoop } from '@edgeplane/adapter-loop';
+import { recordPair } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -348,6 +349,9 @@ try {
   ]) {
     const E = best(e);
     const H = best(h);
+    recordPair(name, E, 'hand-written', H, {
+      details: { messages: N, bytes: BYTES, batch: BATCH, rounds: ROUNDS, of: 'best' },
+    });
     console.log(
       `${name}: edgeplane ${fmt(E)} msg/s, hand-written ${fmt(H)} msg/s, ratio ${((E / H) * 100).toFixed(1)}%`,
     );

@@ -20,7 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureKafkaTools, javaBinary, KAFKA_VERSION, kafkaServer } from '@edgeplane/test-servers';
-import { table } from './kafka/table.mjs';
+import { recordKafka, table } from './kafka/table.mjs';
+import { record } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -241,6 +242,7 @@ try {
   }
   console.log(`load at the end ${load()}\n`);
   console.log(table(results, Number(values.messages)));
+  recordKafka(record, results, Number(values.messages));
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { Environment } from '@marcbachmann/cel-js';
 import jsonata from 'jsonata';
+import { record } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -52,3 +53,13 @@ console.log(`CEL:     ${CEL}\nJSONata: ${JSONATA}`);
 const c = await measure('CEL', (o) => cel(o));
 const j = await measure('JSONata', (o) => jn.evaluate(o));
 console.log(`CEL / JSONata: ${(c / j).toFixed(1)}×`);
+record({
+  case: 'map expression engines',
+  unit: 'evaluations/s',
+  series: [
+    { name: 'CEL (what map uses)', role: 'edgeplane', value: Math.round(c) },
+    { name: 'JSONata', role: 'baseline', value: Math.round(j) },
+  ],
+  chart: false,
+  details: { objects: N, rounds: ROUNDS, of: 'best' },
+});

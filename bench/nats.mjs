@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { createLoop } from '@edgeplane/adapter-loop';
 import { createNatsTransport } from '../packages/transport-nats/dist/index.js';
+import { record } from './lib/results.mjs';
 
 // The client the transport uses (bench/ does not depend on it directly).
 const require = createRequire(new URL('../packages/transport-nats/package.json', import.meta.url));
@@ -214,6 +215,16 @@ try {
   console.log(`edgeplane loop (nats→identity→nats):                     ${fmt(e)} msg/s`);
   console.log(`ratio edgeplane/hand-written (raw): ${((e / h) * 100).toFixed(1)}%`);
   console.log(`ratio edgeplane/hand-written (js.publish): ${((e / hj) * 100).toFixed(1)}%`);
+  record({
+    case: 'nats → nats (JetStream)',
+    unit: 'msg/s',
+    series: [
+      { name: 'edgeplane', role: 'edgeplane', value: e },
+      { name: 'hand-written pipe (raw publishes)', role: 'baseline', value: h },
+      { name: 'hand-written pipe (js.publish)', role: 'baseline', value: hj },
+    ].filter((s) => s.value > 0),
+    details: { messages: N, bytes: BYTES, batch: BATCH, rounds: ROUNDS, of: 'best' },
+  });
   const list = (xs) => xs.map((x) => fmt(rate(x))).join(', ');
   console.log(
     `rounds: loop ${list(results.loop)}; raw ${list(results.hand)}; js ${list(results.handJs)}`,

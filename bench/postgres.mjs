@@ -29,6 +29,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { createLoop } from '@edgeplane/adapter-loop';
+import { recordPair } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -240,7 +241,13 @@ try {
   );
   console.log(`edgeplane loop (postgres → identity → postgres): ${fmt(e)} msg/s`);
   console.log(`ratio edgeplane/hand-written: ${((e / h) * 100).toFixed(1)}%`);
+  const details = { messages: N, bytes: BYTES, batch: BATCH, rounds: ROUNDS, of: 'best' };
+  recordPair('postgres → postgres (COPY + dedupe)', e, 'hand-written pipe', h, { details });
   const raw = best(results.raw);
+  recordPair('postgres egress (COPY + dedupe)', best(results.egress), 'raw COPY', raw, {
+    unit: 'rows/s',
+    details,
+  });
   const eg = best(results.egress);
   const egNo = best(results.egressNoIds);
   console.log(`raw COPY (batches of ${BATCH}, no ids): ${fmt(raw)} rows/s`);

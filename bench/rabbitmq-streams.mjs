@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLoop } from '@edgeplane/adapter-loop';
+import { recordPair } from './lib/results.mjs';
 
 const pkg = join(import.meta.dirname, '../packages/transport-rabbitmq-streams');
 const { createRabbitmqStreamsTransport, installClientCompat } = await import(
@@ -198,6 +199,17 @@ try {
     console.log(`  ${side.padEnd(9)} rounds: ${rates.map(fmt).join(', ')} msg/s`);
   }
   const { raw: b, edgeplane: e } = summary;
+  recordPair('rabbitmq-streams → rabbitmq-streams', e.best, 'hand-written pipe', b.best, {
+    details: {
+      messages: N,
+      bytes: BYTES,
+      batch: BATCH,
+      rounds: ROUNDS,
+      of: 'best',
+      medians: [e.median, b.median],
+      cpuUsPerMsg: [e.cpu, b.cpu],
+    },
+  });
   console.log(
     `hand-written pipe (client Consumer → Publisher, confirm, store+query offset): best ${fmt(b.best)} msg/s, median ${fmt(b.median)}, ${b.cpu.toFixed(2)} µs CPU/msg`,
   );

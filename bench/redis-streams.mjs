@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { createLoop } from '@edgeplane/adapter-loop';
+import { recordPair } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -162,6 +163,9 @@ try {
     `edgeplane loop (redis-streams → identity → redis-streams): ${e.toLocaleString('en')} msg/s`,
   );
   console.log(`ratio edgeplane/hand-written: ${((e / h) * 100).toFixed(1)}%`);
+  recordPair('redis-streams → redis-streams', e, 'hand-written pipe', h, {
+    details: { messages: N, bytes: BYTES, batch: BATCH, rounds: ROUNDS, of: 'best' },
+  });
 } finally {
   await admin.del(input);
   admin.disconnect();

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { createLoop } from '@edgeplane/adapter-loop';
 import { createReporter } from '@edgeplane/app-kit';
 import { createFileTransport } from '@edgeplane/transport-file';
+import { record } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -94,6 +95,18 @@ for (let round = 0; round < Number(values.rounds); round++) {
 for (const res of hung) res.destroy();
 server.close();
 console.log(`file→file ${LINES} lines, reporting every 50 ms, best of ${values.rounds} rounds`);
+record({
+  case: 'file → file with agent reporting (control plane answers 200 / 500 / never)',
+  unit: 'msg/s',
+  series: [
+    { name: 'edgeplane, control plane answers 200', role: 'edgeplane', value: best.ok },
+    { name: 'reporting off', role: 'baseline', value: best.off },
+    { name: 'control plane answers 500', role: 'edgeplane', value: best['500'] },
+    { name: 'control plane never answers', role: 'edgeplane', value: best.hang },
+  ].map((s) => ({ ...s, value: Math.round(s.value) })),
+  chart: false,
+  details: { lines: LINES, rounds: Number(values.rounds), of: 'best' },
+});
 for (const m of modes) {
   const label = m === 'off' ? 'reporting off (baseline)' : `control plane answers ${m}`;
   console.log(

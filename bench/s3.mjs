@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLoop } from '@edgeplane/adapter-loop';
 import { startS3Proxy } from '@edgeplane/test-servers';
+import { recordPair } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -216,6 +217,9 @@ try {
   );
   console.log(`edgeplane loop (s3 → identity → s3): ${e.toLocaleString('en')} msg/s`);
   console.log(`ratio edgeplane/hand-written: ${((e / h) * 100).toFixed(1)}%`);
+  recordPair('s3 → s3', e, 'hand-written pipe', h, {
+    details: { messages: N, bytes: BYTES, batch: BATCH, rounds: ROUNDS, of: 'best' },
+  });
 } finally {
   client.destroy();
   await server?.stop();

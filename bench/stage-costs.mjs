@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createStageResolver } from '@edgeplane/adapter-loop';
 import { transformStages } from '@edgeplane/stages-transform';
+import { record } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -69,3 +70,13 @@ console.log(`map           ${us(best.map, kept)} µs per kept line`);
 console.log(`serialise     ${us(best.serialise, kept)} µs per kept line (JSON.stringify + UTF-8)`);
 const total = best.parse + best.filter + best.map + best.serialise;
 console.log(`chain         ${us(total, N)} µs per input line`);
+record({
+  case: `stage chain parse:${values.format} → filter → map, in memory`,
+  unit: 'µs/line',
+  series: [{ name: 'edgeplane, stage chain', role: 'edgeplane', value: Number(us(total, N)) }],
+  details: {
+    parse: Number(us(best.parse, N)),
+    filter: Number(us(best.filter, N)),
+    map: Number(us(best.map, kept)),
+  },
+});

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { createLoop, createStageResolver } from '@edgeplane/adapter-loop';
 import { transformStages } from '@edgeplane/stages-transform';
 import { createFileTransport } from '@edgeplane/transport-file';
+import { record } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -134,6 +135,18 @@ const report = (name, xs) => {
 };
 const i = report('identity', results.identity);
 const c = report('chain', results.chain);
-if (i && c) console.log(`ratio chain/identity: ${((c / i) * 100).toFixed(1)}%`);
+if (i && c) {
+  console.log(`ratio chain/identity: ${((c / i) * 100).toFixed(1)}%`);
+  record({
+    case: `file → parse:${values.format} → filter → map → file`,
+    unit: 'lines/s',
+    series: [
+      { name: 'edgeplane, stage chain', role: 'edgeplane', value: Math.round(c) },
+      { name: 'edgeplane, identity', role: 'baseline', value: Math.round(i) },
+    ],
+    chart: false,
+    details: { lines: LINES, rounds: ROUNDS, of: 'best' },
+  });
+}
 rmSync(join(dir, 'out-identity.log'), { force: true });
 rmSync(join(dir, 'out-chain.log'), { force: true });

@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 // the last one, then ack the last upstream sequence. That is what the loop promises too: the
 // producer's message is acknowledged only once the consumer has it.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { recordPair } from './lib/results.mjs';
 
 const ENV = isMainThread
   ? parseArgs({
@@ -256,5 +257,8 @@ if (!isMainThread) {
   );
   console.log(`edgeplane loop (websocket → identity → websocket): ${e.toLocaleString('en')} msg/s`);
   console.log(`ratio edgeplane/hand-written: ${((e / h) * 100).toFixed(1)}%`);
+  recordPair('websocket → websocket', e, 'hand-written ws pipe', h, {
+    details: { messages: N, bytes: BYTES, batch: BATCH, handCork: ENV['hand-cork'], of: 'best' },
+  });
   await worker.terminate();
 }

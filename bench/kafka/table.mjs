@@ -38,3 +38,60 @@ export function table(results, messages) {
   }
   return rows.join('\n');
 }
+
+const CASES = [
+  [
+    'kafka → kafka',
+    'edgeplane|pipe',
+    [
+      ['platformatic|pipe', 'hand-written @platformatic/kafka pipe'],
+      ['kafkajs|pipe', 'hand-written kafkajs pipe'],
+    ],
+  ],
+  [
+    'kafka egress (producer)',
+    'edgeplane|egress',
+    [
+      ['java|produce (batch.size=131072 linger.ms=10)', 'Java producer, batched'],
+      ['java|produce (defaults)', 'Java producer, defaults'],
+      ['platformatic|produce', '@platformatic/kafka producer'],
+    ],
+  ],
+  [
+    'kafka ingress (consumer)',
+    'edgeplane|ingress',
+    [
+      ['java|consume', 'Java consumer'],
+      ['platformatic|consume', '@platformatic/kafka consumer'],
+    ],
+  ],
+];
+
+/** Records (bench/lib/results.mjs) edgeplane's pipe, egress and ingress beside the clients, best of rounds. */
+export function recordKafka(record, results, messages) {
+  const side = (key, name, role) => {
+    const runs = results.get(key);
+    if (!runs) return undefined;
+    const cpu = median(runs.map((r) => r.cpuSeconds)) / (messages / 1e6);
+    const rssMiB = Math.round(Math.max(...runs.map((r) => r.rssMiB)));
+    const value = Math.round(Math.max(...runs.map((r) => r.msgPerSec)));
+    return { name, role, value, cpuSecondsPerM: Number(cpu.toFixed(2)), rssMiB };
+  };
+  for (const [what, ours, others] of CASES) {
+    const e = side(ours, 'edgeplane', 'edgeplane');
+    const rest = others.map(([k, n]) => side(k, n, 'baseline')).filter(Boolean);
+    if (!e || rest.length === 0) continue;
+    const series = [e, ...rest];
+    record({
+      case: what,
+      unit: 'msg/s',
+      series: series.map(({ name, role, value }) => ({ name, role, value })),
+      details: {
+        messages,
+        of: 'best',
+        cpuSecondsPerM: series.map((s) => s.cpuSecondsPerM),
+        rssMiB: series.map((s) => s.rssMiB),
+      },
+    });
+  }
+}
