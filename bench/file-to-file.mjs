@@ -34,6 +34,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLoop } from '@edgeplane/adapter-loop';
+import { record } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -294,4 +295,24 @@ function report(cases, runs) {
     console.log(
       JSON.stringify({ bench: 'file-to-file', lines: LINES, bytes: BYTES, summary, runs }),
     );
+  // For `pnpm bench` (lib/results.mjs): each loop case beside the raw copy, by median.
+  const raw = summary.raw;
+  for (const name of cases) {
+    if (name === 'raw' || !raw || name.startsWith('floor') || name.startsWith('before')) continue;
+    record({
+      case: `file → file (${name}, fsync=${values.fsync})`,
+      unit: 'lines/s',
+      series: [
+        { name: 'edgeplane', role: 'edgeplane', value: summary[name].median },
+        { name: 'raw split-and-write copy', role: 'baseline', value: raw.median },
+      ],
+      load1: loadavg()[0],
+      details: {
+        lines: LINES,
+        bytes: BYTES,
+        peakRssMiB: summary[name].peakRss / 2 ** 20,
+        of: 'median',
+      },
+    });
+  }
 }

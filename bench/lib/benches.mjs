@@ -6,37 +6,12 @@ import { resolve } from 'node:path';
 const loghub = resolve(import.meta.dirname, '../../../shared/data/loghub/OpenSSH_2k.log');
 const small = ['--messages=20000', '--rounds=1'];
 
-/** file-to-file.mjs prints its figures; this turns them into one result row. */
-export function parseFileToFile(text) {
-  const num = (re) => Number(re.exec(text)?.[1]?.replaceAll(',', ''));
-  const raw = num(/raw baseline[^:]*: ([\d,]+) lines\/s/);
-  const e = num(/edgeplane loop[^:]*: ([\d,]+) lines\/s/);
-  const rss = num(/peak RSS[^:]*: ([\d.]+) MiB/);
-  if (!Number.isFinite(raw) || !Number.isFinite(e)) return [];
-  return [
-    {
-      bench: 'file-to-file',
-      case: 'file → file (fsync=batch)',
-      unit: 'lines/s',
-      series: [
-        { name: 'edgeplane', role: 'edgeplane', value: e },
-        { name: 'raw split-and-write copy', role: 'baseline', value: raw },
-      ],
-      higherIsBetter: true,
-      chart: true,
-      load1: null,
-      details: { peakRssMiB: rss, parsedFrom: 'output' },
-    },
-  ];
-}
-
 /** @type {{ name: string, full: string[], quick: string[], requires?: string[], parse?: (text: string) => object[] }[]} */
 export const BENCHES = [
   {
     name: 'file-to-file',
     full: [],
     quick: ['--lines=100000', '--rounds=1'],
-    parse: parseFileToFile,
   },
   {
     name: 'kafka-connect',

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordKafka } from '../kafka/table.mjs';
-import { parseFileToFile } from '../lib/benches.mjs';
 import { deliveryTracker, observeDurable, observeReceive } from '../lib/measure.mjs';
 import { epochMs, pace, STAMP_BYTES, stampBody, stampedAt, stampedSeq } from '../lib/paced.mjs';
 import { markdown, ratio, svg } from '../lib/report.mjs';
@@ -215,18 +214,6 @@ describe('results and the report', () => {
 });
 
 describe('results of benches that print them', () => {
-  it('reads file-to-file.mjs output', () => {
-    const text = [
-      'raw baseline (indexOf split, write per chunk): 9,540,000 lines/s',
-      'edgeplane loop (file→identity→file, fsync per batch): 2,370,000 lines/s',
-      'edgeplane peak RSS during the loop: 135.2 MiB',
-    ].join('\n');
-    const [row] = parseFileToFile(text);
-    expect(row.series.map((s) => s.value)).toEqual([2_370_000, 9_540_000]);
-    expect(row.details.peakRssMiB).toBe(135.2);
-    expect(parseFileToFile('nothing')).toEqual([]);
-  });
-
   it('records the Kafka cases present, best of rounds, with CPU and RSS', () => {
     const rows = [];
     const results = new Map([
