@@ -9,6 +9,7 @@
 //     [--sizes=1000000x100,200000x1024] [--partitions=1,4] [--pairs=file-source,file-sink,mirror]
 //     [--rounds=1] [--fsync=batch|never] [--brokers=H:P] [--cpu-prof] [--node-flags='--trace-gc']
 //     [--edgeplane=loop.batchMaxMessages=4096,…]   (more adapter-config lines, for experiments)
+//     [--sides=edgeplane]   (one side only, for experiments; the table then has no ratios)
 //
 // Each side is its own long-running process (a Connect standalone worker with one connector, or
 // the edgeplane CLI), measured from outside: the destination is counted every 100 ms (topic end
@@ -53,6 +54,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     'node-flags': { type: 'string', default: '' },
     edgeplane: { type: 'string', default: '' },
+    sides: { type: 'string', default: 'edgeplane,peer' },
   },
 });
 const PAIRS = {
@@ -76,6 +78,7 @@ const work = mkdtempSync(join(tmp, 'kafka-connect-'));
 const cpuProf = values['cpu-prof'] ? join(work, 'profiles') : undefined;
 const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
 const extra = values.edgeplane.split(',').filter(Boolean);
+const onlySides = values.sides.split(',');
 
 /** A broker port whose next port (the controller's) is free too. */
 async function freePortPair() {
@@ -146,8 +149,8 @@ try {
             throw new Error(`${source} holds ${filled} messages, ${messages} expected`);
         }
         for (const [pair, peer] of pairs) {
-          const sides = (turn++ + round) % 2 === 0 ? ['edgeplane', 'peer'] : ['peer', 'edgeplane'];
-          for (const side of sides) {
+          const order = (turn++ + round) % 2 === 0 ? ['edgeplane', 'peer'] : ['peer', 'edgeplane'];
+          for (const side of order.filter((s) => onlySides.includes(s))) {
             const dir = mkdtempSync(join(work, `${side}-`));
             const name = `bench-${side}-${stamp}-${turn}`;
             const o = { dir, brokers, input, source, output: join(dir, 'out.txt'), name };

@@ -1,5 +1,10 @@
 #!/usr/bin/env node
+import { applyRunHeapFlags } from './heap.js';
 import { installSignalHub } from './signals.js';
+
+// `run` replaces this process with one that has the loop's V8 heap sizing (see heap.ts), before
+// anything else happens; every other verb, or an operator's own heap flags, go on as they are.
+applyRunHeapFlags();
 
 // Signals first: a SIGTERM while the CLI loads (a second or two on a cold start) must print one
 // line and exit 143, not kill the process silently. Everything else is loaded after.
