@@ -5,7 +5,8 @@
  * about 1.8 per full collection instead of 4. A loop keeps little alive (its ring, batches and
  * read-ahead) and makes much short-lived garbage; with V8's defaults its resident memory grows to
  * three to four times what is alive. Measured in `bench/kafka-connect.mjs` (see bench/README.md):
- * kafka → file, 1,000,000 × 100 B, peak RSS 361 → 170 MiB at the same messages/s.
+ * kafka → file, 1,000,000 × 100 B, peak RSS 362 → 162 MiB, for 15–30 % fewer messages/s and more
+ * CPU per message on the Kafka pairs; `EDGEPLANE_NODE_HEAP=node` trades back.
  *
  * The flags are added by replacing the process image (`process.execve`, Node.js ≥ 23.11: the same
  * pid, so signals, the lane lock and an orchestrator's kill -9 see one process), before anything
