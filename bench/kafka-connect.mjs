@@ -39,7 +39,8 @@ import {
 } from './connect/io.mjs';
 import { loadavg } from './connect/procstat.mjs';
 import { killAll, runSide } from './connect/side.mjs';
-import { table } from './connect/table.mjs';
+import { summarise, table } from './connect/table.mjs';
+import { record } from './lib/results.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -195,6 +196,19 @@ try {
   meta.loadAfter = loadavg();
   console.log(`load at the end ${meta.loadAfter}\n`);
   console.log(table(runs));
+  // One result per case and figure for `pnpm bench` (run-all); nothing when run alone.
+  for (const { key, peer, edgeplane: e, other: p } of summarise(runs)) {
+    const [input, partitions, pair] = key.split('|');
+    const what = `${pair}, ${input}, ${partitions} partition(s)`;
+    const series = (pick) => [
+      { name: 'edgeplane', role: 'edgeplane', value: pick(e) },
+      { name: peer, role: 'peer', value: pick(p) },
+    ];
+    const details = { rounds: e.rounds, totalMsgPerSecRatio: e.totalMsgPerSec / p.totalMsgPerSec };
+    record({ case: what, unit: 'msg/s', series: series((x) => x.msgPerSec), details });
+    record({ case: `${what}: CPU`, unit: 'CPU s/M msgs', series: series((x) => x.cpuPerM) });
+    record({ case: `${what}: peak RSS`, unit: 'MiB', series: series((x) => x.rssMiB) });
+  }
   if (cpuProf) console.log(`\nedgeplane CPU profiles: ${cpuProf}`);
   const results = join(import.meta.dirname, 'results');
   mkdirSync(results, { recursive: true });

@@ -14,7 +14,7 @@
 // --quick: small sizes and one round each (a smoke test of every bench: minutes, not hours; its
 // figures are not comparable with full runs). A bench whose script is missing is skipped with a
 // note; one that fails is reported and the run goes on (exit code 1 at the end).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   copyFileSync,
   createWriteStream,
@@ -116,20 +116,12 @@ function versionOf(pkgDir, name) {
   }
 }
 
+/** `branch@commit` of the checkout (`+dirty` with uncommitted changes to tracked files), or 'unknown'. */
 function commit() {
+  const git = (...args) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim();
   try {
-    const head = readFileSync(join(root, '.git'), 'utf8').trim();
-    const gitDir = head.startsWith('gitdir:') ? head.slice(8) : join(root, '.git');
-    const ref = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
-    if (!ref.startsWith('ref:')) return ref.slice(0, 10);
-    const name = ref.slice(5);
-    const common = existsSync(join(gitDir, 'commondir'))
-      ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
-      : gitDir;
-    for (const d of [gitDir, common])
-      if (existsSync(join(d, name)))
-        return `${name.replace('refs/heads/', '')}@${readFileSync(join(d, name), 'utf8').trim().slice(0, 10)}`;
-    return name;
+    const dirty = git('status', '--porcelain', '--untracked-files=no') ? '+dirty' : '';
+    return `${git('rev-parse', '--abbrev-ref', 'HEAD')}@${git('rev-parse', '--short=10', 'HEAD')}${dirty}`;
   } catch {
     return 'unknown';
   }
