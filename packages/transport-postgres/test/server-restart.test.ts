@@ -150,15 +150,28 @@ describe('server restart mid-run (built CLI, a private PostgreSQL cluster)', () 
       await server.stop();
       await sleep(700);
       await server.start();
+      // 150 s: alone this takes about 3 s, but it timed out twice at 60 s in CI runs under
+      // parallel load (2026-12-07) and passed alone every time. The message says where the run
+      // was, for the next time.
+      let left = -1;
       await until(
         'the source table drained',
         async () => {
           if (child.exitCode !== null) throw new Error(`the run exited: ${stderr}`);
-          return (await countRows('shared_src', '', server.url)) === 0;
+          left = await countRows('shared_src', '', server.url);
+          return left === 0;
         },
-        60_000,
+        150_000,
         200,
-      );
+      ).catch((error: Error) => {
+        const d = readSnapshot(join(cwd, 'lane'));
+        const adapters = d?.adapters?.map(
+          (a) => `${a.name} ${a.connection_state} ${a.last_error ?? ''}`,
+        );
+        throw new Error(
+          `${error.message}; ${left} rows left; snapshot: egress ${d?.egress_messages} acked ${d?.acked_messages} state ${d?.state} adapters ${JSON.stringify(adapters)}; stderr: ${stderr.slice(-2000)}`,
+        );
+      });
       await until(
         'every row in the target',
         async () => (await countRows('shared_dst', '', server.url)) === total,
