@@ -6,17 +6,22 @@
 import * as hdr from 'hdr-histogram-js';
 import { epochMs, stampedAt, stampedSeq } from './paced.mjs';
 
+/** What a wrapper passes through unchanged: name, capabilities, open, close and lag. */
+const passThrough = (transport) => ({
+  name: transport.name,
+  capabilities: transport.capabilities,
+  open: (ctx) => transport.open(ctx),
+  close: () => transport.close(),
+  ...(transport.lag ? { lag: () => transport.lag() } : {}),
+});
+
 /**
  * Wraps `transport` (a sink); after each `ok` send calls `onDurable(seq, scheduledAtMs, nowMs)`
  * for each message of the batch. Everything else is passed through unchanged.
  */
 export function observeDurable(transport, onDurable) {
   return {
-    name: transport.name,
-    capabilities: transport.capabilities,
-    open: (ctx) => transport.open(ctx),
-    close: () => transport.close(),
-    ...(transport.lag ? { lag: () => transport.lag() } : {}),
+    ...passThrough(transport),
     async send(batch, signal) {
       const result = await transport.send(batch, signal);
       if (result.status === 'ok') {
@@ -34,11 +39,7 @@ export function observeDurable(transport, onDurable) {
  */
 export function observeReceive(transport, onReceived) {
   return {
-    name: transport.name,
-    capabilities: transport.capabilities,
-    open: (ctx) => transport.open(ctx),
-    close: () => transport.close(),
-    ...(transport.lag ? { lag: () => transport.lag() } : {}),
+    ...passThrough(transport),
     async *receive(options) {
       for await (const batch of transport.receive(options)) {
         const now = epochMs();
